@@ -1,0 +1,214 @@
+import { TerraformVariable } from "cdktf";
+import { QueueWithDlq, QueueWithDlqProps } from "../constructs";
+import { TfJson, idWhere, resourcesOf, statementsOf, synthConstructs } from "./support/tf";
+
+function synthQueue(props: Partial<QueueWithDlqProps> = {}): TfJson {
+  return synthConstructs((scope) => new QueueWithDlq(scope, "Q", { queueName: "p-OrderQueue", ...props }));
+}
+
+function errorOf(props: Partial<QueueWithDlqProps>): string {
+  try {
+    synthQueue(props);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("expected synth to fail");
+}
+
+describe("QueueWithDlq with default props", () => {
+  let tf: TfJson;
+  let queue: TfJson;
+  let dlq: TfJson;
+  let queueId: string;
+  let dlqId: string;
+  beforeAll(() => {
+    tf = synthQueue();
+    queueId = idWhere(tf, "aws_sqs_queue", "name", "p-OrderQueue");
+    dlqId = idWhere(tf, "aws_sqs_queue", "name", "p-OrderQueueDLQ");
+    queue = resourcesOf(tf, "aws_sqs_queue")[queueId];
+    dlq = resourcesOf(tf, "aws_sqs_queue")[dlqId];
+  });
+
+  test("names the DLQ after the queue with a DLQ suffix", () => {
+    expect(Object.keys(resourcesOf(tf, "aws_sqs_queue"))).toHaveLength(2);
+    expect(dlq.name).toBe("p-OrderQueueDLQ");
+  });
+
+  test("redrives to the DLQ after 3 receives through jsonencode", () => {
+    expect(queue.redrive_policy).toBe(
+      `\${jsonencode({"deadLetterTargetArn" = aws_sqs_queue.${dlqId}.arn, "maxReceiveCount" = 3})}`,
+    );
+  });
+
+  test("keeps DLQ messages 14 days, longer than the queue's 4 days", () => {
+    expect(dlq.message_retention_seconds).toBe(1209600);
+    expect(queue.message_retention_seconds).toBe(345600);
+  });
+
+  test("sets a 180 s visibility timeout and 20 s long polling", () => {
+    expect(queue.visibility_timeout_seconds).toBe(180);
+    expect(queue.receive_wait_time_seconds).toBe(20);
+  });
+
+  test("encrypts both queues with SQS-managed keys, which SNS can deliver into", () => {
+    for (const q of [queue, dlq]) {
+      expect(q.sqs_managed_sse_enabled).toBe(true);
+      expect(q.kms_master_key_id).toBeUndefined();
+    }
+  });
+
+  test("admits only its source queue to the DLQ in a separate redrive-allow policy", () => {
+    const policies = Object.values(resourcesOf(tf, "aws_sqs_queue_redrive_allow_policy"));
+    expect(policies).toEqual([
+      {
+        queue_url: `\${aws_sqs_queue.${dlqId}.url}`,
+        redrive_allow_policy: `\${jsonencode({"redrivePermission" = "byQueue", "sourceQueueArns" = [aws_sqs_queue.${queueId}.arn]})}`,
+      },
+    ]);
+    expect(dlq.redrive_allow_policy).toBeUndefined();
+  });
+
+  test("writes exactly one queue policy per queue, each denying requests without TLS", () => {
+    const policies = Object.values(resourcesOf(tf, "aws_sqs_queue_policy"));
+    expect(policies.map((p) => p.queue_url).sort()).toEqual(
+      [`\${aws_sqs_queue.${dlqId}.url}`, `\${aws_sqs_queue.${queueId}.url}`].sort(),
+    );
+    for (const [policy, id] of [
+      [policies.find((p) => p.queue_url.includes(queueId))!, queueId],
+      [policies.find((p) => p.queue_url.includes(dlqId))!, dlqId],
+    ] as const) {
+      expect(statementsOf(tf, policy.policy)).toEqual([
+        {
+          sid: "DenyInsecureTransport",
+          effect: "Deny",
+          principals: [{ type: "*", identifiers: ["*"] }],
+          actions: ["sqs:*"],
+          resources: [`\${aws_sqs_queue.${id}.arn}`],
+          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+        },
+      ]);
+    }
+  });
+});
+
+describe("QueueWithDlq overrides", () => {
+  test("uses the given maxReceiveCount in the redrive policy", () => {
+    const tf = synthQueue({ maxReceiveCount: 5 });
+    const queue = resourcesOf(tf, "aws_sqs_queue")[idWhere(tf, "aws_sqs_queue", "name", "p-OrderQueue")];
+    expect(queue.redrive_policy).toContain('"maxReceiveCount" = 5');
+  });
+
+  test("uses the given DLQ name and retention", () => {
+    const tf = synthQueue({ deadLetterQueue: { queueName: "p-Failed", messageRetentionSeconds: 864000 } });
+    const dlq = resourcesOf(tf, "aws_sqs_queue")[idWhere(tf, "aws_sqs_queue", "name", "p-Failed")];
+    expect(dlq.message_retention_seconds).toBe(864000);
+  });
+
+  test("encrypts both queues with a customer KMS key when one is given", () => {
+    const tf = synthQueue({ kmsMasterKeyId: "arn:aws:kms:us-east-1:111122223333:key/abc" });
+    for (const q of Object.values(resourcesOf(tf, "aws_sqs_queue"))) {
+      expect(q.kms_master_key_id).toBe("arn:aws:kms:us-east-1:111122223333:key/abc");
+      expect(q.sqs_managed_sse_enabled).toBeUndefined();
+    }
+  });
+
+  test("creates no DLQ, redrive or redrive-allow policy when the DLQ is turned off", () => {
+    const tf = synthQueue({ deadLetterQueue: false });
+    expect(Object.values(resourcesOf(tf, "aws_sqs_queue")).map((q) => q.name)).toEqual(["p-OrderQueue"]);
+    expect(Object.values(resourcesOf(tf, "aws_sqs_queue"))[0].redrive_policy).toBeUndefined();
+    expect(resourcesOf(tf, "aws_sqs_queue_redrive_allow_policy")).toEqual({});
+    expect(Object.keys(resourcesOf(tf, "aws_sqs_queue_policy"))).toHaveLength(1);
+  });
+
+  test("composes statements added by integrations into the queue's one policy", () => {
+    const tf = synthConstructs((scope) => {
+      const q = new QueueWithDlq(scope, "Q", { queueName: "p-OrderQueue" });
+      q.addToResourcePolicy({ sid: "A", effect: "Allow", actions: ["sqs:SendMessage"], resources: [q.queue.arn] });
+      q.addToResourcePolicy({ sid: "B", effect: "Allow", actions: ["sqs:SendMessage"], resources: [q.queue.arn] });
+    });
+    const queueId = idWhere(tf, "aws_sqs_queue", "name", "p-OrderQueue");
+    const policies = Object.values(resourcesOf(tf, "aws_sqs_queue_policy")).filter((p) => p.queue_url.includes(queueId));
+    expect(policies).toHaveLength(1);
+    expect(statementsOf(tf, policies[0].policy).map((s) => s.sid)).toEqual(["DenyInsecureTransport", "A", "B"]);
+  });
+
+  test("skips range checks for values Terraform resolves at plan time", () => {
+    const tf = synthConstructs((scope) => {
+      const visibility = new TerraformVariable(scope, "visibility", { type: "number" });
+      new QueueWithDlq(scope, "Q", { queueName: "p-OrderQueue", visibilityTimeoutSeconds: visibility.numberValue });
+    });
+    const queue = resourcesOf(tf, "aws_sqs_queue")[idWhere(tf, "aws_sqs_queue", "name", "p-OrderQueue")];
+    expect(queue.visibility_timeout_seconds).toBe("${var.visibility}");
+  });
+});
+
+describe("QueueWithDlq validation", () => {
+  test("rejects a maxReceiveCount of 0", () => {
+    expect(errorOf({ maxReceiveCount: 0 })).toBe(
+      "Invalid QueueWithDlq props at stack/Q:\n  - maxReceiveCount must be an integer between 1 and 1000 (given 0)",
+    );
+  });
+
+  test("rejects a visibility timeout over 12 hours", () => {
+    expect(errorOf({ visibilityTimeoutSeconds: 43201 })).toContain(
+      "visibilityTimeoutSeconds must be an integer between 0 and 43200 (given 43201)",
+    );
+  });
+
+  test("rejects a retention under one minute", () => {
+    expect(errorOf({ messageRetentionSeconds: 59 })).toContain(
+      "messageRetentionSeconds must be an integer between 60 and 1209600 (given 59)",
+    );
+  });
+
+  test("rejects a long-polling wait over 20 seconds", () => {
+    expect(errorOf({ receiveWaitTimeSeconds: 21 })).toContain(
+      "receiveWaitTimeSeconds must be an integer between 0 and 20 (given 21)",
+    );
+  });
+
+  test("rejects a queue name over 80 characters", () => {
+    const name = "q".repeat(81);
+    expect(errorOf({ queueName: name })).toContain(
+      `queueName must be 1-80 characters of letters, digits, - and _ (given "${name}", 81 characters)`,
+    );
+  });
+
+  test("rejects a DLQ name that the default suffix pushes over 80 characters", () => {
+    const name = "q".repeat(78);
+    expect(errorOf({ queueName: name })).toContain(
+      `deadLetterQueue.queueName must be 1-80 characters of letters, digits, - and _ (given "${name}DLQ", 81 characters)`,
+    );
+  });
+
+  test("rejects a DLQ retention that is not longer than the queue's", () => {
+    expect(
+      errorOf({ messageRetentionSeconds: 1209600, deadLetterQueue: { messageRetentionSeconds: 1209600 } }),
+    ).toContain(
+      "deadLetterQueue.messageRetentionSeconds must be longer than messageRetentionSeconds, because a message keeps its original enqueue time in the DLQ (given 1209600 and 1209600)",
+    );
+  });
+
+  test("rejects the AWS-managed SQS key, which SNS cannot use", () => {
+    expect(errorOf({ kmsMasterKeyId: "alias/aws/sqs" })).toContain(
+      'kmsMasterKeyId must not be "alias/aws/sqs": SNS cannot deliver into a queue encrypted with the AWS-managed SQS key; omit it for SSE-SQS or give a customer key (given "alias/aws/sqs")',
+    );
+  });
+
+  test("rejects a maxReceiveCount given while the DLQ is turned off", () => {
+    expect(errorOf({ deadLetterQueue: false, maxReceiveCount: 3 })).toContain(
+      "maxReceiveCount applies only with a dead-letter queue, but deadLetterQueue is false (given maxReceiveCount 3)",
+    );
+  });
+
+  test("reports every problem in one error", () => {
+    expect(errorOf({ maxReceiveCount: 1001, visibilityTimeoutSeconds: -1, receiveWaitTimeSeconds: 1.5 })).toBe(
+      [
+        "Invalid QueueWithDlq props at stack/Q:",
+        "  - visibilityTimeoutSeconds must be an integer between 0 and 43200 (given -1)",
+        "  - receiveWaitTimeSeconds must be an integer between 0 and 20 (given 1.5)",
+        "  - maxReceiveCount must be an integer between 1 and 1000 (given 1001)",
+      ].join("\n"),
+    );
+  });
+});

@@ -1,0 +1,63 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { App, Testing } from "cdktf";
+import { Construct } from "constructs";
+import { DEFAULT_SETTINGS, buildApp, settingsFromEnv } from "../../main";
+
+/** Synthesized Terraform JSON (`cdk.tf.json`), read the way it is written. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TfJson = Record<string, any>;
+
+/** The built bundle the stacks ship (built by the jest global setup). */
+export const BUNDLE_PATH = DEFAULT_SETTINGS.functionBundlePath;
+
+/** Synthesizes the constructs `build` adds to a fresh stack and parses the result. */
+export function synthConstructs(build: (scope: Construct) => void): TfJson {
+  return JSON.parse(Testing.synthScope(build));
+}
+
+/** Every resource (or data source) of `type`, by logical ID. */
+export function resourcesOf(tf: TfJson, type: string, kind: "resource" | "data" = "resource"): Record<string, TfJson> {
+  return tf[kind]?.[type] ?? {};
+}
+
+/** The only resource of `type`; fails when there are none or several. */
+export function onlyResource(tf: TfJson, type: string, kind: "resource" | "data" = "resource"): TfJson {
+  const all = Object.values(resourcesOf(tf, type, kind));
+  if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
+  return all[0];
+}
+
+/** The logical ID of the resource whose attribute `key` equals `value`. */
+export function idWhere(tf: TfJson, type: string, key: string, value: unknown): string {
+  const entry = Object.entries(resourcesOf(tf, type)).find(([, r]) => r[key] === value);
+  if (!entry) throw new Error(`no ${type} with ${key} = ${JSON.stringify(value)}`);
+  return entry[0];
+}
+
+/** Follows `${data.aws_iam_policy_document.X.json}` to that document's statements. */
+export function statementsOf(tf: TfJson, policyReference: string): TfJson[] {
+  const match = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(policyReference);
+  if (!match) throw new Error(`not a policy document reference: ${policyReference}`);
+  return resourcesOf(tf, "aws_iam_policy_document", "data")[match[1]].statement;
+}
+
+export interface SynthesizedApp {
+  readonly outdir: string;
+  /** Parsed cdk.tf.json of each stack, by stack name. */
+  readonly stacks: Record<string, TfJson>;
+}
+
+/** Runs the real app (main.ts) into a temporary folder, the way `npm run synth` does, and reads every stack. */
+export function synthApp(env: NodeJS.ProcessEnv = {}): SynthesizedApp {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "orders-synth-"));
+  const app = new App({ outdir });
+  buildApp(app, settingsFromEnv(env));
+  app.synth();
+  const stacks: Record<string, TfJson> = {};
+  for (const name of fs.readdirSync(path.join(outdir, "stacks"))) {
+    stacks[name] = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", name, "cdk.tf.json"), "utf8"));
+  }
+  return { outdir, stacks };
+}

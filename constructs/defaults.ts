@@ -1,0 +1,122 @@
+import { NameRule } from "./validation";
+
+/**
+ * Every default and every AWS limit the constructs use, in one place.
+ * Values are plain data; functions return fresh objects so no caller can
+ * mutate a shared default.
+ */
+
+const DAY_SECONDS = 24 * 60 * 60;
+
+/** SQS limits (AWS: CreateQueue attributes). */
+export const SQS_LIMITS = {
+  visibilityTimeoutSeconds: { min: 0, max: 43_200 },
+  messageRetentionSeconds: { min: 60, max: 1_209_600 },
+  receiveWaitTimeSeconds: { min: 0, max: 20 },
+  maxReceiveCount: { min: 1, max: 1_000 },
+} as const;
+
+export const SQS_QUEUE_NAME: NameRule = {
+  minLength: 1,
+  maxLength: 80,
+  pattern: /^[A-Za-z0-9_-]+$/,
+  characters: "letters, digits, - and _",
+};
+
+export const QUEUE_DEFAULTS = {
+  /** 6 x the default function timeout (30 s), AWS's rule for queues that feed Lambda. */
+  visibilityTimeoutSeconds: 180,
+  /** 4 days, SQS's own default. */
+  messageRetentionSeconds: 4 * DAY_SECONDS,
+  /** Long polling: fewer empty receives. */
+  receiveWaitTimeSeconds: 20,
+  /** The system's spec: a message that fails 3 receives moves to the DLQ. */
+  maxReceiveCount: 3,
+  /** 14 days, the maximum: time for a person to look. */
+  deadLetterRetentionSeconds: 14 * DAY_SECONDS,
+  /** Suffix of the DLQ's name when none is given. */
+  deadLetterNameSuffix: "DLQ",
+} as const;
+
+/** The AWS-managed SQS key: SNS cannot encrypt with it, so a subscribed queue must not use it. */
+export const AWS_MANAGED_SQS_KEY = "alias/aws/sqs";
+
+/** SNS limits. */
+export const SNS_TOPIC_NAME: NameRule = {
+  minLength: 1,
+  maxLength: 256,
+  pattern: /^[A-Za-z0-9_-]+$/,
+  characters: "letters, digits, - and _",
+};
+
+export const TOPIC_DEFAULTS = {
+  /** AWS-managed SNS key: encryption at rest with no key to manage. */
+  kmsMasterKeyId: "alias/aws/sns",
+  rawMessageDelivery: false,
+} as const;
+
+/** DynamoDB limits. */
+export const DYNAMODB_TABLE_NAME: NameRule = {
+  minLength: 3,
+  maxLength: 255,
+  pattern: /^[A-Za-z0-9_.-]+$/,
+  characters: "letters, digits, _, - and .",
+};
+
+export const TABLE_DEFAULTS = {
+  partitionKey: "orderId",
+  billingMode: "PAY_PER_REQUEST",
+  pointInTimeRecovery: true,
+  deletionProtection: true,
+} as const;
+
+/** The item actions the order writer uses: a conditional create, and a read to tell a redelivery from a conflict. */
+export const TABLE_WRITE_ACTIONS: readonly string[] = ["dynamodb:PutItem", "dynamodb:GetItem"];
+
+/** Lambda limits. */
+export const LAMBDA_FUNCTION_NAME: NameRule = {
+  minLength: 1,
+  maxLength: 64,
+  pattern: /^[A-Za-z0-9_-]+$/,
+  characters: "letters, digits, - and _",
+};
+
+export const LAMBDA_LIMITS = {
+  timeoutSeconds: { min: 1, max: 900 },
+  memorySizeMb: { min: 128, max: 10_240 },
+  /** Without a batching window SQS event sources take at most 10 records a batch. */
+  batchSizeWithoutWindow: { min: 1, max: 10 },
+  batchSizeWithWindow: { min: 1, max: 10_000 },
+  maximumBatchingWindowSeconds: { min: 0, max: 300 },
+  /** The event source mapping's maximum concurrency. */
+  maximumConcurrency: { min: 2, max: 1_000 },
+  reservedConcurrentExecutions: { min: 0, max: 1_000 },
+  /** AWS: the queue's visibility timeout must be at least 6 x the function timeout (plus the batching window). */
+  visibilityTimeoutFactor: 6,
+} as const;
+
+/** Runtimes still supported upstream (Node.js 20 reached end of life on 2026-04-30). */
+export const SUPPORTED_NODE_RUNTIMES: readonly string[] = ["nodejs22.x", "nodejs24.x"];
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+export const FUNCTION_DEFAULTS = {
+  runtime: "nodejs22.x",
+  architecture: "arm64",
+  handler: "index.handler",
+  timeoutSeconds: 30,
+  memorySizeMb: 256,
+  logRetentionDays: 30,
+  applicationLogLevel: "INFO",
+  batchSize: 10,
+  maximumBatchingWindowSeconds: 0,
+  maximumConcurrency: 10,
+} as const;
+
+/** Deny every request to `service` that does not use TLS (aws:SecureTransport false). */
+export function denyInsecureTransportCondition(): { test: string; variable: string; values: string[] } {
+  return { test: "Bool", variable: "aws:SecureTransport", values: ["false"] };
+}

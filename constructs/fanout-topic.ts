@@ -1,0 +1,111 @@
+import { Construct } from "constructs";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { SNS_TOPIC_NAME, TOPIC_DEFAULTS, denyInsecureTransportCondition } from "./defaults";
+import { PolicyDocument } from "./policy";
+import { QueueWithDlq } from "./queue-with-dlq";
+import { PropsValidator, quote } from "./validation";
+
+export interface FanoutTopicProps {
+  /** Physical name of the topic: 1-256 characters of letters, digits, - and _. Derive it from the stack prefix. */
+  readonly topicName: string;
+  /**
+   * KMS key (ID, ARN or alias) that encrypts messages at rest. A topic that CloudWatch alarms
+   * publish to needs a customer key whose policy admits `cloudwatch.amazonaws.com`.
+   * @default "alias/aws/sns" (the AWS-managed SNS key)
+   */
+  readonly kmsMasterKeyId?: string;
+  /**
+   * Human-readable name shown in SMS and e-mail deliveries, at most 100 characters.
+   * @default none
+   */
+  readonly displayName?: string;
+}
+
+/** Options for `FanoutTopic.subscribeQueue`. */
+export interface QueueSubscriptionOptions {
+  /**
+   * Deliver the message body as published, without SNS's JSON notification envelope.
+   * The order function accepts both shapes, so either setting is safe.
+   * @default false (the SNS envelope)
+   */
+  readonly rawMessageDelivery?: boolean;
+  /**
+   * SNS filter policy, as a JSON string.
+   * @default none (every message)
+   */
+  readonly filterPolicy?: string;
+}
+
+/**
+ * An SNS topic, KMS-encrypted, with a topic policy that denies publishing without
+ * TLS. `subscribeQueue` subscribes a queue and writes the queue-policy statement
+ * that lets this topic, and only this topic, send to it.
+ */
+export class FanoutTopic extends Construct {
+  public readonly topic: SnsTopic;
+  public readonly topicPolicy: SnsTopicPolicy;
+  /** Subscriptions created by `subscribeQueue`, in order. */
+  public readonly subscriptions: SnsTopicSubscription[] = [];
+  private readonly policyDocument: PolicyDocument;
+
+  constructor(scope: Construct, id: string, props: FanoutTopicProps) {
+    super(scope, id);
+    new PropsValidator("FanoutTopic", this.node.path)
+      .name("topicName", props.topicName, SNS_TOPIC_NAME)
+      .expect(
+        props.displayName === undefined || props.displayName.length <= 100,
+        `displayName must be at most 100 characters (given ${quote(props.displayName)}, ${props.displayName?.length} characters)`,
+      )
+      .throwIfInvalid();
+
+    this.topic = new SnsTopic(this, "Topic", {
+      name: props.topicName,
+      displayName: props.displayName,
+      kmsMasterKeyId: props.kmsMasterKeyId ?? TOPIC_DEFAULTS.kmsMasterKeyId,
+    });
+    this.policyDocument = new PolicyDocument(this, "TopicPolicyDocument", [
+      {
+        sid: "DenyInsecureTransport",
+        effect: "Deny",
+        principals: [{ type: "*", identifiers: ["*"] }],
+        actions: ["sns:Publish"],
+        resources: [this.topic.arn],
+        condition: [denyInsecureTransportCondition()],
+      },
+    ]);
+    this.topicPolicy = new SnsTopicPolicy(this, "TopicPolicy", {
+      arn: this.topic.arn,
+      policy: this.policyDocument.json,
+    });
+  }
+
+  /**
+   * Subscribes `target`'s source queue to this topic and adds, to that queue's one
+   * policy, the statement that lets `sns.amazonaws.com` send only on behalf of this topic.
+   */
+  public subscribeQueue(target: QueueWithDlq, options: QueueSubscriptionOptions = {}): SnsTopicSubscription {
+    const index = this.subscriptions.length;
+    target.addToResourcePolicy({
+      // IAM sids are alphanumeric.
+      sid: `AllowSnsSendFrom${this.node.id.replace(/[^A-Za-z0-9]/g, "")}${index === 0 ? "" : index}`,
+      effect: "Allow",
+      principals: [{ type: "Service", identifiers: ["sns.amazonaws.com"] }],
+      actions: ["sqs:SendMessage"],
+      resources: [target.queue.arn],
+      condition: [{ test: "ArnEquals", variable: "aws:SourceArn", values: [this.topic.arn] }],
+    });
+    const subscription = new SnsTopicSubscription(this, `Subscription${target.node.id}`, {
+      topicArn: this.topic.arn,
+      protocol: "sqs",
+      endpoint: target.queue.arn,
+      rawMessageDelivery: options.rawMessageDelivery ?? TOPIC_DEFAULTS.rawMessageDelivery,
+      filterPolicy: options.filterPolicy,
+      // Deliveries fail until the queue policy admits this topic.
+      dependsOn: [target.queuePolicy],
+    });
+    this.subscriptions.push(subscription);
+    return subscription;
+  }
+}

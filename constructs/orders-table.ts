@@ -1,0 +1,62 @@
+import { Construct } from "constructs";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { DYNAMODB_TABLE_NAME, TABLE_DEFAULTS, TABLE_WRITE_ACTIONS } from "./defaults";
+import { PolicyStatement } from "./policy";
+import { PropsValidator } from "./validation";
+
+/** Anything with an IAM role that statements can be added to (`SqsLambda`). */
+export interface IGrantable {
+  addToRolePolicy(statement: PolicyStatement): void;
+}
+
+export interface OrdersTableProps {
+  /** Physical name of the table: 3-255 characters of letters, digits, _, - and `.`. Derive it from the stack prefix. */
+  readonly tableName: string;
+  /**
+   * Refuse `DeleteTable` (and `terraform destroy`) until this is turned off. Turn it on for production.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * A customer-managed KMS key ARN for server-side encryption.
+   * @default the AWS-managed DynamoDB key (`alias/aws/dynamodb`)
+   */
+  readonly kmsKeyArn?: string;
+}
+
+/**
+ * The Orders table: partition key `orderId` (string), on-demand billing,
+ * point-in-time recovery, KMS server-side encryption, deletion protection as given.
+ */
+export class OrdersTable extends Construct {
+  public readonly table: DynamodbTable;
+  /** The partition key's attribute name. */
+  public readonly partitionKey: string = TABLE_DEFAULTS.partitionKey;
+
+  constructor(scope: Construct, id: string, props: OrdersTableProps) {
+    super(scope, id);
+    new PropsValidator("OrdersTable", this.node.path)
+      .name("tableName", props.tableName, DYNAMODB_TABLE_NAME)
+      .throwIfInvalid();
+
+    this.table = new DynamodbTable(this, "Table", {
+      name: props.tableName,
+      billingMode: TABLE_DEFAULTS.billingMode,
+      hashKey: this.partitionKey,
+      attribute: [{ name: this.partitionKey, type: "S" }],
+      pointInTimeRecovery: { enabled: TABLE_DEFAULTS.pointInTimeRecovery },
+      serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
+      deletionProtectionEnabled: props.deletionProtection ?? TABLE_DEFAULTS.deletionProtection,
+    });
+  }
+
+  /** Gives `grantee` exactly the item actions the order writer uses, on this table only. */
+  public grantWriteOrders(grantee: IGrantable): void {
+    grantee.addToRolePolicy({
+      sid: "WriteOrders",
+      effect: "Allow",
+      actions: [...TABLE_WRITE_ACTIONS],
+      resources: [this.table.arn],
+    });
+  }
+}

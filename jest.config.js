@@ -1,0 +1,12 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/__tests__"],
+  testMatch: ["**/*.test.ts"],
+  // Transpile only (no type check per file): `npm run typecheck` checks types once.
+  transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
+  // Builds the function bundle the stacks ship (and one suite runs) before any test.
+  globalSetup: "<rootDir>/__tests__/support/global-setup.js",
+  setupFilesAfterEnv: ["<rootDir>/__tests__/support/setup.ts"],
+  testTimeout: 30000,
+};
