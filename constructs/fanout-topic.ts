@@ -49,6 +49,7 @@ export class FanoutTopic extends Construct {
   /** Subscriptions created by `subscribeQueue`, in order. */
   public readonly subscriptions: SnsTopicSubscription[] = [];
   private readonly policyDocument: PolicyDocument;
+  private readonly admittedQueues = new Set<QueueWithDlq>();
 
   constructor(scope: Construct, id: string, props: FanoutTopicProps) {
     super(scope, id);
@@ -87,16 +88,20 @@ export class FanoutTopic extends Construct {
    */
   public subscribeQueue(target: QueueWithDlq, options: QueueSubscriptionOptions = {}): SnsTopicSubscription {
     const index = this.subscriptions.length;
-    target.addToResourcePolicy({
-      // IAM sids are alphanumeric.
-      sid: `AllowSnsSendFrom${this.node.id.replace(/[^A-Za-z0-9]/g, "")}${index === 0 ? "" : index}`,
-      effect: "Allow",
-      principals: [{ type: "Service", identifiers: ["sns.amazonaws.com"] }],
-      actions: ["sqs:SendMessage"],
-      resources: [target.queue.arn],
-      condition: [{ test: "ArnEquals", variable: "aws:SourceArn", values: [this.topic.arn] }],
-    });
-    const subscription = new SnsTopicSubscription(this, `Subscription${target.node.id}`, {
+    // One statement per queue: a second subscription of the same queue (another filter) needs no more access.
+    if (!this.admittedQueues.has(target)) {
+      this.admittedQueues.add(target);
+      target.addToResourcePolicy({
+        // IAM sids are alphanumeric.
+        sid: `AllowSnsSendFrom${this.node.id.replace(/[^A-Za-z0-9]/g, "")}`,
+        effect: "Allow",
+        principals: [{ type: "Service", identifiers: ["sns.amazonaws.com"] }],
+        actions: ["sqs:SendMessage"],
+        resources: [target.queue.arn],
+        condition: [{ test: "ArnEquals", variable: "aws:SourceArn", values: [this.topic.arn] }],
+      });
+    }
+    const subscription = new SnsTopicSubscription(this, `Subscription${target.node.id}${index === 0 ? "" : index}`, {
       topicArn: this.topic.arn,
       protocol: "sqs",
       endpoint: target.queue.arn,

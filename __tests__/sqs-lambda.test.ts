@@ -1,0 +1,268 @@
+import { TerraformVariable } from "cdktf";
+import { Construct } from "constructs";
+import { QueueWithDlq, QueueWithDlqProps, SqsLambda, SqsLambdaProps } from "../constructs";
+import { BUNDLE_PATH, TfJson, idWhere, onlyResource, resourcesOf, statementsOf, synthConstructs } from "./support/tf";
+
+function addFunction(
+  scope: Construct,
+  props: Partial<SqsLambdaProps> = {},
+  queueProps: Partial<QueueWithDlqProps> = {},
+): SqsLambda {
+  const source = new QueueWithDlq(scope, "Q", { queueName: "p-OrderQueue", ...queueProps });
+  return new SqsLambda(scope, "Fn", { functionName: "p-ProcessOrderLambda", bundlePath: BUNDLE_PATH, source, ...props });
+}
+
+function errorOf(props: Partial<SqsLambdaProps>, queueProps: Partial<QueueWithDlqProps> = {}): string {
+  try {
+    synthConstructs((scope) => addFunction(scope, props, queueProps));
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("expected synth to fail");
+}
+
+describe("SqsLambda with default props", () => {
+  let tf: TfJson;
+  let fn: TfJson;
+  let queueId: string;
+  beforeAll(() => {
+    tf = synthConstructs((scope) => addFunction(scope));
+    fn = onlyResource(tf, "aws_lambda_function");
+    queueId = idWhere(tf, "aws_sqs_queue", "name", "p-OrderQueue");
+  });
+
+  test("runs Node.js 22 on arm64 with a 30 s timeout and 256 MB", () => {
+    expect(fn).toMatchObject({
+      function_name: "p-ProcessOrderLambda",
+      runtime: "nodejs22.x",
+      architectures: ["arm64"],
+      handler: "index.handler",
+      timeout: 30,
+      memory_size: 256,
+    });
+  });
+
+  test("deploys the archive_file zip of the bundle asset, with its hash", () => {
+    const archiveId = Object.keys(resourcesOf(tf, "archive_file", "data"))[0];
+    const archive = resourcesOf(tf, "archive_file", "data")[archiveId];
+    expect(archive.type).toBe("zip");
+    expect(archive.source_file).toMatch(/^assets\/Fn_Bundle_[0-9A-F]+\/[0-9A-F]+\/index\.js$/);
+    expect(archive.output_path).toBe(`${archive.source_file}.zip`);
+    expect(fn.filename).toBe(`\${data.archive_file.${archiveId}.output_path}`);
+    expect(fn.source_code_hash).toBe(`\${data.archive_file.${archiveId}.output_base64sha256}`);
+  });
+
+  test("traces with X-Ray", () => {
+    expect(fn.tracing_config).toEqual({ mode: "Active" });
+  });
+
+  test("creates its own log group with a 30-day retention and logs JSON into it", () => {
+    const logGroup = onlyResource(tf, "aws_cloudwatch_log_group");
+    const logGroupId = Object.keys(resourcesOf(tf, "aws_cloudwatch_log_group"))[0];
+    expect(logGroup).toEqual({ name: "/aws/lambda/p-ProcessOrderLambda", retention_in_days: 30 });
+    expect(fn.logging_config).toEqual({
+      log_format: "JSON",
+      log_group: `\${aws_cloudwatch_log_group.${logGroupId}.name}`,
+      application_log_level: "INFO",
+      system_log_level: "WARN",
+    });
+    expect(fn.depends_on).toContain(`aws_cloudwatch_log_group.${logGroupId}`);
+  });
+
+  test("lets only Lambda assume its role", () => {
+    const role = onlyResource(tf, "aws_iam_role");
+    expect(role.name).toBe("p-ProcessOrderLambda");
+    expect(statementsOf(tf, role.assume_role_policy)).toEqual([
+      {
+        effect: "Allow",
+        principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }],
+        actions: ["sts:AssumeRole"],
+      },
+    ]);
+  });
+
+  test("grants exactly the log, queue and trace actions it uses, on its own resources", () => {
+    const logGroupId = Object.keys(resourcesOf(tf, "aws_cloudwatch_log_group"))[0];
+    const policy = onlyResource(tf, "aws_iam_role_policy");
+    expect(statementsOf(tf, policy.policy)).toEqual([
+      {
+        sid: "WriteOwnLogs",
+        effect: "Allow",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [`\${aws_cloudwatch_log_group.${logGroupId}.arn}:*`],
+      },
+      {
+        sid: "ConsumeSourceQueue",
+        effect: "Allow",
+        actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+        resources: [`\${aws_sqs_queue.${queueId}.arn}`],
+      },
+      {
+        sid: "WriteTraces",
+        effect: "Allow",
+        actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+        resources: ["*"],
+      },
+    ]);
+  });
+
+  test("attaches no managed policy", () => {
+    expect(resourcesOf(tf, "aws_iam_role_policy_attachment")).toEqual({});
+  });
+
+  test("maps its queue to the function with partial batch responses", () => {
+    const fnId = Object.keys(resourcesOf(tf, "aws_lambda_function"))[0];
+    const policyId = Object.keys(resourcesOf(tf, "aws_iam_role_policy"))[0];
+    expect(onlyResource(tf, "aws_lambda_event_source_mapping")).toEqual({
+      event_source_arn: `\${aws_sqs_queue.${queueId}.arn}`,
+      function_name: `\${aws_lambda_function.${fnId}.arn}`,
+      batch_size: 10,
+      maximum_batching_window_in_seconds: 0,
+      function_response_types: ["ReportBatchItemFailures"],
+      scaling_config: { maximum_concurrency: 10 },
+      depends_on: [`aws_iam_role_policy.${policyId}`],
+    });
+  });
+});
+
+describe("SqsLambda overrides", () => {
+  test("passes batch size, batching window and maximum concurrency to the mapping", () => {
+    const tf = synthConstructs((scope) =>
+      addFunction(scope, { batchSize: 100, maximumBatchingWindowSeconds: 5, maximumConcurrency: 50 }, { visibilityTimeoutSeconds: 185 }),
+    );
+    expect(onlyResource(tf, "aws_lambda_event_source_mapping")).toMatchObject({
+      batch_size: 100,
+      maximum_batching_window_in_seconds: 5,
+      scaling_config: { maximum_concurrency: 50 },
+    });
+  });
+
+  test("uses the given runtime, architecture, memory, timeout and environment", () => {
+    const tf = synthConstructs((scope) =>
+      addFunction(
+        scope,
+        { runtime: "nodejs24.x", architecture: "x86_64", memorySizeMb: 1024, timeoutSeconds: 10, environment: { A: "1" } },
+        { visibilityTimeoutSeconds: 60 },
+      ),
+    );
+    expect(onlyResource(tf, "aws_lambda_function")).toMatchObject({
+      runtime: "nodejs24.x",
+      architectures: ["x86_64"],
+      memory_size: 1024,
+      timeout: 10,
+      environment: { variables: { A: "1" } },
+    });
+  });
+
+  test("sets reserved concurrency when given", () => {
+    const tf = synthConstructs((scope) => addFunction(scope, { reservedConcurrentExecutions: 5 }));
+    expect(onlyResource(tf, "aws_lambda_function").reserved_concurrent_executions).toBe(5);
+  });
+
+  test("grants kms:Decrypt on the queue's customer key", () => {
+    const key = "arn:aws:kms:us-east-1:111122223333:key/abc";
+    const tf = synthConstructs((scope) => addFunction(scope, {}, { kmsMasterKeyId: key }));
+    expect(statementsOf(tf, onlyResource(tf, "aws_iam_role_policy").policy)).toContainEqual({
+      sid: "DecryptSourceQueue",
+      effect: "Allow",
+      actions: ["kms:Decrypt"],
+      resources: [key],
+    });
+  });
+
+  test("adds statements from grants to its one role policy", () => {
+    const tf = synthConstructs((scope) =>
+      addFunction(scope).addToRolePolicy({ sid: "Extra", effect: "Allow", actions: ["s3:GetObject"], resources: ["arn:aws:s3:::b/k"] }),
+    );
+    expect(Object.keys(resourcesOf(tf, "aws_iam_role_policy"))).toHaveLength(1);
+    expect(statementsOf(tf, onlyResource(tf, "aws_iam_role_policy").policy).map((s) => s.sid)).toEqual([
+      "WriteOwnLogs",
+      "ConsumeSourceQueue",
+      "WriteTraces",
+      "Extra",
+    ]);
+  });
+
+  test("takes memory and log retention from Terraform variables without checking them at synth", () => {
+    const tf = synthConstructs((scope) => {
+      const memory = new TerraformVariable(scope, "memory", { type: "number" });
+      const retention = new TerraformVariable(scope, "retention", { type: "number" });
+      addFunction(scope, { memorySizeMb: memory.numberValue, logRetentionDays: retention.numberValue });
+    });
+    expect(onlyResource(tf, "aws_lambda_function").memory_size).toBe("${var.memory}");
+    expect(onlyResource(tf, "aws_cloudwatch_log_group").retention_in_days).toBe("${var.retention}");
+  });
+});
+
+describe("SqsLambda validation", () => {
+  test("rejects a queue visibility timeout shorter than six function timeouts", () => {
+    expect(errorOf({ timeoutSeconds: 60 })).toBe(
+      "Invalid SqsLambda props at stack/Fn:\n" +
+        "  - source queue visibilityTimeoutSeconds must be at least 6 x timeoutSeconds + maximumBatchingWindowSeconds = 360 " +
+        "(given visibilityTimeoutSeconds 180, timeoutSeconds 60, maximumBatchingWindowSeconds 0)",
+    );
+  });
+
+  test("counts the batching window in the visibility timeout rule", () => {
+    expect(errorOf({ maximumBatchingWindowSeconds: 1 })).toContain(
+      "source queue visibilityTimeoutSeconds must be at least 6 x timeoutSeconds + maximumBatchingWindowSeconds = 181 " +
+        "(given visibilityTimeoutSeconds 180, timeoutSeconds 30, maximumBatchingWindowSeconds 1)",
+    );
+  });
+
+  test("rejects a batch size over 10 without a batching window", () => {
+    expect(errorOf({ batchSize: 11 })).toContain(
+      "batchSize must be an integer between 1 and 10 without a batching window, or up to 10000 with maximumBatchingWindowSeconds >= 1 (given 11)",
+    );
+  });
+
+  test("rejects a batch size over 10000 with a batching window", () => {
+    expect(errorOf({ batchSize: 10001, maximumBatchingWindowSeconds: 1 }, { visibilityTimeoutSeconds: 181 })).toContain(
+      "batchSize must be an integer between 1 and 10000 (given 10001)",
+    );
+  });
+
+  test("rejects a function name over 64 characters", () => {
+    const name = "f".repeat(65);
+    expect(errorOf({ functionName: name })).toContain(
+      `functionName must be 1-64 characters of letters, digits, - and _ (given "${name}", 65 characters)`,
+    );
+  });
+
+  test("rejects the end-of-life Node.js 20 runtime", () => {
+    expect(errorOf({ runtime: "nodejs20.x" })).toContain(
+      'runtime must be one of "nodejs22.x", "nodejs24.x" (given "nodejs20.x")',
+    );
+  });
+
+  test("rejects a log retention CloudWatch does not offer", () => {
+    expect(errorOf({ logRetentionDays: 10 })).toContain(
+      "logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (given 10)",
+    );
+  });
+
+  test("rejects a maximum concurrency of 1", () => {
+    expect(errorOf({ maximumConcurrency: 1 })).toContain("maximumConcurrency must be an integer between 2 and 1000 (given 1)");
+  });
+
+  test("rejects memory under 128 MB", () => {
+    expect(errorOf({ memorySizeMb: 64 })).toContain("memorySizeMb must be an integer between 128 and 10240 (given 64)");
+  });
+
+  test("rejects a handler whose module is not the bundle's file", () => {
+    expect(errorOf({ handler: "main.handler" })).toContain(
+      'handler must be "<module>.<export>" where <module> is the bundle\'s file name (given handler "main.handler" and bundle "index.js")',
+    );
+  });
+
+  test("reports every problem in one error", () => {
+    const message = errorOf({ timeoutSeconds: 901, memorySizeMb: 1, architecture: "sparc" });
+    expect(message.split("\n")).toEqual([
+      "Invalid SqsLambda props at stack/Fn:",
+      '  - architecture must be one of "arm64", "x86_64" (given "sparc")',
+      "  - timeoutSeconds must be an integer between 1 and 900 (given 901)",
+      "  - memorySizeMb must be an integer between 128 and 10240 (given 1)",
+      "  - source queue visibilityTimeoutSeconds must be at least 6 x timeoutSeconds + maximumBatchingWindowSeconds = 5406 (given visibilityTimeoutSeconds 180, timeoutSeconds 901, maximumBatchingWindowSeconds 0)",
+    ]);
+  });
+});
