@@ -52,7 +52,7 @@ export interface SynthesizedApp {
 /** Runs the real app (main.ts) into a temporary folder, the way `npm run synth` does, and reads every stack. */
 export function synthApp(env: NodeJS.ProcessEnv = {}): SynthesizedApp {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "orders-synth-"));
-  const app = new App({ outdir });
+  const app = new App({ outdir, stackTraces: false });
   buildApp(app, settingsFromEnv(env));
   app.synth();
   const stacks: Record<string, TfJson> = {};

@@ -1,0 +1,186 @@
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { ENVIRONMENTS } from "../main";
+import { TfJson, idWhere, onlyResource, resourcesOf, statementsOf, synthApp } from "./support/tf";
+
+function sha256(file: string): string {
+  return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+}
+
+describe("the synthesized app", () => {
+  let outdir: string;
+  let stacks: Record<string, TfJson>;
+  beforeAll(() => {
+    ({ outdir, stacks } = synthApp());
+  });
+
+  test("writes one stack per environment", () => {
+    expect(Object.keys(stacks).sort()).toEqual(["orders-dev", "orders-prod"]);
+    expect(ENVIRONMENTS.map((e) => e.name)).toEqual(["dev", "prod"]);
+  });
+
+  test("gives the two environments disjoint physical names", () => {
+    const names = (tf: TfJson): string[] =>
+      Object.values(tf.resource as Record<string, Record<string, TfJson>>)
+        .flatMap((byId) => Object.values(byId))
+        .map((r) => r.name ?? r.function_name)
+        .filter((n): n is string => typeof n === "string" && !n.includes("${"));
+    const dev = names(stacks["orders-dev"]);
+    const prod = names(stacks["orders-prod"]);
+    expect(dev.length).toBeGreaterThanOrEqual(7);
+    expect(dev.filter((n) => prod.includes(n))).toEqual([]);
+  });
+
+  test("copies the function bundle into each stack folder at the path archive_file zips", () => {
+    for (const [name, tf] of Object.entries(stacks)) {
+      const archive = onlyResource(tf, "archive_file", "data");
+      const copied = path.join(outdir, "stacks", name, archive.source_file);
+      expect(sha256(copied)).toBe(sha256("dist/functions/process-order/index.js"));
+    }
+  });
+
+  test("names no absolute path of the build machine", () => {
+    for (const name of Object.keys(stacks)) {
+      const text = fs.readFileSync(path.join(outdir, "stacks", name, "cdk.tf.json"), "utf8");
+      expect(text).not.toContain(process.cwd());
+      expect(text).not.toContain(outdir);
+      expect(text).not.toMatch(/"(source_file|output_path|filename)": "\//);
+    }
+  });
+});
+
+describe.each(["dev", "prod"])("the orders-%s stack", (environment) => {
+  const prefix = `orders-${environment}`;
+  let tf: TfJson;
+  let ids: Record<"topic" | "queue" | "dlq" | "table" | "fn" | "logGroup", string>;
+  beforeAll(() => {
+    tf = synthApp().stacks[prefix];
+    ids = {
+      topic: idWhere(tf, "aws_sns_topic", "name", `${prefix}-OrderTopic`),
+      queue: idWhere(tf, "aws_sqs_queue", "name", `${prefix}-OrderQueue`),
+      dlq: idWhere(tf, "aws_sqs_queue", "name", `${prefix}-OrderQueueDLQ`),
+      table: idWhere(tf, "aws_dynamodb_table", "name", `${prefix}-Orders`),
+      fn: idWhere(tf, "aws_lambda_function", "function_name", `${prefix}-ProcessOrderLambda`),
+      logGroup: idWhere(tf, "aws_cloudwatch_log_group", "name", `/aws/lambda/${prefix}-ProcessOrderLambda`),
+    };
+  });
+
+  test("subscribes OrderQueue to OrderTopic", () => {
+    expect(onlyResource(tf, "aws_sns_topic_subscription")).toMatchObject({
+      topic_arn: `\${aws_sns_topic.${ids.topic}.arn}`,
+      endpoint: `\${aws_sqs_queue.${ids.queue}.arn}`,
+      protocol: "sqs",
+    });
+  });
+
+  test("lets OrderTopic, and only it, send to OrderQueue", () => {
+    const policy = Object.values(resourcesOf(tf, "aws_sqs_queue_policy")).find(
+      (p) => p.queue_url === `\${aws_sqs_queue.${ids.queue}.url}`,
+    )!;
+    const allows = statementsOf(tf, policy.policy).filter((s) => s.effect === "Allow");
+    expect(allows).toEqual([
+      expect.objectContaining({
+        principals: [{ type: "Service", identifiers: ["sns.amazonaws.com"] }],
+        actions: ["sqs:SendMessage"],
+        condition: [{ test: "ArnEquals", variable: "aws:SourceArn", values: [`\${aws_sns_topic.${ids.topic}.arn}`] }],
+      }),
+    ]);
+  });
+
+  test("moves a message to OrderQueueDLQ after 3 receives", () => {
+    expect(resourcesOf(tf, "aws_sqs_queue")[ids.queue].redrive_policy).toBe(
+      `\${jsonencode({"deadLetterTargetArn" = aws_sqs_queue.${ids.dlq}.arn, "maxReceiveCount" = 3})}`,
+    );
+  });
+
+  test("gives OrderQueue a visibility timeout of six function timeouts", () => {
+    const fn = resourcesOf(tf, "aws_lambda_function")[ids.fn];
+    expect(resourcesOf(tf, "aws_sqs_queue")[ids.queue].visibility_timeout_seconds).toBe(6 * fn.timeout);
+  });
+
+  test("feeds ProcessOrderLambda from OrderQueue with partial batch responses", () => {
+    expect(onlyResource(tf, "aws_lambda_event_source_mapping")).toMatchObject({
+      event_source_arn: `\${aws_sqs_queue.${ids.queue}.arn}`,
+      function_name: `\${aws_lambda_function.${ids.fn}.arn}`,
+      function_response_types: ["ReportBatchItemFailures"],
+    });
+  });
+
+  test("tells the function which table to write", () => {
+    expect(resourcesOf(tf, "aws_lambda_function")[ids.fn].environment.variables.ORDERS_TABLE_NAME).toBe(
+      `\${aws_dynamodb_table.${ids.table}.name}`,
+    );
+  });
+
+  test("grants the function exactly its log, queue, trace and table actions", () => {
+    const statements = statementsOf(tf, onlyResource(tf, "aws_iam_role_policy").policy);
+    expect(statements.map((s) => [s.actions, s.resources])).toEqual([
+      [["logs:CreateLogStream", "logs:PutLogEvents"], [`\${aws_cloudwatch_log_group.${ids.logGroup}.arn}:*`]],
+      [["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], [`\${aws_sqs_queue.${ids.queue}.arn}`]],
+      [["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]],
+      [["dynamodb:PutItem", "dynamodb:GetItem"], [`\${aws_dynamodb_table.${ids.table}.arn}`]],
+    ]);
+  });
+
+  test("writes the function's logs to its own log group with the variable's retention", () => {
+    expect(resourcesOf(tf, "aws_cloudwatch_log_group")[ids.logGroup].retention_in_days).toBe("${var.log_retention_days}");
+    expect(resourcesOf(tf, "aws_lambda_function")[ids.fn].logging_config.log_group).toBe(
+      `\${aws_cloudwatch_log_group.${ids.logGroup}.name}`,
+    );
+  });
+
+  test("protects the Orders table from deletion only in prod", () => {
+    expect(resourcesOf(tf, "aws_dynamodb_table")[ids.table].deletion_protection_enabled).toBe(environment === "prod");
+  });
+
+  test("keeps state in S3 under its own key, encrypted and with native locking", () => {
+    expect(tf.terraform.backend.s3).toEqual({
+      bucket: "order-pipeline-terraform-state",
+      key: `order-pipeline/${prefix}.tfstate`,
+      region: "us-east-1",
+      encrypt: true,
+      use_lockfile: true,
+    });
+  });
+
+  test("requires a Terraform that supports the S3 lock file", () => {
+    expect(tf.terraform.required_version).toBe(">= 1.11.0");
+  });
+
+  test("pins the AWS and archive providers", () => {
+    expect(tf.terraform.required_providers).toEqual({
+      aws: { source: "aws", version: "6.25.0" },
+      archive: { source: "hashicorp/archive", version: "2.7.1" },
+    });
+  });
+
+  test("tags every resource with project, environment and managed-by", () => {
+    expect(tf.provider.aws).toEqual([
+      {
+        region: "us-east-1",
+        default_tags: [{ tags: { project: "order-pipeline", environment, "managed-by": "cdktf" } }],
+      },
+    ]);
+  });
+
+  test("outputs the topic ARN, queue and DLQ URLs, table, function and log group names", () => {
+    expect(Object.fromEntries(Object.entries(tf.output as Record<string, TfJson>).map(([k, v]) => [k, v.value]))).toEqual({
+      topic_arn: `\${aws_sns_topic.${ids.topic}.arn}`,
+      queue_url: `\${aws_sqs_queue.${ids.queue}.url}`,
+      dlq_url: `\${aws_sqs_queue.${ids.dlq}.url}`,
+      table_name: `\${aws_dynamodb_table.${ids.table}.name}`,
+      function_name: `\${aws_lambda_function.${ids.fn}.function_name}`,
+      log_group_name: `\${aws_cloudwatch_log_group.${ids.logGroup}.name}`,
+    });
+  });
+
+  test("declares the operator variables with types, descriptions and validation", () => {
+    expect(Object.keys(tf.variable).sort()).toEqual(["function_memory_mb", "log_retention_days"]);
+    for (const variable of Object.values(tf.variable as Record<string, TfJson>)) {
+      expect(variable.type).toBe("number");
+      expect(variable.description).toEqual(expect.any(String));
+      expect(variable.validation).toHaveLength(1);
+    }
+  });
+});
