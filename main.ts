@@ -43,10 +43,20 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): AppSettings {
     functionBundlePath: DEFAULT_SETTINGS.functionBundlePath,
   };
   const rules: [keyof AppSettings, string, RegExp, string][] = [
-    ["namePrefix", "ORDERS_NAME_PREFIX", /^[a-z][a-z0-9-]{0,29}$/, "1-30 characters: a lower-case letter, then lower-case letters, digits and -"],
+    [
+      "namePrefix",
+      "ORDERS_NAME_PREFIX",
+      /^[a-z][a-z0-9-]{0,29}$/,
+      "1-30 characters: a lower-case letter, then lower-case letters, digits and -",
+    ],
     ["region", "ORDERS_REGION", /^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-west-1"],
     ["stateRegion", "ORDERS_STATE_REGION", /^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-west-1"],
-    ["stateBucket", "ORDERS_STATE_BUCKET", /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name: 3-63 lower-case letters, digits, . and -"],
+    [
+      "stateBucket",
+      "ORDERS_STATE_BUCKET",
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      "an S3 bucket name: 3-63 lower-case letters, digits, . and -",
+    ],
     ["stateKeyPrefix", "ORDERS_STATE_KEY_PREFIX", /^[A-Za-z0-9!_.*'()/-]{1,512}$/, "an S3 key prefix without spaces"],
   ];
   const problems = rules

@@ -44,9 +44,10 @@ describe("app configuration from the environment", () => {
     expect(Object.keys(stacks).sort()).toEqual(["orders-alice-dev", "orders-alice-prod"]);
     const tf = stacks["orders-alice-dev"];
     expect(tf.terraform.backend.s3.key).toBe("order-pipeline/orders-alice-dev.tfstate");
-    expect(Object.values(tf.resource.aws_sqs_queue).map((q) => (q as { name: string }).name).sort()).toEqual([
-      "orders-alice-dev-OrderQueue",
-      "orders-alice-dev-OrderQueueDLQ",
-    ]);
+    expect(
+      Object.values(tf.resource.aws_sqs_queue)
+        .map((q) => (q as { name: string }).name)
+        .sort(),
+    ).toEqual(["orders-alice-dev-OrderQueue", "orders-alice-dev-OrderQueueDLQ"]);
   });
 });

@@ -77,7 +77,9 @@ describe("FanoutTopic with a subscribed queue", () => {
 
 describe("FanoutTopic overrides", () => {
   test("uses the given KMS key", () => {
-    const tf = synthConstructs((scope) => new FanoutTopic(scope, "T", { topicName: "t", kmsMasterKeyId: "alias/mine" }));
+    const tf = synthConstructs(
+      (scope) => new FanoutTopic(scope, "T", { topicName: "t", kmsMasterKeyId: "alias/mine" }),
+    );
     expect(onlyResource(tf, "aws_sns_topic").kms_master_key_id).toBe("alias/mine");
   });
 
@@ -97,10 +99,7 @@ describe("FanoutTopic overrides", () => {
       topic.subscribeQueue(queue, { filterPolicy: '{"kind":["b"]}' });
     });
     const policy = Object.values(resourcesOf(tf, "aws_sqs_queue_policy")).find((p) => p.queue_url.includes("Q_Queue"))!;
-    expect(statementsOf(tf, policy.policy).map((s) => s.sid)).toEqual([
-      "DenyInsecureTransport",
-      "AllowSnsSendFromT",
-    ]);
+    expect(statementsOf(tf, policy.policy).map((s) => s.sid)).toEqual(["DenyInsecureTransport", "AllowSnsSendFromT"]);
     expect(Object.keys(resourcesOf(tf, "aws_sns_topic_subscription"))).toHaveLength(2);
   });
 });

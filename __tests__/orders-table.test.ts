@@ -35,14 +35,19 @@ describe("OrdersTable with default props", () => {
 
 describe("OrdersTable overrides", () => {
   test("turns deletion protection off when asked", () => {
-    const tf = synthConstructs((scope) => new OrdersTable(scope, "O", { tableName: "t-Orders", deletionProtection: false }));
+    const tf = synthConstructs(
+      (scope) => new OrdersTable(scope, "O", { tableName: "t-Orders", deletionProtection: false }),
+    );
     expect(onlyResource(tf, "aws_dynamodb_table").deletion_protection_enabled).toBe(false);
   });
 
   test("encrypts with a customer key when one is given", () => {
     const kmsKeyArn = "arn:aws:kms:us-east-1:111122223333:key/abc";
     const tf = synthConstructs((scope) => new OrdersTable(scope, "O", { tableName: "t-Orders", kmsKeyArn }));
-    expect(onlyResource(tf, "aws_dynamodb_table").server_side_encryption).toEqual({ enabled: true, kms_key_arn: kmsKeyArn });
+    expect(onlyResource(tf, "aws_dynamodb_table").server_side_encryption).toEqual({
+      enabled: true,
+      kms_key_arn: kmsKeyArn,
+    });
   });
 
   test("grants a writer PutItem and GetItem on this table only", () => {

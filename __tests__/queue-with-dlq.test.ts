@@ -127,7 +127,9 @@ describe("QueueWithDlq overrides", () => {
       q.addToResourcePolicy({ sid: "B", effect: "Allow", actions: ["sqs:SendMessage"], resources: [q.queue.arn] });
     });
     const queueId = idWhere(tf, "aws_sqs_queue", "name", "p-OrderQueue");
-    const policies = Object.values(resourcesOf(tf, "aws_sqs_queue_policy")).filter((p) => p.queue_url.includes(queueId));
+    const policies = Object.values(resourcesOf(tf, "aws_sqs_queue_policy")).filter((p) =>
+      p.queue_url.includes(queueId),
+    );
     expect(policies).toHaveLength(1);
     expect(statementsOf(tf, policies[0].policy).map((s) => s.sid)).toEqual(["DenyInsecureTransport", "A", "B"]);
   });

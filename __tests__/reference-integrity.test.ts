@@ -32,7 +32,9 @@ describe("the reference checker", () => {
   });
 
   test("reports an undeclared variable", () => {
-    expect(danglingReferences({ output: { o: { value: "${var.missing}" } } })).toEqual([".output.o.value: var.missing"]);
+    expect(danglingReferences({ output: { o: { value: "${var.missing}" } } })).toEqual([
+      ".output.o.value: var.missing",
+    ]);
   });
 
   test("reads references inside jsonencode and ignores quoted keys and functions", () => {

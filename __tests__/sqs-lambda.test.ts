@@ -9,7 +9,12 @@ function addFunction(
   queueProps: Partial<QueueWithDlqProps> = {},
 ): SqsLambda {
   const source = new QueueWithDlq(scope, "Q", { queueName: "p-OrderQueue", ...queueProps });
-  return new SqsLambda(scope, "Fn", { functionName: "p-ProcessOrderLambda", bundlePath: BUNDLE_PATH, source, ...props });
+  return new SqsLambda(scope, "Fn", {
+    functionName: "p-ProcessOrderLambda",
+    bundlePath: BUNDLE_PATH,
+    source,
+    ...props,
+  });
 }
 
 function errorOf(props: Partial<SqsLambdaProps>, queueProps: Partial<QueueWithDlqProps> = {}): string {
@@ -128,7 +133,11 @@ describe("SqsLambda with default props", () => {
 describe("SqsLambda overrides", () => {
   test("passes batch size, batching window and maximum concurrency to the mapping", () => {
     const tf = synthConstructs((scope) =>
-      addFunction(scope, { batchSize: 100, maximumBatchingWindowSeconds: 5, maximumConcurrency: 50 }, { visibilityTimeoutSeconds: 185 }),
+      addFunction(
+        scope,
+        { batchSize: 100, maximumBatchingWindowSeconds: 5, maximumConcurrency: 50 },
+        { visibilityTimeoutSeconds: 185 },
+      ),
     );
     expect(onlyResource(tf, "aws_lambda_event_source_mapping")).toMatchObject({
       batch_size: 100,
@@ -141,7 +150,13 @@ describe("SqsLambda overrides", () => {
     const tf = synthConstructs((scope) =>
       addFunction(
         scope,
-        { runtime: "nodejs24.x", architecture: "x86_64", memorySizeMb: 1024, timeoutSeconds: 10, environment: { A: "1" } },
+        {
+          runtime: "nodejs24.x",
+          architecture: "x86_64",
+          memorySizeMb: 1024,
+          timeoutSeconds: 10,
+          environment: { A: "1" },
+        },
         { visibilityTimeoutSeconds: 60 },
       ),
     );
@@ -172,7 +187,12 @@ describe("SqsLambda overrides", () => {
 
   test("adds statements from grants to its one role policy", () => {
     const tf = synthConstructs((scope) =>
-      addFunction(scope).addToRolePolicy({ sid: "Extra", effect: "Allow", actions: ["s3:GetObject"], resources: ["arn:aws:s3:::b/k"] }),
+      addFunction(scope).addToRolePolicy({
+        sid: "Extra",
+        effect: "Allow",
+        actions: ["s3:GetObject"],
+        resources: ["arn:aws:s3:::b/k"],
+      }),
     );
     expect(Object.keys(resourcesOf(tf, "aws_iam_role_policy"))).toHaveLength(1);
     expect(statementsOf(tf, onlyResource(tf, "aws_iam_role_policy").policy).map((s) => s.sid)).toEqual([
@@ -242,7 +262,9 @@ describe("SqsLambda validation", () => {
   });
 
   test("rejects a maximum concurrency of 1", () => {
-    expect(errorOf({ maximumConcurrency: 1 })).toContain("maximumConcurrency must be an integer between 2 and 1000 (given 1)");
+    expect(errorOf({ maximumConcurrency: 1 })).toContain(
+      "maximumConcurrency must be an integer between 2 and 1000 (given 1)",
+    );
   });
 
   test("rejects memory under 128 MB", () => {

@@ -124,7 +124,9 @@ describe.each(["dev", "prod"])("the orders-%s stack", (environment) => {
   });
 
   test("writes the function's logs to its own log group with the variable's retention", () => {
-    expect(resourcesOf(tf, "aws_cloudwatch_log_group")[ids.logGroup].retention_in_days).toBe("${var.log_retention_days}");
+    expect(resourcesOf(tf, "aws_cloudwatch_log_group")[ids.logGroup].retention_in_days).toBe(
+      "${var.log_retention_days}",
+    );
     expect(resourcesOf(tf, "aws_lambda_function")[ids.fn].logging_config.log_group).toBe(
       `\${aws_cloudwatch_log_group.${ids.logGroup}.name}`,
     );
@@ -165,7 +167,9 @@ describe.each(["dev", "prod"])("the orders-%s stack", (environment) => {
   });
 
   test("outputs the topic ARN, queue and DLQ URLs, table, function and log group names", () => {
-    expect(Object.fromEntries(Object.entries(tf.output as Record<string, TfJson>).map(([k, v]) => [k, v.value]))).toEqual({
+    expect(
+      Object.fromEntries(Object.entries(tf.output as Record<string, TfJson>).map(([k, v]) => [k, v.value])),
+    ).toEqual({
       topic_arn: `\${aws_sns_topic.${ids.topic}.arn}`,
       queue_url: `\${aws_sqs_queue.${ids.queue}.url}`,
       dlq_url: `\${aws_sqs_queue.${ids.dlq}.url}`,

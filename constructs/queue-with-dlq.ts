@@ -99,18 +99,14 @@ export class QueueWithDlq extends Construct {
       messageRetentionSeconds: props.messageRetentionSeconds ?? QUEUE_DEFAULTS.messageRetentionSeconds,
       receiveWaitTimeSeconds: props.receiveWaitTimeSeconds ?? QUEUE_DEFAULTS.receiveWaitTimeSeconds,
       maxReceiveCount: props.maxReceiveCount ?? QUEUE_DEFAULTS.maxReceiveCount,
-      deadLetterQueueName:
-        dlqOptions?.queueName ?? `${props.queueName}${QUEUE_DEFAULTS.deadLetterNameSuffix}`,
-      deadLetterRetentionSeconds:
-        dlqOptions?.messageRetentionSeconds ?? QUEUE_DEFAULTS.deadLetterRetentionSeconds,
+      deadLetterQueueName: dlqOptions?.queueName ?? `${props.queueName}${QUEUE_DEFAULTS.deadLetterNameSuffix}`,
+      deadLetterRetentionSeconds: dlqOptions?.messageRetentionSeconds ?? QUEUE_DEFAULTS.deadLetterRetentionSeconds,
     };
     validate(this.node.path, props, dlqOptions, settings);
 
     this.visibilityTimeoutSeconds = settings.visibilityTimeoutSeconds;
     this.kmsMasterKeyId = props.kmsMasterKeyId;
-    const encryption = props.kmsMasterKeyId
-      ? { kmsMasterKeyId: props.kmsMasterKeyId }
-      : { sqsManagedSseEnabled: true };
+    const encryption = props.kmsMasterKeyId ? { kmsMasterKeyId: props.kmsMasterKeyId } : { sqsManagedSseEnabled: true };
 
     if (dlqOptions) {
       this.maxReceiveCount = settings.maxReceiveCount;
@@ -208,7 +204,12 @@ function validate(
       `maxReceiveCount applies only with a dead-letter queue, but deadLetterQueue is false (given maxReceiveCount ${quote(props.maxReceiveCount)})`,
     );
   } else {
-    v.integerInRange("maxReceiveCount", props.maxReceiveCount, SQS_LIMITS.maxReceiveCount.min, SQS_LIMITS.maxReceiveCount.max)
+    v.integerInRange(
+      "maxReceiveCount",
+      props.maxReceiveCount,
+      SQS_LIMITS.maxReceiveCount.min,
+      SQS_LIMITS.maxReceiveCount.max,
+    )
       .name("deadLetterQueue.queueName", settings.deadLetterQueueName, SQS_QUEUE_NAME)
       .integerInRange("deadLetterQueue.messageRetentionSeconds", dlqOptions.messageRetentionSeconds, ret.min, ret.max);
     if (isResolved(settings.deadLetterRetentionSeconds) && isResolved(settings.messageRetentionSeconds)) {

@@ -8,10 +8,7 @@ export class ConstructPropsError extends Error {
   public readonly problems: readonly string[];
 
   constructor(construct: string, path: string, problems: readonly string[]) {
-    super(
-      `Invalid ${construct} props at ${path}:\n` +
-        problems.map((problem) => `  - ${problem}`).join("\n"),
-    );
+    super(`Invalid ${construct} props at ${path}:\n` + problems.map((problem) => `  - ${problem}`).join("\n"));
     this.name = "ConstructPropsError";
     this.problems = problems;
   }

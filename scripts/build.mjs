@@ -28,6 +28,9 @@ export async function buildFunctions() {
         target: "node22",
         format: "cjs",
         mainFields: ["module", "main"],
+        // The SDK lazily import()s node:http; as require() the bundle also loads in a plain
+        // CommonJS host (jest's module registry), with the same behaviour on Lambda.
+        supported: { "dynamic-import": false },
         legalComments: "none",
         metafile: false,
         logLevel: "warning",
@@ -38,7 +41,12 @@ export async function buildFunctions() {
 
 /** main.ts and constructs/ -> dist/app (transpile only, CommonJS). */
 export async function buildApp() {
-  const sources = ["main.ts", ...readdirSync(join(root, "constructs")).filter((f) => f.endsWith(".ts")).map((f) => join("constructs", f))];
+  const sources = [
+    "main.ts",
+    ...readdirSync(join(root, "constructs"))
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => join("constructs", f)),
+  ];
   await build({
     absWorkingDir: root,
     entryPoints: sources,

@@ -141,7 +141,8 @@ async function storeOrder(record: SQSRecord, { order, carrierMessageId }: Parsed
 
 /** Processes one record; throws to report it as failed (it is retried, then moves to the DLQ). */
 export async function processRecord(record: SQSRecord): Promise<void> {
-  const base = { messageId: record.messageId, receiveCount: Number(record.attributes?.ApproximateReceiveCount) };
+  const receiveCount = Number(record.attributes?.ApproximateReceiveCount);
+  const base = { messageId: record.messageId, ...(Number.isFinite(receiveCount) ? { receiveCount } : {}) };
   let parsed: ParsedRecord | undefined;
   try {
     parsed = parseRecord(record);
@@ -156,7 +157,13 @@ export async function processRecord(record: SQSRecord): Promise<void> {
     const orderId = parsed?.order.orderId ?? (err instanceof InvalidOrderError ? err.orderId : undefined);
     const rejected =
       err instanceof MalformedMessageError || err instanceof InvalidOrderError || err instanceof OrderConflictError;
-    const fields = { ...base, orderId, outcome: rejected ? "rejected" : "failed", errorKind: err.name, error: err.message };
+    const fields = {
+      ...base,
+      orderId,
+      outcome: rejected ? "rejected" : "failed",
+      errorKind: err.name,
+      error: err.message,
+    };
     // A rejected message needs a person (it will reach the DLQ); a failed one may succeed on retry.
     if (rejected) logger.warn("order rejected", fields);
     else logger.error("order failed", fields);
