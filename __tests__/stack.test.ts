@@ -53,9 +53,12 @@ describe("the synthesized app", () => {
 describe.each(["dev", "prod"])("the orders-%s stack", (environment) => {
   const prefix = `orders-${environment}`;
   let tf: TfJson;
+  let outdir: string;
   let ids: Record<"topic" | "queue" | "dlq" | "table" | "fn" | "logGroup", string>;
   beforeAll(() => {
-    tf = synthApp().stacks[prefix];
+    const app = synthApp();
+    tf = app.stacks[prefix];
+    outdir = app.outdir;
     ids = {
       topic: idWhere(tf, "aws_sns_topic", "name", `${prefix}-OrderTopic`),
       queue: idWhere(tf, "aws_sqs_queue", "name", `${prefix}-OrderQueue`),
@@ -146,8 +149,10 @@ describe.each(["dev", "prod"])("the orders-%s stack", (environment) => {
     });
   });
 
-  test("requires a Terraform that supports the S3 lock file", () => {
-    expect(tf.terraform.required_version).toBe(">= 1.11.0");
+  test("requires a Terraform that supports the S3 lock file, in a file beside the stack", () => {
+    const versions = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", prefix, "versions.tf.json"), "utf8"));
+    expect(versions).toEqual({ terraform: { required_version: ">= 1.11.0" } });
+    expect(tf.terraform.required_version).toBeUndefined();
   });
 
   test("pins the AWS and archive providers", () => {

@@ -5,4 +5,5 @@ export * from "./orders-table";
 export * from "./policy";
 export * from "./queue-with-dlq";
 export * from "./sqs-lambda";
+export * from "./terraform-version";
 export * from "./validation";

@@ -7,6 +7,10 @@ import { LOG_RETENTION_DAYS, LAMBDA_LIMITS } from "./defaults";
 import { OrdersTable } from "./orders-table";
 import { QueueWithDlq } from "./queue-with-dlq";
 import { SqsLambda } from "./sqs-lambda";
+import { requireTerraformVersion } from "./terraform-version";
+
+/** Terraform 1.11 brought native S3 state locking (`use_lockfile`). */
+export const REQUIRED_TERRAFORM_VERSION = ">= 1.11.0";
 
 /** Where a stack keeps its Terraform state. */
 export interface StateBackendProps {
@@ -100,7 +104,7 @@ export class OrderPipelineStack extends TerraformStack {
     });
     // Native S3 locking (Terraform >= 1.11); cdktf 0.21's S3Backend has no typed prop for it.
     this.addOverride("terraform.backend.s3.use_lockfile", true);
-    this.addOverride("terraform.required_version", ">= 1.11.0");
+    requireTerraformVersion(this, REQUIRED_TERRAFORM_VERSION);
 
     const logRetentionDays = new TerraformVariable(this, "log_retention_days", {
       type: "number",
