@@ -1,13 +1,12 @@
-import { OrdersTable, PolicyStatement } from "../constructs";
-import { TfJson, onlyResource, synthConstructs } from "./support/tf";
+import { OrdersTable, PolicyDocument } from "../constructs";
+import { TfJson, onlyResource, resourcesOf, statementsOf, synthConstructs } from "./support/tf";
 
 describe("OrdersTable with default props", () => {
+  let tf: TfJson;
   let table: TfJson;
   beforeAll(() => {
-    table = onlyResource(
-      synthConstructs((scope) => new OrdersTable(scope, "Orders", { tableName: "p-Orders" })),
-      "aws_dynamodb_table",
-    );
+    tf = synthConstructs((scope) => new OrdersTable(scope, "Orders", { tableName: "p-Orders" }));
+    table = onlyResource(tf, "aws_dynamodb_table");
   });
 
   test("keys the table by orderId as a string", () => {
@@ -24,8 +23,33 @@ describe("OrdersTable with default props", () => {
     expect(table.point_in_time_recovery).toEqual({ enabled: true });
   });
 
-  test("turns on KMS server-side encryption", () => {
-    expect(table.server_side_encryption).toEqual({ enabled: true });
+  test("encrypts with its own customer-managed key (CKV_AWS_119)", () => {
+    const keyId = Object.keys(resourcesOf(tf, "aws_kms_key"))[0];
+    expect(table.server_side_encryption).toEqual({ enabled: true, kms_key_arn: `\${aws_kms_key.${keyId}.arn}` });
+  });
+
+  test("rotates the table key yearly and names it after the table", () => {
+    expect(onlyResource(tf, "aws_kms_key")).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 30 });
+    expect(onlyResource(tf, "aws_kms_alias").name).toBe("alias/p-Orders");
+  });
+
+  test("lets the account administer the table key through IAM, and nobody else", () => {
+    expect(statementsOf(tf, onlyResource(tf, "aws_kms_key").policy)).toEqual([
+      {
+        sid: "AccountAdministersKey",
+        effect: "Allow",
+        principals: [
+          {
+            type: "AWS",
+            identifiers: [
+              "arn:${data.aws_partition.Partition.partition}:iam::${data.aws_caller_identity.CallerIdentity.account_id}:root",
+            ],
+          },
+        ],
+        actions: ["kms:*"],
+        resources: ["*"],
+      },
+    ]);
   });
 
   test("protects the table from deletion unless told otherwise", () => {
@@ -50,17 +74,29 @@ describe("OrdersTable overrides", () => {
     });
   });
 
-  test("grants a writer PutItem and GetItem on this table only", () => {
-    const granted: PolicyStatement[] = [];
-    synthConstructs((scope) => {
-      new OrdersTable(scope, "O", { tableName: "t-Orders" }).grantWriteOrders({
-        addToRolePolicy: (statement) => granted.push(statement),
+  test("grants a writer PutItem and GetItem on this table, and the use of its key, only", () => {
+    const kmsKeyArn = "arn:aws:kms:us-east-1:111122223333:key/abc";
+    const tf = synthConstructs((scope) => {
+      const grants = new PolicyDocument(scope, "Grants");
+      new OrdersTable(scope, "O", { tableName: "t-Orders", kmsKeyArn }).grantWriteOrders({
+        addToRolePolicy: (statement) => grants.addStatements(statement),
       });
     });
-    expect(granted).toHaveLength(1);
-    expect(granted[0]).toMatchObject({ effect: "Allow", actions: ["dynamodb:PutItem", "dynamodb:GetItem"] });
-    expect(granted[0].resources).toHaveLength(1);
-    expect(granted[0].resources![0]).toMatch(/^\$\{TfToken\[TOKEN\.\d+\]\}$/);
+    const tableId = Object.keys(resourcesOf(tf, "aws_dynamodb_table"))[0];
+    expect(onlyResource(tf, "aws_iam_policy_document", "data").statement).toEqual([
+      {
+        sid: "WriteOrders",
+        effect: "Allow",
+        actions: ["dynamodb:PutItem", "dynamodb:GetItem"],
+        resources: [`\${aws_dynamodb_table.${tableId}.arn}`],
+      },
+      {
+        sid: "UseOrdersTableKey",
+        effect: "Allow",
+        actions: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+        resources: [kmsKeyArn],
+      },
+    ]);
   });
 });
 

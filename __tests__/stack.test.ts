@@ -70,7 +70,11 @@ describe.each(["dev", "prod"])("the orders-%s stack", (environment) => {
   });
 
   test("subscribes OrderQueue to OrderTopic", () => {
-    expect(onlyResource(tf, "aws_sns_topic_subscription")).toMatchObject({
+    const subscriptions = Object.values(resourcesOf(tf, "aws_sns_topic_subscription")).filter(
+      (s) => s.protocol === "sqs",
+    );
+    expect(subscriptions).toHaveLength(1);
+    expect(subscriptions[0]).toMatchObject({
       topic_arn: `\${aws_sns_topic.${ids.topic}.arn}`,
       endpoint: `\${aws_sqs_queue.${ids.queue}.arn}`,
       protocol: "sqs",
@@ -123,6 +127,10 @@ describe.each(["dev", "prod"])("the orders-%s stack", (environment) => {
       [["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], [`\${aws_sqs_queue.${ids.queue}.arn}`]],
       [["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]],
       [["dynamodb:PutItem", "dynamodb:GetItem"], [`\${aws_dynamodb_table.${ids.table}.arn}`]],
+      [
+        ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+        [resourcesOf(tf, "aws_dynamodb_table")[ids.table].server_side_encryption.kms_key_arn],
+      ],
     ]);
   });
 
@@ -171,7 +179,7 @@ describe.each(["dev", "prod"])("the orders-%s stack", (environment) => {
     ]);
   });
 
-  test("outputs the topic ARN, queue and DLQ URLs, table, function and log group names", () => {
+  test("outputs the topic ARN, queue and DLQ URLs, table, function and log group names, and the alarm topic", () => {
     expect(
       Object.fromEntries(Object.entries(tf.output as Record<string, TfJson>).map(([k, v]) => [k, v.value])),
     ).toEqual({
@@ -181,13 +189,20 @@ describe.each(["dev", "prod"])("the orders-%s stack", (environment) => {
       table_name: `\${aws_dynamodb_table.${ids.table}.name}`,
       function_name: `\${aws_lambda_function.${ids.fn}.function_name}`,
       log_group_name: `\${aws_cloudwatch_log_group.${ids.logGroup}.name}`,
+      alarm_topic_arn: `\${aws_sns_topic.${idWhere(tf, "aws_sns_topic", "name", `${prefix}-Alarms`)}.arn}`,
     });
   });
 
-  test("declares the operator variables with types, descriptions and validation", () => {
-    expect(Object.keys(tf.variable).sort()).toEqual(["function_memory_mb", "log_retention_days"]);
+  test("declares the operator variables with types, defaults, descriptions and validation", () => {
+    expect(
+      Object.fromEntries(Object.entries(tf.variable as Record<string, TfJson>).map(([k, v]) => [k, v.type])),
+    ).toEqual({
+      alarm_emails: "list(string)",
+      function_memory_mb: "number",
+      log_retention_days: "number",
+    });
     for (const variable of Object.values(tf.variable as Record<string, TfJson>)) {
-      expect(variable.type).toBe("number");
+      expect(variable.default).toBeDefined();
       expect(variable.description).toEqual(expect.any(String));
       expect(variable.validation).toHaveLength(1);
     }

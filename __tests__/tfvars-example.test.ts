@@ -19,7 +19,8 @@ describe("terraform.tfvars.example", () => {
   test("gives each variable a value of its declared type", () => {
     for (const tf of Object.values(stacks)) {
       for (const [name, variable] of Object.entries(tf.variable as Record<string, TfJson>)) {
-        expect({ name, type: typeof example[name] }).toEqual({ name, type: variable.type });
+        const type = Array.isArray(example[name]) ? `list(${typeof example[name][0]})` : typeof example[name];
+        expect({ name, type }).toEqual({ name, type: variable.type });
       }
     }
   });

@@ -73,6 +73,30 @@ export const TABLE_DEFAULTS = {
 /** The item actions the order writer uses: a conditional create, and a read to tell a redelivery from a conflict. */
 export const TABLE_WRITE_ACTIONS: readonly string[] = ["dynamodb:PutItem", "dynamodb:GetItem"];
 
+/** What a reader-writer needs on the table's customer key (as aws-cdk grants it, without wildcards). */
+export const TABLE_KEY_ACTIONS: readonly string[] = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"];
+
+export const KEY_DEFAULTS = {
+  deletionWindowInDays: 30,
+} as const;
+
+/** CloudWatch alarms on the pipeline. */
+export const ALARM_DEFAULTS = {
+  /** The oldest message on the queue may wait this long before a person is paged (seconds). */
+  oldestMessageAgeSeconds: 600,
+  /** Function errors tolerated per period before alarming. */
+  functionErrorsThreshold: 0,
+  /** Throttled invocations tolerated per period before alarming. */
+  functionThrottlesThreshold: 0,
+  /** Metric period (seconds). */
+  periodSeconds: 60,
+  /** Periods the queue age must stay high before alarming. */
+  oldestMessageAgeEvaluationPeriods: 5,
+} as const;
+
+/** What CloudWatch needs on a customer key to publish alarms to an encrypted SNS topic. */
+export const CLOUDWATCH_KEY_ACTIONS: readonly string[] = ["kms:Decrypt", "kms:GenerateDataKey"];
+
 /** Lambda limits. */
 export const LAMBDA_FUNCTION_NAME: NameRule = {
   minLength: 1,

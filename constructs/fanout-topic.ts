@@ -3,7 +3,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { SNS_TOPIC_NAME, TOPIC_DEFAULTS, denyInsecureTransportCondition } from "./defaults";
-import { PolicyDocument } from "./policy";
+import { PolicyDocument, PolicyStatement } from "./policy";
 import { QueueWithDlq } from "./queue-with-dlq";
 import { PropsValidator, quote } from "./validation";
 
@@ -80,6 +80,11 @@ export class FanoutTopic extends Construct {
       arn: this.topic.arn,
       policy: this.policyDocument.json,
     });
+  }
+
+  /** Adds a statement to the topic's one policy document (e.g. letting CloudWatch publish alarms). */
+  public addToResourcePolicy(statement: PolicyStatement): void {
+    this.policyDocument.addStatements(statement);
   }
 
   /**

@@ -5,6 +5,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { FanoutTopic } from "./fanout-topic";
 import { LOG_RETENTION_DAYS, LAMBDA_LIMITS } from "./defaults";
 import { OrdersTable } from "./orders-table";
+import { PipelineAlarms, PipelineAlarmsProps } from "./pipeline-alarms";
 import { QueueWithDlq } from "./queue-with-dlq";
 import { SqsLambda } from "./sqs-lambda";
 import { requireTerraformVersion } from "./terraform-version";
@@ -65,6 +66,11 @@ export interface OrderPipelineStackProps {
    * @default 10
    */
   readonly maximumConcurrency?: number;
+  /**
+   * Alarm thresholds (see `PipelineAlarmsProps`).
+   * @default oldest message 600 s, any function error, any throttle
+   */
+  readonly alarms?: Pick<PipelineAlarmsProps, "oldestMessageAgeSeconds" | "functionErrorsThreshold" | "functionThrottlesThreshold">;
 }
 
 /** Seed names of the system's parts; every physical name is `<prefix>-<SeedName>`. */
@@ -85,6 +91,7 @@ export class OrderPipelineStack extends TerraformStack {
   public readonly queue: QueueWithDlq;
   public readonly table: OrdersTable;
   public readonly processOrder: SqsLambda;
+  public readonly alarms: PipelineAlarms;
 
   constructor(scope: Construct, id: string, props: OrderPipelineStackProps) {
     super(scope, id);
@@ -157,6 +164,25 @@ export class OrderPipelineStack extends TerraformStack {
     });
     this.table.grantWriteOrders(this.processOrder);
 
+    const alarmEmails = new TerraformVariable(this, "alarm_emails", {
+      type: "list(string)",
+      default: [],
+      description: "E-mail addresses subscribed to the pipeline's alarm topic (each confirms by e-mail); empty for none.",
+      validation: [
+        {
+          condition: `\${alltrue([for address in var.alarm_emails : can(regex("^[^@\\\\s]+@[^@\\\\s]+\\\\.[^@\\\\s]+$", address))])}`,
+          errorMessage: "alarm_emails must hold e-mail addresses such as ops@example.com (given ${jsonencode(var.alarm_emails)}).",
+        },
+      ],
+    });
+    this.alarms = new PipelineAlarms(this, "Alarms", {
+      topicName: name("Alarms"),
+      queue: this.queue,
+      consumer: this.processOrder,
+      emails: alarmEmails.listValue,
+      ...props.alarms,
+    });
+
     const outputs: Record<string, [string, string]> = {
       topic_arn: [this.topic.topic.arn, "ARN of OrderTopic: publish orders here."],
       queue_url: [this.queue.queue.url, "URL of OrderQueue."],
@@ -164,6 +190,7 @@ export class OrderPipelineStack extends TerraformStack {
       table_name: [this.table.table.name, "Name of the Orders table."],
       function_name: [this.processOrder.fn.functionName, "Name of ProcessOrderLambda."],
       log_group_name: [this.processOrder.logGroup.name, "Log group of ProcessOrderLambda."],
+      alarm_topic_arn: [this.alarms.topic.topic.arn, "ARN of the alarm topic: subscribe on-call tools here."],
     };
     for (const [outputId, [value, description]] of Object.entries(outputs)) {
       new TerraformOutput(this, outputId, { value, description });

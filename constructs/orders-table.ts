@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
-import { DYNAMODB_TABLE_NAME, TABLE_DEFAULTS, TABLE_WRITE_ACTIONS } from "./defaults";
+import { DYNAMODB_TABLE_NAME, TABLE_DEFAULTS, TABLE_KEY_ACTIONS, TABLE_WRITE_ACTIONS } from "./defaults";
+import { EncryptionKey } from "./encryption-key";
 import { PolicyStatement } from "./policy";
 import { PropsValidator } from "./validation";
 
@@ -18,8 +19,8 @@ export interface OrdersTableProps {
    */
   readonly deletionProtection?: boolean;
   /**
-   * A customer-managed KMS key ARN for server-side encryption.
-   * @default the AWS-managed DynamoDB key (`alias/aws/dynamodb`)
+   * ARN of an existing customer-managed KMS key for server-side encryption.
+   * @default a new customer-managed key (`alias/<tableName>`) with yearly rotation
    */
   readonly kmsKeyArn?: string;
 }
@@ -32,6 +33,10 @@ export class OrdersTable extends Construct {
   public readonly table: DynamodbTable;
   /** The partition key's attribute name. */
   public readonly partitionKey: string = TABLE_DEFAULTS.partitionKey;
+  /** The key created for the table, unless `kmsKeyArn` was given. */
+  public readonly encryptionKey?: EncryptionKey;
+  /** ARN of the customer-managed key that encrypts the table. */
+  public readonly kmsKeyArn: string;
 
   constructor(scope: Construct, id: string, props: OrdersTableProps) {
     super(scope, id);
@@ -39,24 +44,38 @@ export class OrdersTable extends Construct {
       .name("tableName", props.tableName, DYNAMODB_TABLE_NAME)
       .throwIfInvalid();
 
+    if (props.kmsKeyArn === undefined) {
+      this.encryptionKey = new EncryptionKey(this, "Key", {
+        alias: props.tableName,
+        description: `Encrypts the DynamoDB table ${props.tableName}`,
+      });
+    }
+    this.kmsKeyArn = props.kmsKeyArn ?? this.encryptionKey!.key.arn;
+
     this.table = new DynamodbTable(this, "Table", {
       name: props.tableName,
       billingMode: TABLE_DEFAULTS.billingMode,
       hashKey: this.partitionKey,
       attribute: [{ name: this.partitionKey, type: "S" }],
       pointInTimeRecovery: { enabled: TABLE_DEFAULTS.pointInTimeRecovery },
-      serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
+      serverSideEncryption: { enabled: true, kmsKeyArn: this.kmsKeyArn },
       deletionProtectionEnabled: props.deletionProtection ?? TABLE_DEFAULTS.deletionProtection,
     });
   }
 
-  /** Gives `grantee` exactly the item actions the order writer uses, on this table only. */
+  /** Gives `grantee` exactly the item actions the order writer uses on this table, and the use of its key. */
   public grantWriteOrders(grantee: IGrantable): void {
     grantee.addToRolePolicy({
       sid: "WriteOrders",
       effect: "Allow",
       actions: [...TABLE_WRITE_ACTIONS],
       resources: [this.table.arn],
+    });
+    grantee.addToRolePolicy({
+      sid: "UseOrdersTableKey",
+      effect: "Allow",
+      actions: [...TABLE_KEY_ACTIONS],
+      resources: [this.kmsKeyArn],
     });
   }
 }
