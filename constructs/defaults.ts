@@ -74,7 +74,12 @@ export const TABLE_DEFAULTS = {
 export const TABLE_WRITE_ACTIONS: readonly string[] = ["dynamodb:PutItem", "dynamodb:GetItem"];
 
 /** What a reader-writer needs on the table's customer key (as aws-cdk grants it, without wildcards). */
-export const TABLE_KEY_ACTIONS: readonly string[] = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"];
+export const TABLE_KEY_ACTIONS: readonly string[] = [
+  "kms:Decrypt",
+  "kms:Encrypt",
+  "kms:GenerateDataKey",
+  "kms:DescribeKey",
+];
 
 export const KEY_DEFAULTS = {
   deletionWindowInDays: 30,

@@ -81,16 +81,14 @@ export class EncryptionKey extends Construct {
         actions: ["kms:*"],
         resources: ["*"],
       },
-      ...(props.services ?? []).map(
-        (grant): PolicyStatement => ({
-          sid: `Allow${grant.service.split(".")[0].replace(/[^A-Za-z0-9]/g, "")}`,
-          effect: "Allow",
-          principals: [{ type: "Service", identifiers: [grant.service] }],
-          actions: [...grant.actions],
-          resources: ["*"],
-          condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [account.accountId] }],
-        }),
-      ),
+      ...(props.services ?? []).map((grant): PolicyStatement => ({
+        sid: `Allow${grant.service.split(".")[0].replace(/[^A-Za-z0-9]/g, "")}`,
+        effect: "Allow",
+        principals: [{ type: "Service", identifiers: [grant.service] }],
+        actions: [...grant.actions],
+        resources: ["*"],
+        condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [account.accountId] }],
+      })),
     ];
     const policy = new PolicyDocument(this, "KeyPolicyDocument", statements);
     this.key = new KmsKey(this, "Key", {

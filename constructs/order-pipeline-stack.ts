@@ -70,7 +70,10 @@ export interface OrderPipelineStackProps {
    * Alarm thresholds (see `PipelineAlarmsProps`).
    * @default oldest message 600 s, any function error, any throttle
    */
-  readonly alarms?: Pick<PipelineAlarmsProps, "oldestMessageAgeSeconds" | "functionErrorsThreshold" | "functionThrottlesThreshold">;
+  readonly alarms?: Pick<
+    PipelineAlarmsProps,
+    "oldestMessageAgeSeconds" | "functionErrorsThreshold" | "functionThrottlesThreshold"
+  >;
 }
 
 /** Seed names of the system's parts; every physical name is `<prefix>-<SeedName>`. */
@@ -167,11 +170,13 @@ export class OrderPipelineStack extends TerraformStack {
     const alarmEmails = new TerraformVariable(this, "alarm_emails", {
       type: "list(string)",
       default: [],
-      description: "E-mail addresses subscribed to the pipeline's alarm topic (each confirms by e-mail); empty for none.",
+      description:
+        "E-mail addresses subscribed to the pipeline's alarm topic (each confirms by e-mail); empty for none.",
       validation: [
         {
           condition: `\${alltrue([for address in var.alarm_emails : can(regex("^[^@\\\\s]+@[^@\\\\s]+\\\\.[^@\\\\s]+$", address))])}`,
-          errorMessage: "alarm_emails must hold e-mail addresses such as ops@example.com (given ${jsonencode(var.alarm_emails)}).",
+          errorMessage:
+            "alarm_emails must hold e-mail addresses such as ops@example.com (given ${jsonencode(var.alarm_emails)}).",
         },
       ],
     });

@@ -112,7 +112,8 @@ export class PipelineAlarms extends Construct {
     this.deadLetterQueueNotEmpty = new CloudwatchMetricAlarm(this, "DeadLetterQueueNotEmpty", {
       ...common,
       alarmName: `${props.topicName}-dlq-not-empty`,
-      alarmDescription: "A message failed processing and sits in the DLQ: a person needs to look (see the README: dlq list).",
+      alarmDescription:
+        "A message failed processing and sits in the DLQ: a person needs to look (see the README: dlq list).",
       namespace: "AWS/SQS",
       metricName: "ApproximateNumberOfMessagesVisible",
       dimensions: { QueueName: dlq.name },
