@@ -1,0 +1,185 @@
+import * as fs from "fs";
+import { Construct } from "constructs";
+import { FanoutTopic, OrdersTable, PipelineAlarms, QueueWithDlq, SqsLambda } from "../constructs";
+import { parseHcl } from "./support/hcl";
+import { BUNDLE_PATH, TfJson, synthApp, synthConstructs } from "./support/tf";
+import { evaluateExpression, variableError } from "./support/tf-validation";
+
+function synthError(build: (scope: Construct) => void): string {
+  try {
+    synthConstructs(build);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return "(synth succeeded)";
+}
+
+const queue = (scope: Construct, props: Partial<ConstructorParameters<typeof QueueWithDlq>[2]> = {}) =>
+  new QueueWithDlq(scope, "Q", { queueName: "q", ...props });
+const fn = (scope: Construct, props: Partial<ConstructorParameters<typeof SqsLambda>[2]> = {}, source = queue(scope)) =>
+  new SqsLambda(scope, "F", { functionName: "f", bundlePath: BUNDLE_PATH, source, ...props });
+
+describe("bad construct props fail synth with one message naming the prop, the rule and the value", () => {
+  const cases: [string, (scope: Construct) => void, string[]][] = [
+    [
+      "a receive count out of range",
+      (s) => queue(s, { maxReceiveCount: 0 }),
+      ["maxReceiveCount must be an integer between 1 and 1000 (given 0)"],
+    ],
+    [
+      "a DLQ turned off while a receive count is given",
+      (s) => queue(s, { deadLetterQueue: false, maxReceiveCount: 5 }),
+      ["maxReceiveCount applies only with a dead-letter queue, but deadLetterQueue is false (given maxReceiveCount 5)"],
+    ],
+    [
+      "a queue name over AWS's 80 characters",
+      (s) => queue(s, { queueName: "n".repeat(81) }),
+      [
+        `queueName must be 1-80 characters of letters, digits, - and _ (given "${"n".repeat(81)}", 81 characters)`,
+        `deadLetterQueue.queueName must be 1-80 characters of letters, digits, - and _ (given "${"n".repeat(81)}DLQ", 84 characters)`,
+      ],
+    ],
+    [
+      "a DLQ that keeps messages no longer than its source",
+      (s) => queue(s, { messageRetentionSeconds: 1209600, deadLetterQueue: { messageRetentionSeconds: 86400 } }),
+      [
+        "deadLetterQueue.messageRetentionSeconds must be longer than messageRetentionSeconds, because a message keeps its original enqueue time in the DLQ (given 86400 and 1209600)",
+      ],
+    ],
+    [
+      "a visibility timeout shorter than six function timeouts",
+      (s) => fn(s, { timeoutSeconds: 31 }),
+      [
+        "source queue visibilityTimeoutSeconds must be at least 6 x timeoutSeconds + maximumBatchingWindowSeconds = 186 (given visibilityTimeoutSeconds 180, timeoutSeconds 31, maximumBatchingWindowSeconds 0)",
+      ],
+    ],
+    [
+      "a batch of 100 without a batching window",
+      (s) => fn(s, { batchSize: 100 }),
+      [
+        "batchSize must be an integer between 1 and 10 without a batching window, or up to 10000 with maximumBatchingWindowSeconds >= 1 (given 100)",
+      ],
+    ],
+    [
+      "a function name over AWS's 64 characters",
+      (s) => fn(s, { functionName: "f".repeat(65) }),
+      [`functionName must be 1-64 characters of letters, digits, - and _ (given "${"f".repeat(65)}", 65 characters)`],
+    ],
+    [
+      "an end-of-life runtime and an unknown architecture together",
+      (s) => fn(s, { runtime: "nodejs18.x", architecture: "arm" }),
+      [
+        'runtime must be one of "nodejs22.x", "nodejs24.x" (given "nodejs18.x")',
+        'architecture must be one of "arm64", "x86_64" (given "arm")',
+      ],
+    ],
+    [
+      "a topic name with a space",
+      (s) => new FanoutTopic(s, "T", { topicName: "order topic" }),
+      ['topicName must be 1-256 characters of letters, digits, - and _ (given "order topic", 11 characters)'],
+    ],
+    [
+      "a table name over 255 characters",
+      (s) => new OrdersTable(s, "O", { tableName: "t".repeat(256) }),
+      [
+        `tableName must be 3-255 characters of letters, digits, _, - and . (given "${"t".repeat(256)}", 256 characters)`,
+      ],
+    ],
+    [
+      "an alarm age threshold under a minute",
+      (s) => {
+        const q = queue(s);
+        new PipelineAlarms(s, "A", { topicName: "a", queue: q, consumer: fn(s, {}, q), oldestMessageAgeSeconds: 30 });
+      },
+      ["oldestMessageAgeSeconds must be an integer between 60 and 1209600 (given 30)"],
+    ],
+    [
+      "alarms on a queue without a DLQ",
+      (s) => {
+        const q = queue(s, { deadLetterQueue: false });
+        new PipelineAlarms(s, "A", { topicName: "a", queue: q, consumer: fn(s, {}, q) });
+      },
+      ["queue must have a dead-letter queue to watch (given a QueueWithDlq with deadLetterQueue false)"],
+    ],
+  ];
+
+  test.each(cases)("rejects %s", (_, build, problems) => {
+    const message = synthError(build);
+    const [header, ...lines] = message.split("\n");
+    expect(header).toMatch(/^Invalid \w+ props at stack\/\w+:$/);
+    expect(lines).toEqual(problems.map((p) => `  - ${p}`));
+  });
+});
+
+describe("bad Terraform variables fail plan through their validation blocks", () => {
+  let stacks: Record<string, TfJson>;
+  beforeAll(() => {
+    stacks = synthApp().stacks;
+  });
+
+  const invalid: [string, unknown, string][] = [
+    [
+      "log_retention_days",
+      10,
+      "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (given 10).",
+    ],
+    ["function_memory_mb", 64, "function_memory_mb must be a whole number from 128 to 10240 (given 64)."],
+    ["function_memory_mb", 10241, "function_memory_mb must be a whole number from 128 to 10240 (given 10241)."],
+    ["function_memory_mb", 256.5, "function_memory_mb must be a whole number from 128 to 10240 (given 256.5)."],
+    [
+      "alarm_emails",
+      ["ops@example.com", "not-an-address"],
+      'alarm_emails must hold e-mail addresses such as ops@example.com (given ["ops@example.com","not-an-address"]).',
+    ],
+  ];
+
+  test.each(invalid)("rejects %s = %j", async (name, value, message) => {
+    for (const tf of Object.values(stacks)) expect(await variableError(tf, name, value)).toBe(message);
+  });
+
+  const valid: [string, unknown][] = [
+    ["log_retention_days", 1],
+    ["log_retention_days", 3653],
+    ["function_memory_mb", 128],
+    ["function_memory_mb", 10240],
+    ["alarm_emails", []],
+    ["alarm_emails", ["ops@example.com", "on-call+orders@example.org"]],
+  ];
+
+  test.each(valid)("accepts %s = %j", async (name, value) => {
+    for (const tf of Object.values(stacks)) expect(await variableError(tf, name, value)).toBeUndefined();
+  });
+
+  test("accepts every default", async () => {
+    for (const tf of Object.values(stacks)) {
+      for (const [name, variable] of Object.entries(tf.variable as Record<string, TfJson>)) {
+        expect({ name, error: await variableError(tf, name, variable.default) }).toEqual({ name, error: undefined });
+      }
+    }
+  });
+
+  test("accepts every value in terraform.tfvars.example", async () => {
+    const example = await parseHcl("terraform.tfvars", fs.readFileSync("terraform.tfvars.example", "utf8"));
+    for (const tf of Object.values(stacks)) {
+      for (const [name, value] of Object.entries(example)) {
+        expect({ name, error: await variableError(tf, name, value) }).toEqual({ name, error: undefined });
+      }
+    }
+  });
+});
+
+describe("the validation evaluator", () => {
+  test("refuses an expression it does not implement rather than passing it", async () => {
+    await expect(evaluateExpression("${upper(var.x)}", { "var.x": "a" })).rejects.toThrow("unsupported function upper");
+  });
+
+  test("evaluates HCL's own operators and functions", async () => {
+    expect(
+      await evaluateExpression('${var.x >= 2 && contains(["a"], var.y) || floor(1.5) == 2}', {
+        "var.x": 3,
+        "var.y": "a",
+      }),
+    ).toBe(true);
+    expect(await evaluateExpression('${can(regex("^a+$", var.y))}', { "var.y": "b" })).toBe(false);
+  });
+});
