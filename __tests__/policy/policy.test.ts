@@ -1,0 +1,55 @@
+import * as fs from "fs";
+import { TfJson, synthApp } from "../support/tf";
+import { RULES } from "./rules";
+import { WAIVERS } from "./waivers";
+
+const waived = new Map(WAIVERS.map((w) => [w.rule, w.reason]));
+const enforced = RULES.filter((rule) => !waived.has(rule.id));
+const stacks: Record<string, TfJson> = synthApp().stacks;
+const stackNames = Object.keys(stacks);
+
+describe.each(stackNames)("policy rules on %s", (stackName) => {
+  const tf = stacks[stackName];
+
+  test.each(enforced.map((r) => [r.id, r] as const))("%s passes", (_, rule) => {
+    expect(rule.check(tf)).toEqual([]);
+  });
+
+  test.each(WAIVERS.map((w) => [w.rule] as const))("%s is waived and still fails (else drop the waiver)", (id) => {
+    const rule = RULES.find((r) => r.id === id);
+    expect(rule).toBeDefined();
+    expect(rule!.check(tf).length).toBeGreaterThan(0);
+  });
+});
+
+describe("every enforced rule can fail", () => {
+  const tf = stacks[stackNames[0]];
+  test.each(enforced.map((r) => [r.id, r] as const))("%s reports the damage it guards against", (_, rule) => {
+    expect(rule.breakStack).toBeDefined();
+    const broken = structuredClone(tf);
+    rule.breakStack!(broken);
+    expect(rule.check(broken).length).toBeGreaterThan(0);
+  });
+});
+
+describe("the rule set", () => {
+  test("names each rule once", () => {
+    expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
+  });
+
+  test("waives only rules that exist, once each, with a reason", () => {
+    const ids = new Set(RULES.map((r) => r.id));
+    expect(WAIVERS.filter((w) => !ids.has(w.rule))).toEqual([]);
+    expect(new Set(WAIVERS.map((w) => w.rule)).size).toBe(WAIVERS.length);
+    for (const w of WAIVERS) expect(w.reason.length).toBeGreaterThan(40);
+  });
+
+  test("runs on every stack the app synthesizes", () => {
+    expect(stackNames.sort()).toEqual(["orders-dev", "orders-prod"]);
+  });
+
+  test("is listed in the README, rule by rule and waiver by waiver", () => {
+    const readme = fs.readFileSync("README.md", "utf8");
+    for (const rule of RULES) expect(readme).toContain(`\`${rule.id}\``);
+  });
+});
