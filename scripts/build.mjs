@@ -39,18 +39,16 @@ export async function buildFunctions() {
   );
 }
 
-/** main.ts and constructs/ -> dist/app (transpile only, CommonJS). */
+/** main.ts, constructs/ and local/ -> dist/ (transpile only, CommonJS): dist/main.js, dist/local/cli.js, ... */
 export async function buildApp() {
-  const sources = [
-    "main.ts",
-    ...readdirSync(join(root, "constructs"))
+  const sourcesIn = (dir) =>
+    readdirSync(join(root, dir))
       .filter((f) => f.endsWith(".ts"))
-      .map((f) => join("constructs", f)),
-  ];
+      .map((f) => join(dir, f));
   await build({
     absWorkingDir: root,
-    entryPoints: sources,
-    outdir: join("dist", "app"),
+    entryPoints: ["main.ts", ...sourcesIn("constructs"), ...sourcesIn("local")],
+    outdir: "dist",
     outbase: ".",
     bundle: false,
     platform: "node",

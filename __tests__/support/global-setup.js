@@ -1,4 +1,4 @@
-// Builds dist/functions/* and dist/app once for the whole run (esbuild: well under a second).
+// Builds dist/functions/* and the app (dist/) once for the whole run (esbuild: well under a second).
 const { execFileSync } = require("child_process");
 const path = require("path");
 
