@@ -4,7 +4,10 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { Order, OrderSchema, SnsNotificationSchema, describeIssues } from "./order";
+import { Order } from "./order";
+import { InvalidOrderError, MalformedMessageError, ParsedMessage, parseOrderMessage } from "./parse";
+
+export { InvalidOrderError, MalformedMessageError } from "./parse";
 
 // Module scope: created once per container, reused by every invocation.
 // The client honours the SDK's standard configuration (region, credentials,
@@ -19,22 +22,6 @@ const dynamodb = DynamoDBDocumentClient.from(
 const logger = new Logger({ serviceName: "process-order" });
 const tableName = process.env.ORDERS_TABLE_NAME;
 
-/** The record's body is not a JSON object (or an SNS notification carrying one). */
-export class MalformedMessageError extends Error {
-  public override readonly name = "MalformedMessageError";
-}
-
-/** The order breaks the contract; the message lists every broken field. */
-export class InvalidOrderError extends Error {
-  public override readonly name = "InvalidOrderError";
-  constructor(
-    public readonly orderId: string | undefined,
-    public readonly problems: readonly string[],
-  ) {
-    super(`invalid order: ${problems.join("; ")}`);
-  }
-}
-
 /** A different order is already stored under this orderId; it is never overwritten. */
 export class OrderConflictError extends Error {
   public override readonly name = "OrderConflictError";
@@ -46,41 +33,6 @@ export class OrderConflictError extends Error {
 /** The function is deployed without the table name it writes to. */
 export class ConfigurationError extends Error {
   public override readonly name = "ConfigurationError";
-}
-
-/** An order read from a record, and the ID of the message that carried it. */
-interface ParsedRecord {
-  readonly order: Order;
-  readonly carrierMessageId: string;
-}
-
-/** Reads the record's body: an SNS notification (raw delivery off) or the order itself, told apart by shape. */
-export function parseRecord(record: SQSRecord): ParsedRecord {
-  const body = parseJsonObject(record.body, "record body");
-  const notification = SnsNotificationSchema.safeParse(body);
-  const carrierMessageId = notification.success ? notification.data.MessageId : record.messageId;
-  const candidate = notification.success ? parseJsonObject(notification.data.Message, "SNS Message") : body;
-  const parsed = OrderSchema.safeParse(candidate);
-  if (!parsed.success) {
-    const orderId = typeof candidate.orderId === "string" ? candidate.orderId : undefined;
-    throw new InvalidOrderError(orderId, describeIssues(parsed.error.issues, candidate));
-  }
-  return { order: parsed.data, carrierMessageId };
-}
-
-function parseJsonObject(text: string, what: string): Record<string, unknown> {
-  if (text.trim() === "") throw new MalformedMessageError(`${what} is empty`);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new MalformedMessageError(`${what} is not JSON: ${(error as Error).message}`);
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    const kind = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
-    throw new MalformedMessageError(`${what} must be a JSON object (given ${kind})`);
-  }
-  return value as Record<string, unknown>;
 }
 
 /** A stable digest of the order's content, independent of key order: tells a redelivery from a conflict. */
@@ -102,7 +54,7 @@ function canonicalJson(value: unknown): string {
 type Outcome = "stored" | "duplicate";
 
 /** Stores one order with a conditional create; a redelivery of the same order is a success that changes nothing. */
-async function storeOrder(record: SQSRecord, { order, carrierMessageId }: ParsedRecord): Promise<Outcome> {
+async function storeOrder(record: SQSRecord, { order, carrierMessageId }: ParsedMessage): Promise<Outcome> {
   if (!tableName) throw new ConfigurationError("ORDERS_TABLE_NAME is not set");
   const digest = orderDigest(order);
   const sentAt = Number(record.attributes?.SentTimestamp);
@@ -143,9 +95,9 @@ async function storeOrder(record: SQSRecord, { order, carrierMessageId }: Parsed
 export async function processRecord(record: SQSRecord): Promise<void> {
   const receiveCount = Number(record.attributes?.ApproximateReceiveCount);
   const base = { messageId: record.messageId, ...(Number.isFinite(receiveCount) ? { receiveCount } : {}) };
-  let parsed: ParsedRecord | undefined;
+  let parsed: ParsedMessage | undefined;
   try {
-    parsed = parseRecord(record);
+    parsed = parseOrderMessage(record.body, record.messageId);
     const outcome = await storeOrder(record, parsed);
     logger.info(outcome === "stored" ? "order stored" : "order already stored; redelivery ignored", {
       ...base,
