@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
-import { App } from "cdktf";
+import { App, TerraformStack } from "cdktf";
 import { OrderPipelineStack } from "./constructs/order-pipeline-stack";
+import { StateBootstrapStack } from "./constructs/state-bootstrap-stack";
 
 /** The environments this app deploys: one stack each, named `<namePrefix>-<name>`. */
 export const ENVIRONMENTS = [
@@ -66,14 +67,18 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): AppSettings {
   return settings;
 }
 
-/** Adds one OrderPipelineStack per environment to `app`. */
-export function buildApp(app: App, settings: AppSettings): OrderPipelineStack[] {
+/** Adds the state bootstrap stack and one OrderPipelineStack per environment to `app`. */
+export function buildApp(app: App, settings: AppSettings): TerraformStack[] {
   if (!fs.existsSync(settings.functionBundlePath)) {
     throw new Error(
       `The function bundle ${path.relative(process.cwd(), settings.functionBundlePath)} does not exist: run "npm run build" first.`,
     );
   }
-  return ENVIRONMENTS.map((environment) => {
+  const bootstrap = new StateBootstrapStack(app, `${settings.namePrefix}-state-bootstrap`, {
+    bucketName: settings.stateBucket,
+    region: settings.stateRegion,
+  });
+  const environments = ENVIRONMENTS.map((environment) => {
     const stackName = `${settings.namePrefix}-${environment.name}`;
     return new OrderPipelineStack(app, stackName, {
       environment: environment.name,
@@ -86,6 +91,7 @@ export function buildApp(app: App, settings: AppSettings): OrderPipelineStack[] 
       functionMemoryMb: environment.functionMemoryMb,
     });
   });
+  return [bootstrap, ...environments];
 }
 
 function findProjectRoot(start: string): string {

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import { Construct } from "constructs";
 import { FanoutTopic, OrdersTable, PipelineAlarms, QueueWithDlq, SqsLambda } from "../constructs";
 import { parseHcl } from "./support/hcl";
-import { BUNDLE_PATH, TfJson, synthApp, synthConstructs } from "./support/tf";
+import { BUNDLE_PATH, TfJson, pipelineStacks, synthApp, synthConstructs } from "./support/tf";
 import { evaluateExpression, variableError } from "./support/tf-validation";
 
 function synthError(build: (scope: Construct) => void): string {
@@ -114,7 +114,7 @@ describe("bad construct props fail synth with one message naming the prop, the r
 describe("bad Terraform variables fail plan through their validation blocks", () => {
   let stacks: Record<string, TfJson>;
   beforeAll(() => {
-    stacks = synthApp().stacks;
+    stacks = pipelineStacks(synthApp().stacks);
   });
 
   const invalid: [string, unknown, string][] = [

@@ -41,7 +41,11 @@ describe("app configuration from the environment", () => {
 
   test("a second name prefix gives a second copy of every stack with its own names and state keys", () => {
     const { stacks } = synthApp({ ORDERS_NAME_PREFIX: "orders-alice" });
-    expect(Object.keys(stacks).sort()).toEqual(["orders-alice-dev", "orders-alice-prod"]);
+    expect(Object.keys(stacks).sort()).toEqual([
+      "orders-alice-dev",
+      "orders-alice-prod",
+      "orders-alice-state-bootstrap",
+    ]);
     const tf = stacks["orders-alice-dev"];
     expect(tf.terraform.backend.s3.key).toBe("order-pipeline/orders-alice-dev.tfstate");
     expect(

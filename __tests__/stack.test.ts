@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { ENVIRONMENTS } from "../main";
-import { TfJson, idWhere, onlyResource, resourcesOf, statementsOf, synthApp } from "./support/tf";
+import { TfJson, idWhere, onlyResource, pipelineStacks, resourcesOf, statementsOf, synthApp } from "./support/tf";
 
 function sha256(file: string): string {
   return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
@@ -15,8 +15,8 @@ describe("the synthesized app", () => {
     ({ outdir, stacks } = synthApp());
   });
 
-  test("writes one stack per environment", () => {
-    expect(Object.keys(stacks).sort()).toEqual(["orders-dev", "orders-prod"]);
+  test("writes one stack per environment, and the state bootstrap stack", () => {
+    expect(Object.keys(stacks).sort()).toEqual(["orders-dev", "orders-prod", "orders-state-bootstrap"]);
     expect(ENVIRONMENTS.map((e) => e.name)).toEqual(["dev", "prod"]);
   });
 
@@ -33,7 +33,7 @@ describe("the synthesized app", () => {
   });
 
   test("copies the function bundle into each stack folder at the path archive_file zips", () => {
-    for (const [name, tf] of Object.entries(stacks)) {
+    for (const [name, tf] of Object.entries(pipelineStacks(stacks))) {
       const archive = onlyResource(tf, "archive_file", "data");
       const copied = path.join(outdir, "stacks", name, archive.source_file);
       expect(sha256(copied)).toBe(sha256("dist/functions/process-order/index.js"));

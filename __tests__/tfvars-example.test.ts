@@ -1,13 +1,13 @@
 import * as fs from "fs";
 import { parseHcl } from "./support/hcl";
-import { TfJson, synthApp } from "./support/tf";
+import { TfJson, pipelineStacks, synthApp } from "./support/tf";
 
 describe("terraform.tfvars.example", () => {
   let example: TfJson;
   let stacks: Record<string, TfJson>;
   beforeAll(async () => {
     example = await parseHcl("terraform.tfvars", fs.readFileSync("terraform.tfvars.example", "utf8"));
-    stacks = synthApp().stacks;
+    stacks = pipelineStacks(synthApp().stacks);
   });
 
   test("lists every variable of every stack, and nothing else", () => {

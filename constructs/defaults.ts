@@ -145,6 +145,22 @@ export const FUNCTION_DEFAULTS = {
   maximumConcurrency: 10,
 } as const;
 
+/** S3 bucket names (general purpose buckets). */
+export const S3_BUCKET_NAME: NameRule = {
+  minLength: 3,
+  maxLength: 63,
+  pattern: /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/,
+  characters: "lower-case letters, digits, . and - (starting and ending with a letter or digit)",
+};
+
+export const STATE_BUCKET_DEFAULTS = {
+  /** Relative to the stack folder: the project root, outside cdktf.out/ which every synth rebuilds. */
+  localStatePath: "../../../state-bootstrap.tfstate",
+  noncurrentVersionDays: 90,
+  /** Always keep the last few versions, however old. */
+  newerNoncurrentVersions: 10,
+} as const;
+
 /** Deny every request to `service` that does not use TLS (aws:SecureTransport false). */
 export function denyInsecureTransportCondition(): { test: string; variable: string; values: string[] } {
   return { test: "Bool", variable: "aws:SecureTransport", values: ["false"] };

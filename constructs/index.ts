@@ -7,5 +7,6 @@ export * from "./pipeline-alarms";
 export * from "./policy";
 export * from "./queue-with-dlq";
 export * from "./sqs-lambda";
+export * from "./state-bootstrap-stack";
 export * from "./terraform-version";
 export * from "./validation";

@@ -1,5 +1,6 @@
 import * as path from "path";
 import { parseArgs } from "util";
+import { UsageError, numberOption } from "../ops/cli-support";
 import { Handler, LocalEnvironment, LocalRunSummary, Progress, runLocalPipeline } from "./pipeline";
 import { loadStack, pipelineSettings } from "./stack-settings";
 
@@ -35,26 +36,6 @@ interface CliOptions {
   visibilityTimeout: number;
   timeout: number;
   verbose: boolean;
-}
-
-class UsageError extends Error {}
-
-function numberOption(
-  values: Record<string, unknown>,
-  name: string,
-  fallback: number | undefined,
-  min: number,
-  max: number,
-  integer = true,
-): number | undefined {
-  const raw = values[name];
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw === "" || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    const kind = integer ? "an integer" : "a number";
-    throw new UsageError(`--${name} must be ${kind} between ${min} and ${max} (given ${JSON.stringify(raw)})`);
-  }
-  return value;
 }
 
 export function parseCli(argv: string[]): CliOptions | "help" {

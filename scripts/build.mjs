@@ -58,9 +58,25 @@ export async function buildApp() {
   });
 }
 
+/** Operator commands: ops/<command>.ts -> dist/ops/<command>.js, bundled with the code they share, packages external. */
+export async function buildOps() {
+  await build({
+    absWorkingDir: root,
+    entryPoints: ["publish", "smoke", "dlq"].map((command) => join("ops", `${command}.ts`)),
+    outdir: join("dist", "ops"),
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    logLevel: "warning",
+  });
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const steps = [];
   if (only.length === 0 || only.includes("functions")) steps.push(buildFunctions());
   if (only.length === 0 || only.includes("app")) steps.push(buildApp());
+  if (only.length === 0 || only.includes("ops")) steps.push(buildOps());
   await Promise.all(steps);
 }

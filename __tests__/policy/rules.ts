@@ -9,12 +9,19 @@ import { TfJson, resourcesOf } from "../support/tf";
  */
 export interface PolicyRule {
   readonly id: string;
+  /** The resource type the rule inspects: it applies to a stack that has one. */
+  readonly on: string;
   readonly title: string;
   check(tf: TfJson): string[];
   breakStack?(tf: TfJson): void;
 }
 
 type Statement = TfJson;
+
+/** Whether a stack has what `rule` inspects. */
+export function appliesTo(rule: PolicyRule, tf: TfJson): boolean {
+  return Object.keys(resourcesOf(tf, rule.on)).length > 0;
+}
 
 function entries(tf: TfJson, type: string, kind: "resource" | "data" = "resource"): [string, TfJson][] {
   return Object.entries(resourcesOf(tf, type, kind));
@@ -110,6 +117,7 @@ function redrivePairs(tf: TfJson): [string, string][] {
 export const RULES: PolicyRule[] = [
   {
     id: "CKV_AWS_27",
+    on: "aws_sqs_queue",
     title: "Every SQS queue is encrypted at rest, with a key SNS can use (never alias/aws/sqs)",
     check: (tf) =>
       entries(tf, "aws_sqs_queue").flatMap(([id, q]) =>
@@ -123,6 +131,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_26",
+    on: "aws_sns_topic",
     title: "Every SNS topic is encrypted with KMS",
     check: (tf) =>
       entries(tf, "aws_sns_topic").flatMap(([id, t]) =>
@@ -134,6 +143,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_28",
+    on: "aws_dynamodb_table",
     title: "DynamoDB tables have point-in-time recovery",
     check: (tf) =>
       entries(tf, "aws_dynamodb_table").flatMap(([id, t]) =>
@@ -145,6 +155,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_119",
+    on: "aws_dynamodb_table",
     title: "DynamoDB tables are encrypted with a customer-managed KMS key",
     check: (tf) =>
       entries(tf, "aws_dynamodb_table").flatMap(([id, t]) =>
@@ -158,6 +169,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_7",
+    on: "aws_kms_key",
     title: "Customer-managed KMS keys rotate",
     check: (tf) =>
       entries(tf, "aws_kms_key").flatMap(([id, k]) =>
@@ -169,6 +181,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_33",
+    on: "aws_kms_key",
     title: "No KMS key policy allows a wildcard principal",
     check: (tf) =>
       entries(tf, "aws_kms_key").flatMap(([id, k]) =>
@@ -187,6 +200,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_50",
+    on: "aws_lambda_function",
     title: "Lambda functions trace with X-Ray (active)",
     check: (tf) =>
       entries(tf, "aws_lambda_function").flatMap(([id, f]) =>
@@ -198,6 +212,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_363",
+    on: "aws_lambda_function",
     title: "Lambda functions use a supported runtime",
     check: (tf) =>
       entries(tf, "aws_lambda_function").flatMap(([id, f]) =>
@@ -209,6 +224,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_115",
+    on: "aws_lambda_function",
     title: "Lambda concurrency is bounded (reserved concurrency or the mapping's maximum concurrency)",
     check: (tf) =>
       entries(tf, "aws_lambda_function").flatMap(([id, f]) => {
@@ -225,6 +241,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_66",
+    on: "aws_cloudwatch_log_group",
     title: "Log groups have a retention",
     check: (tf) =>
       entries(tf, "aws_cloudwatch_log_group").flatMap(([id, g]) =>
@@ -236,6 +253,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_338",
+    on: "aws_cloudwatch_log_group",
     title: "Log groups keep logs for at least one year",
     check: (tf) =>
       entries(tf, "aws_cloudwatch_log_group").flatMap(([id, g]) => {
@@ -245,6 +263,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_158",
+    on: "aws_cloudwatch_log_group",
     title: "Log groups are encrypted with a customer-managed KMS key",
     check: (tf) =>
       entries(tf, "aws_cloudwatch_log_group").flatMap(([id, g]) =>
@@ -253,6 +272,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_117",
+    on: "aws_lambda_function",
     title: "Lambda functions run inside a VPC",
     check: (tf) =>
       entries(tf, "aws_lambda_function").flatMap(([id, f]) =>
@@ -261,6 +281,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_116",
+    on: "aws_lambda_function",
     title: "Lambda functions have a dead-letter queue for asynchronous invocations",
     check: (tf) =>
       entries(tf, "aws_lambda_function").flatMap(([id, f]) =>
@@ -269,6 +290,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_173",
+    on: "aws_lambda_function",
     title: "Lambda environment variables are encrypted with a customer-managed KMS key",
     check: (tf) =>
       entries(tf, "aws_lambda_function").flatMap(([id, f]) =>
@@ -277,6 +299,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_272",
+    on: "aws_lambda_function",
     title: "Lambda functions validate code signatures",
     check: (tf) =>
       entries(tf, "aws_lambda_function").flatMap(([id, f]) =>
@@ -285,6 +308,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "AWS-SQS-TLS-ONLY",
+    on: "aws_sqs_queue",
     title:
       "Every queue's policy denies requests without TLS (SQS security best practices: enforce encryption in transit)",
     check: (tf) => {
@@ -302,6 +326,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "AWS-SNS-TLS-ONLY",
+    on: "aws_sns_topic",
     title:
       "Every topic's policy denies publishing without TLS (SNS security best practices: enforce encryption in transit)",
     check: (tf) => {
@@ -321,6 +346,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_168",
+    on: "aws_sqs_queue_policy",
     title: "No queue policy allows a public principal",
     check: (tf) =>
       [...queuePolicies(tf)].flatMap(([id, list]) =>
@@ -336,6 +362,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_169",
+    on: "aws_sns_topic_policy",
     title: "No topic policy allows a public principal",
     check: (tf) =>
       entries(tf, "aws_sns_topic_policy").flatMap(([id, p]) =>
@@ -353,6 +380,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "AWS-SNS-SQS-SOURCE-ARN",
+    on: "aws_sqs_queue_policy",
     title:
       "SNS may send to a queue only on behalf of the subscribed topic (aws:SourceArn; SNS guide: confused-deputy prevention)",
     check: (tf) => {
@@ -388,6 +416,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_63",
+    on: "aws_iam_role_policy",
     title: "No IAM policy allows wildcard actions",
     check: (tf) =>
       roleStatements(tf).flatMap((s) =>
@@ -399,6 +428,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_355",
+    on: "aws_iam_role_policy",
     title: 'IAM policies use Resource "*" only for actions that have no resource ARN (X-Ray)',
     check: (tf) =>
       roleStatements(tf)
@@ -414,6 +444,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_274",
+    on: "aws_iam_role",
     title: "No role uses AWS-managed policies (AdministratorAccess or any broad managed policy)",
     check: (tf) => [
       ...entries(tf, "aws_iam_role_policy_attachment").map(
@@ -431,6 +462,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "AWS-IAM-TABLE-LEAST-PRIVILEGE",
+    on: "aws_iam_role_policy",
     title:
       "Table access is limited to the item actions the function uses, on the table itself (IAM guide: least privilege)",
     check: (tf) => {
@@ -452,6 +484,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "AWS-LAMBDA-SQS-VISIBILITY",
+    on: "aws_lambda_event_source_mapping",
     title: "Queue visibility timeout >= 6 x function timeout + batching window (Lambda guide: SQS event sources)",
     check: (tf) =>
       mappingsOf(tf).flatMap((m) => {
@@ -467,6 +500,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "AWS-SQS-DLQ-RETENTION",
+    on: "aws_sqs_queue",
     title: "DLQs keep messages 14 days, longer than their source queue (SQS guide: dead-letter queues)",
     check: (tf) => {
       const queues = resourcesOf(tf, "aws_sqs_queue");
@@ -483,6 +517,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "AWS-SQS-REDRIVE-ALLOW",
+    on: "aws_sqs_queue",
     title: "Every DLQ admits only its source queue (redrive-allow policy byQueue)",
     check: (tf) => {
       const allows = entries(tf, "aws_sqs_queue_redrive_allow_policy").map(([, p]) => p);
@@ -500,6 +535,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "AWS-LAMBDA-SQS-PARTIAL-BATCH",
+    on: "aws_lambda_event_source_mapping",
     title: "SQS event source mappings report partial batch failures (Lambda guide: SQS error handling)",
     check: (tf) =>
       mappingsOf(tf).flatMap((m) =>
@@ -513,6 +549,7 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "AWS-SQS-DLQ-ALARM",
+    on: "aws_sqs_queue",
     title: "A CloudWatch alarm with an action watches every DLQ (SQS guide: monitoring dead-letter queues)",
     check: (tf) => {
       const alarms = entries(tf, "aws_cloudwatch_metric_alarm").map(([, a]) => a);
@@ -531,4 +568,96 @@ export const RULES: PolicyRule[] = [
       delete tf.resource.aws_cloudwatch_metric_alarm;
     },
   },
+  ...bucketRules(),
 ];
+
+/** The S3 rules, for the state bucket. Each bucket-level setting is a separate resource naming the bucket. */
+function bucketRules(): PolicyRule[] {
+  const settingFor = (tf: TfJson, type: string, bucketId: string): TfJson | undefined =>
+    entries(tf, type).find(([, r]) => r.bucket === ref("aws_s3_bucket", bucketId, "id"))?.[1];
+  const perBucket =
+    (type: string, ok: (setting: TfJson | undefined, tf: TfJson) => boolean, problem: string) =>
+    (tf: TfJson): string[] =>
+      entries(tf, "aws_s3_bucket").flatMap(([id]) =>
+        ok(settingFor(tf, type, id), tf) ? [] : [`aws_s3_bucket.${id} ${problem}`],
+      );
+  const publicAccess = (id: string, flag: string, what: string): PolicyRule => ({
+    id,
+    on: "aws_s3_bucket",
+    title: `S3 buckets ${what} (public access block: ${flag})`,
+    check: perBucket("aws_s3_bucket_public_access_block", (b) => b?.[flag] === true, `does not set ${flag}`),
+    breakStack: (tf) => {
+      first(tf, "aws_s3_bucket_public_access_block")[flag] = false;
+    },
+  });
+  return [
+    {
+      id: "CKV_AWS_21",
+      on: "aws_s3_bucket",
+      title: "S3 buckets keep versions (state can be rolled back)",
+      check: perBucket(
+        "aws_s3_bucket_versioning",
+        (v) => v?.versioning_configuration?.status === "Enabled",
+        "is not versioned",
+      ),
+      breakStack: (tf) => {
+        first(tf, "aws_s3_bucket_versioning").versioning_configuration.status = "Suspended";
+      },
+    },
+    {
+      id: "CKV_AWS_145",
+      on: "aws_s3_bucket",
+      title: "S3 buckets encrypt with KMS by default",
+      check: perBucket(
+        "aws_s3_bucket_server_side_encryption_configuration",
+        (e) => e?.rule?.[0]?.apply_server_side_encryption_by_default?.sse_algorithm === "aws:kms",
+        "is not KMS-encrypted by default",
+      ),
+      breakStack: (tf) => {
+        first(
+          tf,
+          "aws_s3_bucket_server_side_encryption_configuration",
+        ).rule[0].apply_server_side_encryption_by_default.sse_algorithm = "AES256";
+      },
+    },
+    publicAccess("CKV_AWS_53", "block_public_acls", "block public ACLs"),
+    publicAccess("CKV_AWS_54", "block_public_policy", "block public bucket policies"),
+    publicAccess("CKV_AWS_55", "ignore_public_acls", "ignore public ACLs"),
+    publicAccess("CKV_AWS_56", "restrict_public_buckets", "restrict public buckets"),
+    {
+      id: "CKV2_AWS_61",
+      on: "aws_s3_bucket",
+      title: "S3 buckets have a lifecycle configuration (old state versions expire)",
+      check: perBucket("aws_s3_bucket_lifecycle_configuration", (l) => (l?.rule ?? []).length > 0, "has no lifecycle"),
+      breakStack: (tf) => {
+        delete tf.resource.aws_s3_bucket_lifecycle_configuration;
+      },
+    },
+    {
+      id: "AWS-S3-TLS-ONLY",
+      on: "aws_s3_bucket",
+      title: "Every bucket's policy denies requests without TLS (S3 security best practices)",
+      check: perBucket(
+        "aws_s3_bucket_policy",
+        (p, tf) => p !== undefined && statements(tf, p.policy).some(deniesInsecureTransport),
+        "accepts requests without TLS",
+      ),
+      breakStack: (tf) => {
+        const document = documentOf(tf, first(tf, "aws_s3_bucket_policy").policy);
+        document.statement = document.statement.filter((s: Statement) => !deniesInsecureTransport(s));
+      },
+    },
+    {
+      id: "CKV_AWS_18",
+      on: "aws_s3_bucket",
+      title: "S3 buckets log access to another bucket",
+      check: perBucket("aws_s3_bucket_logging", (l) => l !== undefined, "has no access logging"),
+    },
+    {
+      id: "CKV_AWS_144",
+      on: "aws_s3_bucket",
+      title: "S3 buckets replicate to another region",
+      check: perBucket("aws_s3_bucket_replication_configuration", (r) => r !== undefined, "is not replicated"),
+    },
+  ];
+}

@@ -43,6 +43,11 @@ export function statementsOf(tf: TfJson, policyReference: string): TfJson[] {
   return resourcesOf(tf, "aws_iam_policy_document", "data")[match[1]].statement;
 }
 
+/** The order pipeline stacks of an app (every stack but the state bootstrap). */
+export function pipelineStacks(stacks: Record<string, TfJson>): Record<string, TfJson> {
+  return Object.fromEntries(Object.entries(stacks).filter(([, tf]) => tf.resource?.aws_lambda_function));
+}
+
 export interface SynthesizedApp {
   readonly outdir: string;
   /** Parsed cdk.tf.json of each stack, by stack name. */
