@@ -4,7 +4,7 @@ import prettier from "eslint-config-prettier";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "cdktf.out/", ".gen/", "coverage/"] },
+  { ignores: ["node_modules/", "dist/", "cdktf.out/", ".gen/", "coverage/", "bench-out/"] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -53,7 +53,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["**/*.js", "**/*.mjs"],
+    files: ["**/*.js", "**/*.cjs", "**/*.mjs"],
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   prettier,

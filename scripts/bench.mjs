@@ -3,7 +3,7 @@
 // runs each (median and spread), and writes BENCHMARKS.md. No timed assertion lives in the
 // tests; this script is where speed is measured. BENCH_RUNS sets the runs per measurement.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import { dirname, join } from "node:path";
@@ -128,12 +128,10 @@ async function main() {
   const perStack = (scale[3].median - scale[0].median) / 7;
 
   log("3. npm test");
-  const testRuns = [];
   const tests = measure("npm test (jest)", node, [require.resolve("jest/bin/jest"), "--silent", "--json", `--outputFile=${join(out, "jest.json")}`], {
     runs: Math.min(RUNS, 3),
   });
   const jest = JSON.parse(readFileSync(join(out, "jest.json"), "utf8"));
-  testRuns.push(jest);
 
   log("4. the function bundle");
   const bundle = join(root, "dist/functions/process-order/index.js");
