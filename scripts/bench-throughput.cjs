@@ -7,7 +7,9 @@ const path = require("path");
 const { randomUUID } = require("crypto");
 
 const root = path.join(__dirname, "..");
-const { startDynamoDb, createTable, localDynamoDbClient, LOCAL_AWS_ENV } = require(path.join(root, "dist/local/servers.js"));
+const { startDynamoDb, createTable, localDynamoDbClient, LOCAL_AWS_ENV } = require(
+  path.join(root, "dist/local/servers.js"),
+);
 const { loadStack, pipelineSettings } = require(path.join(root, "dist/local/stack-settings.js"));
 const { LocalEnvironment, runLocalPipeline } = require(path.join(root, "dist/local/pipeline.js"));
 const { sampleOrder, snsDeliveryBody } = require(path.join(root, "dist/local/sns-delivery.js"));
@@ -23,7 +25,12 @@ function record(order) {
     messageId: randomUUID(),
     receiptHandle: "r",
     body,
-    attributes: { ApproximateReceiveCount: "1", SentTimestamp: String(Date.now()), SenderId: "b", ApproximateFirstReceiveTimestamp: String(Date.now()) },
+    attributes: {
+      ApproximateReceiveCount: "1",
+      SentTimestamp: String(Date.now()),
+      SenderId: "b",
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
     messageAttributes: {},
     md5OfBody: "",
     eventSource: "aws:sqs",
@@ -37,7 +44,8 @@ async function handlerRate(handler, batchSize, count) {
   const started = process.hrtime.bigint();
   for (let i = 0; i < records.length; i += batchSize) {
     const response = await handler({ Records: records.slice(i, i + batchSize) });
-    if (response.batchItemFailures.length) throw new Error(`handler reported ${response.batchItemFailures.length} failures`);
+    if (response.batchItemFailures.length)
+      throw new Error(`handler reported ${response.batchItemFailures.length} failures`);
   }
   return count / (Number(process.hrtime.bigint() - started) / 1e9);
 }
@@ -47,9 +55,13 @@ async function plainRate(documents, tableName, batchSize, count) {
   const started = process.hrtime.bigint();
   for (let i = 0; i < orders.length; i += batchSize) {
     await Promise.all(
-      orders.slice(i, i + batchSize).map((order) =>
-        documents.send(new PutCommand({ TableName: tableName, Item: order, ConditionExpression: "attribute_not_exists(orderId)" })),
-      ),
+      orders
+        .slice(i, i + batchSize)
+        .map((order) =>
+          documents.send(
+            new PutCommand({ TableName: tableName, Item: order, ConditionExpression: "attribute_not_exists(orderId)" }),
+          ),
+        ),
     );
   }
   return count / (Number(process.hrtime.bigint() - started) / 1e9);
@@ -60,7 +72,10 @@ async function main() {
   const dynamo = await startDynamoDb();
   const client = localDynamoDbClient(dynamo.endpoint);
   await createTable(client, settings.table);
-  Object.assign(process.env, LOCAL_AWS_ENV, { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, ORDERS_TABLE_NAME: settings.table.name });
+  Object.assign(process.env, LOCAL_AWS_ENV, {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    ORDERS_TABLE_NAME: settings.table.name,
+  });
   const { handler } = require(BUNDLE);
   const documents = DynamoDBDocumentClient.from(client);
 
@@ -72,7 +87,10 @@ async function main() {
   for (const batchSize of [1, 10, 100]) {
     const runs = [];
     for (let r = 0; r < 3; r++) {
-      runs.push({ handler: await handlerRate(handler, batchSize, ORDERS), plain: await plainRate(documents, settings.table.name, batchSize, ORDERS) });
+      runs.push({
+        handler: await handlerRate(handler, batchSize, ORDERS),
+        plain: await plainRate(documents, settings.table.name, batchSize, ORDERS),
+      });
     }
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     results.batches.push({
@@ -101,7 +119,12 @@ async function main() {
         return require(BUNDLE).handler;
       },
     });
-    results.localRun = { orders: summary.published, seconds: summary.elapsedSeconds, ordersPerSecond: summary.ordersPerSecond, nothingLost: summary.nothingLost };
+    results.localRun = {
+      orders: summary.published,
+      seconds: summary.elapsedSeconds,
+      ordersPerSecond: summary.ordersPerSecond,
+      nothingLost: summary.nothingLost,
+    };
   } finally {
     await env.stop();
   }

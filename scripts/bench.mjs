@@ -50,9 +50,16 @@ function measure(label, command, args, { runs = RUNS, env = {}, cwd = root } = {
     times.push(seconds);
     const rss = existsSync(rssFile) ? readFileSync(rssFile, "utf8").trim().split("\n").map(Number) : [0];
     peaks.push(Math.max(...rss) / 1024);
-    log(`  ${label} run ${i + 1}/${runs}: ${seconds.toFixed(2)} s, ${Math.max(...rss) / 1024 | 0} MiB`);
+    log(`  ${label} run ${i + 1}/${runs}: ${seconds.toFixed(2)} s, ${(Math.max(...rss) / 1024) | 0} MiB`);
   }
-  return { label, times, median: median(times), min: Math.min(...times), max: Math.max(...times), peakMiB: median(peaks) };
+  return {
+    label,
+    times,
+    median: median(times),
+    min: Math.min(...times),
+    max: Math.max(...times),
+    peakMiB: median(peaks),
+  };
 }
 
 /** Our sources, rewritten the usual way: provider classes from the package root namespaces. */
@@ -68,8 +75,14 @@ function buildUsualApp() {
       // Both packages export a "provider" namespace: archive's gets a prefix.
       const ns = pkg === "provider-aws" ? camel(mod) : camel(`archive-${mod}`);
       const exported = camel(mod);
-      for (const name of names.split(",").map((n) => n.trim()).filter(Boolean)) uses.push([name, ns]);
-      return ns === exported ? `import { ${ns} } from "@cdktf/${pkg}";` : `import { ${exported} as ${ns} } from "@cdktf/${pkg}";`;
+      for (const name of names
+        .split(",")
+        .map((n) => n.trim())
+        .filter(Boolean))
+        uses.push([name, ns]);
+      return ns === exported
+        ? `import { ${ns} } from "@cdktf/${pkg}";`
+        : `import { ${exported} as ${ns} } from "@cdktf/${pkg}";`;
     });
     for (const [name, ns] of uses) text = text.replace(new RegExp(`(?<![\\w.])${name}(?![\\w])`, "g"), `${ns}.${name}`);
     return text;
@@ -81,7 +94,14 @@ function buildUsualApp() {
   writeFileSync(
     join(dir, "tsconfig.json"),
     JSON.stringify({
-      compilerOptions: { target: "ES2022", module: "commonjs", strict: true, esModuleInterop: true, skipLibCheck: false, types: ["node"] },
+      compilerOptions: {
+        target: "ES2022",
+        module: "commonjs",
+        strict: true,
+        esModuleInterop: true,
+        skipLibCheck: false,
+        types: ["node"],
+      },
       include: ["main.ts", "constructs/**/*.ts"],
     }),
   );
@@ -89,7 +109,10 @@ function buildUsualApp() {
 }
 
 function commandTable(rows, floor, extra = () => "") {
-  const lines = ["| Command | Median (s) | Min-max (s) | x floor | Peak RSS (MiB) |" + (extra() ? ` ${extra()} |` : ""), "|---|---|---|---|---|" + (extra() ? "---|" : "")];
+  const lines = [
+    "| Command | Median (s) | Min-max (s) | x floor | Peak RSS (MiB) |" + (extra() ? ` ${extra()} |` : ""),
+    "|---|---|---|---|---|" + (extra() ? "---|" : ""),
+  ];
   for (const r of rows) {
     lines.push(
       `| ${r.label} | ${r.median.toFixed(2)} | ${r.min.toFixed(2)}-${r.max.toFixed(2)} | ${(r.median / floor.median).toFixed(1)} | ${r.peakMiB.toFixed(0)} |` +
@@ -106,31 +129,55 @@ async function main() {
 
   log("1. synth of all stacks");
   const floor = measure("node -e '' (floor)", node, ["-e", ""]);
-  const ours = measure("node dist/synth.js (our synth: the bundled app)", node, ["dist/synth.js"], { env: { CDKTF_OUTDIR: join(out, "synth-ours") } });
-  const transpiled = measure("node dist/main.js (the same app, unbundled)", node, ["dist/main.js"], { env: { CDKTF_OUTDIR: join(out, "synth-transpiled") } });
-  const cli = measure("cdktf synth (CLI; runs build + app)", node, [require.resolve("cdktf-cli/bundle/bin/cdktf"), "synth", "--output", join(out, "synth-cli")]);
-  const usualDir = buildUsualApp();
-  const usual = measure("ts-node main.ts, root imports, type-checked (the usual setup)", node, [require.resolve("ts-node/dist/bin.js"), "main.ts"], {
-    runs: Math.min(RUNS, 3),
-    cwd: usualDir,
-    env: { CDKTF_OUTDIR: join(out, "synth-usual") },
+  const ours = measure("node dist/synth.js (our synth: the bundled app)", node, ["dist/synth.js"], {
+    env: { CDKTF_OUTDIR: join(out, "synth-ours") },
   });
+  const transpiled = measure("node dist/main.js (the same app, unbundled)", node, ["dist/main.js"], {
+    env: { CDKTF_OUTDIR: join(out, "synth-transpiled") },
+  });
+  const cli = measure("cdktf synth (CLI; runs build + app)", node, [
+    require.resolve("cdktf-cli/bundle/bin/cdktf"),
+    "synth",
+    "--output",
+    join(out, "synth-cli"),
+  ]);
+  const usualDir = buildUsualApp();
+  const usual = measure(
+    "ts-node main.ts, root imports, type-checked (the usual setup)",
+    node,
+    [require.resolve("ts-node/dist/bin.js"), "main.ts"],
+    {
+      runs: Math.min(RUNS, 3),
+      cwd: usualDir,
+      env: { CDKTF_OUTDIR: join(out, "synth-usual") },
+    },
+  );
   const stacksOurs = readdirSync(join(out, "synth-ours", "stacks")).sort();
   const stacksUsual = readdirSync(join(out, "synth-usual", "stacks")).sort();
   const sameOutput =
     JSON.stringify(stacksOurs) === JSON.stringify(stacksUsual) &&
     stacksOurs.every(
-      (s) => readFileSync(join(out, "synth-ours", "stacks", s, "cdk.tf.json"), "utf8") === readFileSync(join(out, "synth-usual", "stacks", s, "cdk.tf.json"), "utf8"),
+      (s) =>
+        readFileSync(join(out, "synth-ours", "stacks", s, "cdk.tf.json"), "utf8") ===
+        readFileSync(join(out, "synth-usual", "stacks", s, "cdk.tf.json"), "utf8"),
     );
 
   log("2. synth growth with the number of stacks");
-  const scale = [1, 2, 4, 8].map((n) => ({ n, ...measure(`${n} pipeline stack(s)`, node, ["scripts/bench-scale.cjs", String(n), join(out, `scale-${n}`)]) }));
+  const scale = [1, 2, 4, 8].map((n) => ({
+    n,
+    ...measure(`${n} pipeline stack(s)`, node, ["scripts/bench-scale.cjs", String(n), join(out, `scale-${n}`)]),
+  }));
   const perStack = (scale[3].median - scale[0].median) / 7;
 
   log("3. npm test");
-  const tests = measure("npm test (jest)", node, [require.resolve("jest/bin/jest"), "--silent", "--json", `--outputFile=${join(out, "jest.json")}`], {
-    runs: Math.min(RUNS, 3),
-  });
+  const tests = measure(
+    "npm test (jest)",
+    node,
+    [require.resolve("jest/bin/jest"), "--silent", "--json", `--outputFile=${join(out, "jest.json")}`],
+    {
+      runs: Math.min(RUNS, 3),
+    },
+  );
   const jest = JSON.parse(readFileSync(join(out, "jest.json"), "utf8"));
 
   log("4. the function bundle");
@@ -150,7 +197,10 @@ async function main() {
   for (let i = 0; i < 15; i++) {
     const r = spawnSync(
       node,
-      ["-e", `const t=process.hrtime.bigint();require(${JSON.stringify(bundle)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`],
+      [
+        "-e",
+        `const t=process.hrtime.bigint();require(${JSON.stringify(bundle)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`,
+      ],
       { env: { ...process.env, AWS_REGION: "us-east-1", ORDERS_TABLE_NAME: "t" }, encoding: "utf8" },
     );
     initTimes.push(Number(r.stdout));
@@ -158,14 +208,25 @@ async function main() {
 
   log("5. throughput against dynalite (child process, handler logs discarded)");
   const throughputFile = join(out, "throughput.json");
-  const t = spawnSync(node, ["scripts/bench-throughput.cjs", throughputFile], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  const t = spawnSync(node, ["scripts/bench-throughput.cjs", throughputFile], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   if (t.status !== 0) throw new Error("throughput benchmark failed");
   const throughput = JSON.parse(readFileSync(throughputFile, "utf8"));
 
   // Report.
   const goals = [
-    ["synth within 5 x the node floor", ours.median <= 5 * floor.median, `${(ours.median / floor.median).toFixed(1)} x`],
-    ["synth at least 10 x faster than the usual setup", usual.median / ours.median >= 10, `${(usual.median / ours.median).toFixed(1)} x`],
+    [
+      "synth within 5 x the node floor",
+      ours.median <= 5 * floor.median,
+      `${(ours.median / floor.median).toFixed(1)} x`,
+    ],
+    [
+      "synth at least 10 x faster than the usual setup",
+      usual.median / ours.median >= 10,
+      `${(usual.median / ours.median).toFixed(1)} x`,
+    ],
     ["npm test under 60 s", tests.median < 60, `${tests.median.toFixed(1)} s`],
     ["bundle at most 150 KB zipped", zipped <= 150 * 1024, `${(zipped / 1024).toFixed(1)} KiB`],
     ...throughput.batches.map((b) => [
