@@ -2,17 +2,8 @@ import * as fs from "fs";
 import { Construct } from "constructs";
 import { FanoutTopic, OrdersTable, PipelineAlarms, QueueWithDlq, SqsLambda } from "../constructs";
 import { parseHcl } from "./support/hcl";
-import { BUNDLE_PATH, TfJson, pipelineStacks, synthApp, synthConstructs } from "./support/tf";
+import { BUNDLE_PATH, TfJson, pipelineStacks, synthApp, synthError } from "./support/tf";
 import { evaluateExpression, variableError } from "./support/tf-validation";
-
-function synthError(build: (scope: Construct) => void): string {
-  try {
-    synthConstructs(build);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return "(synth succeeded)";
-}
 
 const queue = (scope: Construct, props: Partial<ConstructorParameters<typeof QueueWithDlq>[2]> = {}) =>
   new QueueWithDlq(scope, "Q", { queueName: "q", ...props });

@@ -1,14 +1,7 @@
 import { FanoutTopic, QueueWithDlq } from "../constructs";
-import { TfJson, idWhere, onlyResource, resourcesOf, statementsOf, synthConstructs } from "./support/tf";
+import { TfJson, idWhere, onlyResource, resourcesOf, statementsOf, synthConstructs, synthError } from "./support/tf";
 
-function errorOf(build: Parameters<typeof synthConstructs>[0]): string {
-  try {
-    synthConstructs(build);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error("expected synth to fail");
-}
+const errorOf = synthError;
 
 describe("FanoutTopic with a subscribed queue", () => {
   let tf: TfJson;

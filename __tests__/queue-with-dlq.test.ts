@@ -1,18 +1,13 @@
 import { TerraformVariable } from "cdktf";
 import { QueueWithDlq, QueueWithDlqProps } from "../constructs";
-import { TfJson, idWhere, resourcesOf, statementsOf, synthConstructs } from "./support/tf";
+import { TfJson, idWhere, resourcesOf, statementsOf, synthConstructs, synthError } from "./support/tf";
 
 function synthQueue(props: Partial<QueueWithDlqProps> = {}): TfJson {
   return synthConstructs((scope) => new QueueWithDlq(scope, "Q", { queueName: "p-OrderQueue", ...props }));
 }
 
 function errorOf(props: Partial<QueueWithDlqProps>): string {
-  try {
-    synthQueue(props);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error("expected synth to fail");
+  return synthError((scope) => new QueueWithDlq(scope, "Q", { queueName: "p-OrderQueue", ...props }));
 }
 
 describe("QueueWithDlq with default props", () => {

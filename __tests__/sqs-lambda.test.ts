@@ -1,7 +1,16 @@
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { QueueWithDlq, QueueWithDlqProps, SqsLambda, SqsLambdaProps } from "../constructs";
-import { BUNDLE_PATH, TfJson, idWhere, onlyResource, resourcesOf, statementsOf, synthConstructs } from "./support/tf";
+import {
+  BUNDLE_PATH,
+  TfJson,
+  idWhere,
+  onlyResource,
+  resourcesOf,
+  statementsOf,
+  synthConstructs,
+  synthError,
+} from "./support/tf";
 
 function addFunction(
   scope: Construct,
@@ -18,12 +27,7 @@ function addFunction(
 }
 
 function errorOf(props: Partial<SqsLambdaProps>, queueProps: Partial<QueueWithDlqProps> = {}): string {
-  try {
-    synthConstructs((scope) => addFunction(scope, props, queueProps));
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error("expected synth to fail");
+  return synthError((scope) => addFunction(scope, props, queueProps));
 }
 
 describe("SqsLambda with default props", () => {

@@ -1,6 +1,5 @@
 import * as path from "path";
-import { parseArgs } from "util";
-import { UsageError, numberOption } from "../ops/cli-support";
+import { numberOption, parseCommandLine } from "../ops/cli-support";
 import { Handler, LocalEnvironment, LocalRunSummary, Progress, runLocalPipeline } from "./pipeline";
 import { loadStack, pipelineSettings } from "./stack-settings";
 
@@ -39,25 +38,17 @@ interface CliOptions {
 }
 
 export function parseCli(argv: string[]): CliOptions | "help" {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        stack: { type: "string" },
-        orders: { type: "string" },
-        "bad-share": { type: "string" },
-        "batch-size": { type: "string" },
-        concurrency: { type: "string" },
-        "visibility-timeout": { type: "string" },
-        timeout: { type: "string" },
-        verbose: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseCommandLine(argv, {
+    stack: { type: "string" },
+    orders: { type: "string" },
+    "bad-share": { type: "string" },
+    "batch-size": { type: "string" },
+    concurrency: { type: "string" },
+    "visibility-timeout": { type: "string" },
+    timeout: { type: "string" },
+    verbose: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) return "help";
   return {
     stack: (values.stack as string | undefined) ?? "orders-dev",

@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { ParseArgsConfig, parseArgs } from "util";
 
 /**
  * What the operator commands share: exit codes, option checks, stack outputs,
@@ -37,6 +38,20 @@ export const processIo: CommandIo = {
       }
     : undefined,
 };
+
+/** Parses a command line; a malformed one (unknown option, missing value) is a UsageError. */
+export function parseCommandLine(
+  argv: string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+  allowPositionals = false,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals, strict: true });
+    return { values: values as Record<string, string | boolean | undefined>, positionals };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
 
 /** A number option in a range: `--orders must be an integer between 1 and 100000 (given "abc")`. */
 export function numberOption(

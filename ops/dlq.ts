@@ -1,4 +1,3 @@
-import { parseArgs } from "util";
 import {
   GetQueueAttributesCommand,
   ListMessageMoveTasksCommand,
@@ -16,6 +15,7 @@ import {
   describeAwsError,
   guarded,
   numberOption,
+  parseCommandLine,
   projectRoot,
   regionOf,
   requireOutput,
@@ -166,13 +166,7 @@ const ACTIONS = { list, redrive, purge } as const;
 
 export async function dlqMain(argv: string[], io: CommandIo, root = projectRoot(__dirname)): Promise<number> {
   return guarded(io, DLQ_HELP, async () => {
-    let parsed: { values: Values; positionals: string[] };
-    try {
-      parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandLine(argv, OPTIONS, true);
     if (values.help) {
       io.stdout.write(DLQ_HELP);
       return EXIT.ok;

@@ -1,5 +1,4 @@
 import * as fs from "fs";
-import { parseArgs } from "util";
 import { PublishBatchCommand, PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { sampleOrder } from "../local/sns-delivery";
 import { parseJsonObject, parseOrder } from "../functions/process-order/parse";
@@ -11,6 +10,7 @@ import {
   describeAwsError,
   guarded,
   numberOption,
+  parseCommandLine,
   projectRoot,
   regionOf,
   requireOutput,
@@ -56,13 +56,7 @@ export interface PublishDependencies {
   readonly root?: string;
 }
 
-function parse(argv: string[]): ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS }>>["values"] {
-  try {
-    return parseArgs({ args: argv, options: OPTIONS }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
+type Values = Record<string, string | boolean | undefined>;
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   let text = "";
@@ -71,10 +65,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 /** The orders the options ask for, each checked against the contract. */
-async function ordersFrom(
-  values: ReturnType<typeof parse>,
-  readStdin: () => Promise<string>,
-): Promise<Record<string, unknown>[]> {
+async function ordersFrom(values: Values, readStdin: () => Promise<string>): Promise<Record<string, unknown>[]> {
   const flagNames = ["order-id", "customer-id", "sku", "quantity", "unit-price", "currency"] as const;
   const fromFlags = flagNames.some((f) => values[f] !== undefined);
   const sources = [values.file !== undefined, values.count !== undefined, fromFlags].filter(Boolean).length;
@@ -84,10 +75,11 @@ async function ordersFrom(
     return Array.from({ length: numberOption(values, "count", 1, 1, 10_000)! }, () => sampleOrder());
   }
   let candidate: Record<string, unknown>;
-  if (values.file !== undefined) {
-    const text = values.file === "-" ? await readStdin() : readFile(values.file);
+  const file = values.file as string | undefined;
+  if (file !== undefined) {
+    const text = file === "-" ? await readStdin() : readFile(file);
     try {
-      candidate = parseJsonObject(text, values.file === "-" ? "standard input" : values.file);
+      candidate = parseJsonObject(text, file === "-" ? "standard input" : file);
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
@@ -145,17 +137,17 @@ export async function publishOrders(
 
 export async function publishMain(argv: string[], io: CommandIo, deps: PublishDependencies = {}): Promise<number> {
   return guarded(io, PUBLISH_HELP, async () => {
-    const values = parse(argv);
+    const { values } = parseCommandLine(argv, OPTIONS);
     if (values.help) {
       io.stdout.write(PUBLISH_HELP);
       return EXIT.ok;
     }
     const root = deps.root ?? projectRoot(__dirname);
-    const stack = values.stack ?? "orders-dev";
+    const stack = (values.stack as string | undefined) ?? "orders-dev";
     const orders = await ordersFrom(values, deps.readStdin ?? (() => readAll(process.stdin)));
     const topicArn = requireOutput(
-      values["topic-arn"],
-      values.outputs ?? defaultOutputsFile(root),
+      values["topic-arn"] as string | undefined,
+      (values.outputs as string | undefined) ?? defaultOutputsFile(root),
       stack,
       "topic_arn",
       "topic-arn",

@@ -1,12 +1,11 @@
 import { randomUUID } from "crypto";
-import { parseArgs } from "util";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { sampleOrder } from "../local/sns-delivery";
 import {
   CommandIo,
   EXIT,
-  UsageError,
+  parseCommandLine,
   defaultOutputsFile,
   describeAwsError,
   guarded,
@@ -49,12 +48,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 export async function smokeMain(argv: string[], io: CommandIo, root = projectRoot(__dirname)): Promise<number> {
   return guarded(io, SMOKE_HELP, async () => {
-    let values: Record<string, string | boolean | undefined>;
-    try {
-      values = parseArgs({ args: argv, options: OPTIONS }).values;
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const { values } = parseCommandLine(argv, OPTIONS);
     if (values.help) {
       io.stdout.write(SMOKE_HELP);
       return EXIT.ok;

@@ -17,6 +17,16 @@ export function synthConstructs(build: (scope: Construct) => void): TfJson {
   return JSON.parse(Testing.synthScope(build));
 }
 
+/** The message of the error synthesizing `build` throws; fails the test when synth succeeds. */
+export function synthError(build: (scope: Construct) => void): string {
+  try {
+    synthConstructs(build);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("expected synth to fail");
+}
+
 /** Every resource (or data source) of `type`, by logical ID. */
 export function resourcesOf(tf: TfJson, type: string, kind: "resource" | "data" = "resource"): Record<string, TfJson> {
   return tf[kind]?.[type] ?? {};
