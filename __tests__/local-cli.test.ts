@@ -4,6 +4,7 @@ describe("npm run local options", () => {
   test("defaults to 200 orders, 5% poison, 4 pollers, a 2 s visibility timeout and the stack's batch size", () => {
     expect(parseCli([])).toEqual({
       stack: "orders-dev",
+      out: expect.stringMatching(/cdktf\.out$/),
       orders: 200,
       badShare: 0.05,
       batchSize: undefined,
@@ -18,6 +19,7 @@ describe("npm run local options", () => {
     expect(
       parseCli([
         "--stack=orders-prod",
+        "--out=/tmp/out",
         "--orders=1000",
         "--bad-share=0.25",
         "--batch-size=100",
@@ -28,6 +30,7 @@ describe("npm run local options", () => {
       ]),
     ).toEqual({
       stack: "orders-prod",
+      out: "/tmp/out",
       orders: 1000,
       badShare: 0.25,
       batchSize: 100,

@@ -1,9 +1,9 @@
 import * as path from "path";
-import { numberOption, parseCommandLine } from "../ops/cli-support";
+import { numberOption, parseCommandLine, projectRoot } from "../ops/cli-support";
 import { Handler, LocalEnvironment, LocalRunSummary, Progress, runLocalPipeline } from "./pipeline";
 import { loadStack, pipelineSettings } from "./stack-settings";
 
-const ROOT = path.resolve(__dirname, "..", "..");
+const ROOT = projectRoot(__dirname);
 const BUNDLE = path.join(ROOT, "dist", "functions", "process-order", "index.js");
 
 const HELP = `Usage: npm run local -- [options]
@@ -15,6 +15,7 @@ source mapping invokes it. Exits 0 when published = stored + in the DLQ.
 
 Options:
   --stack <name>              synthesized stack to read settings from (default orders-dev)
+  --out <dir>                 synth output folder holding stacks/<name> (default cdktf.out)
   --orders <n>                orders to publish, 1-100000 (default 200)
   --bad-share <x>             share of poison orders, 0-1 (default 0.05)
   --batch-size <n>            records per invocation, 1-10000 (default: the stack's mapping)
@@ -28,6 +29,7 @@ Options:
 
 interface CliOptions {
   stack: string;
+  out: string;
   orders: number;
   badShare: number;
   batchSize?: number;
@@ -40,6 +42,7 @@ interface CliOptions {
 export function parseCli(argv: string[]): CliOptions | "help" {
   const { values } = parseCommandLine(argv, {
     stack: { type: "string" },
+    out: { type: "string" },
     orders: { type: "string" },
     "bad-share": { type: "string" },
     "batch-size": { type: "string" },
@@ -52,6 +55,7 @@ export function parseCli(argv: string[]): CliOptions | "help" {
   if (values.help) return "help";
   return {
     stack: (values.stack as string | undefined) ?? "orders-dev",
+    out: (values.out as string | undefined) ?? path.join(ROOT, "cdktf.out"),
     orders: numberOption(values, "orders", 200, 1, 100_000)!,
     badShare: numberOption(values, "bad-share", 0.05, 0, 1, false)!,
     batchSize: numberOption(values, "batch-size", undefined, 1, 10_000),
@@ -94,7 +98,7 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const stackDir = path.join(ROOT, "cdktf.out", "stacks", options.stack);
+  const stackDir = path.join(options.out, "stacks", options.stack);
   const settings = pipelineSettings(loadStack(stackDir));
   const batchSize = options.batchSize ?? settings.batchSize;
   const out = process.stdout;

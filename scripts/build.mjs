@@ -47,7 +47,8 @@ export async function buildApp() {
       .map((f) => join(dir, f));
   await build({
     absWorkingDir: root,
-    entryPoints: ["main.ts", ...sourcesIn("constructs"), ...sourcesIn("local")],
+    // local/cli.ts is bundled by buildOps: it shares ops/cli-support.ts.
+    entryPoints: ["main.ts", ...sourcesIn("constructs"), ...sourcesIn("local").filter((f) => !f.endsWith("cli.ts"))],
     outdir: "dist",
     outbase: ".",
     bundle: false,
@@ -78,12 +79,19 @@ export async function buildSynth() {
   });
 }
 
-/** Operator commands: ops/<command>.ts -> dist/ops/<command>.js, bundled with the code they share, packages external. */
+/**
+ * Commands (ops/<command>.ts -> dist/ops/<command>.js, local/cli.ts -> dist/local/cli.js),
+ * each bundled with the project code it uses; npm packages stay external.
+ */
 export async function buildOps() {
   await build({
     absWorkingDir: root,
-    entryPoints: ["publish", "smoke", "dlq"].map((command) => join("ops", `${command}.ts`)),
-    outdir: join("dist", "ops"),
+    entryPoints: [
+      ...["publish", "smoke", "dlq"].map((command) => join("ops", `${command}.ts`)),
+      join("local", "cli.ts"),
+    ],
+    outdir: "dist",
+    outbase: ".",
     bundle: true,
     packages: "external",
     platform: "node",
