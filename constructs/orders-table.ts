@@ -2,13 +2,8 @@ import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { DYNAMODB_TABLE_NAME, TABLE_DEFAULTS, TABLE_KEY_ACTIONS, TABLE_WRITE_ACTIONS } from "./defaults";
 import { EncryptionKey } from "./encryption-key";
-import { PolicyStatement } from "./policy";
+import { IGrantable } from "./policy";
 import { PropsValidator } from "./validation";
-
-/** Anything with an IAM role that statements can be added to (`SqsLambda`). */
-export interface IGrantable {
-  addToRolePolicy(statement: PolicyStatement): void;
-}
 
 export interface OrdersTableProps {
   /** Physical name of the table: 3-255 characters of letters, digits, _, - and `.`. Derive it from the stack prefix. */

@@ -101,10 +101,16 @@ export class PipelineAlarms extends Construct {
     }
 
     const actions = [this.topic.topic.arn];
+    // Every alarm fires above its threshold and treats missing data as not breaching, deliberately:
+    // SQS sends no metrics for an idle queue (an idle DLQ is empty; an idle queue has no old message,
+    // while a stuck consumer keeps the age metric flowing), and Lambda sends no Errors or Throttles
+    // data points without invocations.
     const common = {
       alarmActions: actions,
       okActions: actions,
       period: ALARM_DEFAULTS.periodSeconds,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
     };
     const dlq = props.queue.deadLetterQueue!;
     const functionName = props.consumer.fn.functionName;
@@ -118,11 +124,8 @@ export class PipelineAlarms extends Construct {
       metricName: "ApproximateNumberOfMessagesVisible",
       dimensions: { QueueName: dlq.name },
       statistic: "Maximum",
-      comparisonOperator: "GreaterThanThreshold",
       threshold: 0,
       evaluationPeriods: 1,
-      // SQS stops sending metrics for an idle queue: no data means nothing arrived.
-      treatMissingData: "notBreaching",
     });
     this.oldestMessageTooOld = new CloudwatchMetricAlarm(this, "OldestMessageTooOld", {
       ...common,
@@ -132,11 +135,8 @@ export class PipelineAlarms extends Construct {
       metricName: "ApproximateAgeOfOldestMessage",
       dimensions: { QueueName: props.queue.queue.name },
       statistic: "Maximum",
-      comparisonOperator: "GreaterThanThreshold",
       threshold: settings.oldestMessageAgeSeconds,
       evaluationPeriods: ALARM_DEFAULTS.oldestMessageAgeEvaluationPeriods,
-      // No data means an idle queue, not a stuck one; a stuck consumer keeps the metric flowing.
-      treatMissingData: "notBreaching",
     });
     this.functionErrors = new CloudwatchMetricAlarm(this, "FunctionErrors", {
       ...common,
@@ -146,11 +146,8 @@ export class PipelineAlarms extends Construct {
       metricName: "Errors",
       dimensions: { FunctionName: functionName },
       statistic: "Sum",
-      comparisonOperator: "GreaterThanThreshold",
       threshold: settings.functionErrorsThreshold,
       evaluationPeriods: 1,
-      // No invocations means no errors.
-      treatMissingData: "notBreaching",
     });
     this.functionThrottles = new CloudwatchMetricAlarm(this, "FunctionThrottles", {
       ...common,
@@ -160,11 +157,8 @@ export class PipelineAlarms extends Construct {
       metricName: "Throttles",
       dimensions: { FunctionName: functionName },
       statistic: "Sum",
-      comparisonOperator: "GreaterThanThreshold",
       threshold: settings.functionThrottlesThreshold,
       evaluationPeriods: 1,
-      // No invocations means no throttles.
-      treatMissingData: "notBreaching",
     });
   }
 }

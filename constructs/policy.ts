@@ -17,6 +17,11 @@ import {
 /** One IAM statement, in the provider's own shape. */
 export type PolicyStatement = DataAwsIamPolicyDocumentStatement;
 
+/** Anything with an IAM role that statements can be added to (`SqsLambda`); what grants take. */
+export interface IGrantable {
+  addToRolePolicy(statement: PolicyStatement): void;
+}
+
 /** A JSON-valued attribute that may hold references: valid in both the JSON and the HCL output. */
 export function jsonAttribute(value: Record<string, unknown>): string {
   return Fn.jsonencode(value);

@@ -14,8 +14,7 @@ import {
   LOG_RETENTION_DAYS,
   SUPPORTED_NODE_RUNTIMES,
 } from "./defaults";
-import { IGrantable } from "./orders-table";
-import { PolicyDocument, PolicyStatement } from "./policy";
+import { IGrantable, PolicyDocument, PolicyStatement } from "./policy";
 import { QueueWithDlq } from "./queue-with-dlq";
 import { PropsValidator, isResolved, quote } from "./validation";
 
