@@ -56,13 +56,18 @@ function only(tf: TfJson, type: string): TfJson {
   return all[0];
 }
 
-/** The value of a number attribute, or the default of the variable it names. */
-function numberOf(tf: TfJson, value: unknown, what: string): number {
+/** The value of a number attribute, or the default of the variable it names; undefined otherwise. */
+export function numberValue(tf: TfJson, value: unknown): number | undefined {
   if (typeof value === "number") return value;
   const variable = /^\$\{var\.([\w-]+)\}$/.exec(String(value));
   const fallback = variable ? tf.variable?.[variable[1]]?.default : undefined;
-  if (typeof fallback === "number") return fallback;
-  throw new Error(`${what} is not a number the stack fixes (found ${JSON.stringify(value)})`);
+  return typeof fallback === "number" ? fallback : undefined;
+}
+
+function numberOf(tf: TfJson, value: unknown, what: string): number {
+  const number = numberValue(tf, value);
+  if (number === undefined) throw new Error(`${what} is not a number the stack fixes (found ${JSON.stringify(value)})`);
+  return number;
 }
 
 function queueSettings(tf: TfJson, queue: TfJson): QueueSettings {

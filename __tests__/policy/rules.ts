@@ -1,5 +1,6 @@
 import { SUPPORTED_NODE_RUNTIMES, TABLE_WRITE_ACTIONS } from "../../constructs/defaults";
-import { TfJson, resourcesOf } from "../support/tf";
+import { numberValue } from "../../local/stack-settings";
+import { TfJson, policyDocumentOf, resourcesOf } from "../support/tf";
 
 /**
  * The policy suite's rules, each named by the public rule it mirrors (Checkov
@@ -31,24 +32,16 @@ function first(tf: TfJson, type: string): TfJson {
   return entries(tf, type)[0][1];
 }
 
-/** The statements of the policy document a `policy` attribute references. */
+/** The statements of the policy document a `policy` attribute references (none when it names no document). */
 function statements(tf: TfJson, policyRef: unknown): Statement[] {
-  const match = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(String(policyRef));
-  if (!match) return [];
-  return resourcesOf(tf, "aws_iam_policy_document", "data")[match[1]]?.statement ?? [];
+  return policyDocumentOf(tf, policyRef)?.statement ?? [];
 }
 
 function documentOf(tf: TfJson, policyRef: unknown): TfJson {
-  const match = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(String(policyRef));
-  return resourcesOf(tf, "aws_iam_policy_document", "data")[match![1]];
+  return policyDocumentOf(tf, policyRef)!;
 }
 
-/** The value of a number attribute, or the default of the variable it names. */
-function numberOf(tf: TfJson, value: unknown): number | undefined {
-  if (typeof value === "number") return value;
-  const variable = /^\$\{var\.([\w-]+)\}$/.exec(String(value));
-  return variable ? tf.variable?.[variable[1]]?.default : undefined;
-}
+const numberOf = numberValue;
 
 const ref = (type: string, id: string, attr: string): string => `\${${type}.${id}.${attr}}`;
 

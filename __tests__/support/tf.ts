@@ -46,11 +46,17 @@ export function idWhere(tf: TfJson, type: string, key: string, value: unknown): 
   return entry[0];
 }
 
+/** The `aws_iam_policy_document` data source a `${data.aws_iam_policy_document.X.json}` reference names, if any. */
+export function policyDocumentOf(tf: TfJson, policyReference: unknown): TfJson | undefined {
+  const match = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(String(policyReference));
+  return match ? resourcesOf(tf, "aws_iam_policy_document", "data")[match[1]] : undefined;
+}
+
 /** Follows `${data.aws_iam_policy_document.X.json}` to that document's statements. */
 export function statementsOf(tf: TfJson, policyReference: string): TfJson[] {
-  const match = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(policyReference);
-  if (!match) throw new Error(`not a policy document reference: ${policyReference}`);
-  return resourcesOf(tf, "aws_iam_policy_document", "data")[match[1]].statement;
+  const document = policyDocumentOf(tf, policyReference);
+  if (!document) throw new Error(`not a policy document reference: ${policyReference}`);
+  return document.statement;
 }
 
 /** The order pipeline stacks of an app (every stack but the state bootstrap). */
