@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { ENVIRONMENT_DEFAULTS, defaultStackName, parseEnvironments, pipelineStackNames } from "../common/environments";
 import { configurationFromEnv } from "../main";
-import { TfJson, idWhere, resourcesOf, statementsOf, synthApp } from "./support/tf";
+import { TfJson, idWhere, resourcesOf, statementsOf, synthApp, viaServiceCondition } from "./support/tf";
 
 /** Writes an environments file into a fresh folder and returns its path. */
 function environmentsFile(content: unknown): string {
@@ -203,13 +203,7 @@ describe("an environment that sets every field", () => {
       effect: "Allow",
       actions: ["kms:Decrypt"],
       resources: [`\${aws_kms_key.${queueKey[0]}.arn}`],
-      condition: [
-        {
-          test: "StringEquals",
-          variable: "kms:ViaService",
-          values: ["sqs.${data.aws_region.Region.region}.${data.aws_partition.Partition.dns_suffix}"],
-        },
-      ],
+      condition: [viaServiceCondition("sqs")],
     });
   });
 });

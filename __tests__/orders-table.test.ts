@@ -1,5 +1,5 @@
 import { KEY_ADMIN_ACTIONS, KEY_USE_ACTIONS, OrdersTable, PolicyDocument } from "../constructs";
-import { TfJson, onlyResource, resourcesOf, statementsOf, synthConstructs } from "./support/tf";
+import { TfJson, onlyResource, resourcesOf, statementsOf, synthConstructs, viaServiceCondition } from "./support/tf";
 
 describe("OrdersTable with default props", () => {
   let tf: TfJson;
@@ -37,11 +37,7 @@ describe("OrdersTable with default props", () => {
     const root =
       "arn:${data.aws_partition.Partition.partition}:iam::${data.aws_caller_identity.CallerIdentity.account_id}:root";
     const throughDynamodb = [
-      {
-        test: "StringEquals",
-        variable: "kms:ViaService",
-        values: ["dynamodb.${data.aws_region.Region.region}.${data.aws_partition.Partition.dns_suffix}"],
-      },
+      viaServiceCondition("dynamodb"),
       {
         test: "StringEquals",
         variable: "kms:CallerAccount",
@@ -108,13 +104,7 @@ describe("OrdersTable overrides", () => {
         effect: "Allow",
         actions: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
         resources: [kmsKeyArn],
-        condition: [
-          {
-            test: "StringEquals",
-            variable: "kms:ViaService",
-            values: ["dynamodb.${data.aws_region.Region.region}.${data.aws_partition.Partition.dns_suffix}"],
-          },
-        ],
+        condition: [viaServiceCondition("dynamodb")],
       },
     ]);
   });

@@ -1,7 +1,15 @@
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { EncryptionKey, PolicyDocument, QueueWithDlq, QueueWithDlqProps } from "../constructs";
-import { TfJson, idWhere, resourcesOf, statementsOf, synthConstructs, synthError } from "./support/tf";
+import {
+  TfJson,
+  idWhere,
+  resourcesOf,
+  statementsOf,
+  synthConstructs,
+  synthError,
+  viaServiceCondition,
+} from "./support/tf";
 
 function synthQueue(props: Partial<QueueWithDlqProps> = {}): TfJson {
   return synthConstructs((scope) => new QueueWithDlq(scope, "Q", { queueName: "p-OrderQueue", ...props }));
@@ -181,13 +189,7 @@ describe("QueueWithDlq.grantConsume", () => {
       effect: "Allow",
       actions: ["kms:Decrypt"],
       resources: [`\${aws_kms_key.${Object.keys(resourcesOf(tf, "aws_kms_key"))[0]}.arn}`],
-      condition: [
-        {
-          test: "StringEquals",
-          variable: "kms:ViaService",
-          values: ["sqs.${data.aws_region.Region.region}.${data.aws_partition.Partition.dns_suffix}"],
-        },
-      ],
+      condition: [viaServiceCondition("sqs")],
     });
   });
 });

@@ -10,6 +10,7 @@ import {
   statementsOf,
   synthConstructs,
   synthError,
+  viaServiceCondition,
 } from "./support/tf";
 
 function addFunction(
@@ -197,13 +198,7 @@ describe("SqsLambda overrides", () => {
       effect: "Allow",
       actions: ["kms:Decrypt"],
       resources: [`\${aws_kms_key.${Object.keys(resourcesOf(tf, "aws_kms_key"))[0]}.arn}`],
-      condition: [
-        {
-          test: "StringEquals",
-          variable: "kms:ViaService",
-          values: ["sqs.${data.aws_region.Region.region}.${data.aws_partition.Partition.dns_suffix}"],
-        },
-      ],
+      condition: [viaServiceCondition("sqs")],
     });
   });
 

@@ -1,7 +1,16 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { TfJson, idWhere, onlyResource, pipelineStacks, resourcesOf, statementsOf, synthApp } from "./support/tf";
+import {
+  TfJson,
+  idWhere,
+  onlyResource,
+  pipelineStacks,
+  resourcesOf,
+  statementsOf,
+  synthApp,
+  viaServiceCondition,
+} from "./support/tf";
 
 function sha256(file: string): string {
   return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
@@ -146,13 +155,7 @@ describe.each(["dev", "prod"] as const)("the orders-%s stack", (environment) => 
       [
         ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
         [resourcesOf(tf, "aws_dynamodb_table")[ids.table].server_side_encryption.kms_key_arn],
-        [
-          {
-            test: "StringEquals",
-            variable: "kms:ViaService",
-            values: ["dynamodb.${data.aws_region.Region.region}.${data.aws_partition.Partition.dns_suffix}"],
-          },
-        ],
+        [viaServiceCondition("dynamodb")],
       ],
     ]);
   });

@@ -441,23 +441,7 @@ export const RULES: PolicyRule[] = [
         "first",
       ),
   },
-  {
-    id: "ORD-SQS-TLS-ONLY",
-    title: "Every queue's policy denies requests without TLS (SQS security best practices)",
-    relation: "own",
-    on: ["aws_sqs_queue"],
-    check: (stack) => {
-      const denied = new Set(
-        policySitesOf(stack, "aws_sqs_queue_policy")
-          .filter(({ statements }) => statements.some(deniesInsecureTransport))
-          .map(({ body }) => referencedAddress(body.queue_url, "aws_sqs_queue")),
-      );
-      return entries(stack, "aws_sqs_queue").flatMap(([address]) =>
-        denied.has(address) ? [] : [finding(address, "accepts requests without TLS")],
-      );
-    },
-    breakStack: (tf) => removeStatements(tf, "aws_sqs_queue_policy", (s) => s.sid === "DenyInsecureTransport"),
-  },
+  tlsOnlyRule("ORD-SQS-TLS-ONLY", "aws_sqs_queue", "aws_sqs_queue_policy", "queue_url", "SQS", "requests"),
   {
     id: "ORD-SNS-SQS-SOURCE-ARN",
     title:
@@ -645,23 +629,7 @@ export const RULES: PolicyRule[] = [
         form,
       ),
   },
-  {
-    id: "ORD-SNS-TLS-ONLY",
-    title: "Every topic's policy denies publishing without TLS (SNS security best practices)",
-    relation: "own",
-    on: ["aws_sns_topic"],
-    check: (stack) => {
-      const denied = new Set(
-        policySitesOf(stack, "aws_sns_topic_policy")
-          .filter(({ statements }) => statements.some(deniesInsecureTransport))
-          .map(({ body }) => referencedAddress(body.arn, "aws_sns_topic")),
-      );
-      return entries(stack, "aws_sns_topic").flatMap(([address]) =>
-        denied.has(address) ? [] : [finding(address, "accepts publishing without TLS")],
-      );
-    },
-    breakStack: (tf) => removeStatements(tf, "aws_sns_topic_policy", (s) => s.sid === "DenyInsecureTransport"),
-  },
+  tlsOnlyRule("ORD-SNS-TLS-ONLY", "aws_sns_topic", "aws_sns_topic_policy", "arn", "SNS", "publishing"),
 
   // DynamoDB
   {
@@ -1509,23 +1477,7 @@ function bucketRules(): PolicyRule[] {
         delete tf.resource.aws_s3_bucket_notification;
       },
     },
-    {
-      id: "ORD-S3-TLS-ONLY",
-      title: "Every bucket's policy denies requests without TLS (S3 security best practices)",
-      relation: "own",
-      on: ["aws_s3_bucket"],
-      check: (stack) => {
-        const denied = new Set(
-          policySitesOf(stack, "aws_s3_bucket_policy")
-            .filter(({ statements }) => statements.some(deniesInsecureTransport))
-            .map(({ body }) => referencedAddress(body.bucket, "aws_s3_bucket")),
-        );
-        return entries(stack, "aws_s3_bucket").flatMap(([address]) =>
-          denied.has(address) ? [] : [finding(address, "accepts requests without TLS")],
-        );
-      },
-      breakStack: (tf) => removeStatements(tf, "aws_s3_bucket_policy", (s) => s.sid === "DenyInsecureTransport"),
-    },
+    tlsOnlyRule("ORD-S3-TLS-ONLY", "aws_s3_bucket", "aws_s3_bucket_policy", "bucket", "S3", "requests"),
     {
       id: "ORD-S3-SSE-KMS-WRITES",
       title: "Every bucket's policy refuses object writes that are not SSE-KMS or do not say how they are encrypted",
@@ -1561,6 +1513,35 @@ function bucketRules(): PolicyRule[] {
 }
 
 // --- Helpers shared by the rules -------------------------------------------------------------------
+
+/** Every `type` resource's policy (the `policyType` resource naming it in `attribute`) denies requests without TLS. */
+function tlsOnlyRule(
+  id: string,
+  type: string,
+  policyType: string,
+  attribute: string,
+  service: string,
+  what: string,
+): PolicyRule {
+  const noun = { aws_sqs_queue: "queue", aws_sns_topic: "topic", aws_s3_bucket: "bucket" }[type] ?? type;
+  return {
+    id,
+    title: `Every ${noun}'s policy denies ${what} without TLS (${service} security best practices)`,
+    relation: "own",
+    on: [type],
+    check: (stack) => {
+      const denied = new Set(
+        policySitesOf(stack, policyType)
+          .filter(({ statements }) => statements.some(deniesInsecureTransport))
+          .map(({ body }) => referencedAddress(body[attribute], type)),
+      );
+      return entries(stack, type).flatMap(([address]) =>
+        denied.has(address) ? [] : [finding(address, `accepts ${what} without TLS`)],
+      );
+    },
+    breakStack: (tf) => removeStatements(tf, policyType, (s) => s.sid === "DenyInsecureTransport"),
+  };
+}
 
 /** The readable policies of every resource of `type`, with their bodies. */
 function policySitesOf(

@@ -59,6 +59,15 @@ export function statementsOf(tf: TfJson, policyReference: string): TfJson[] {
   return document.statement;
 }
 
+/** The `kms:ViaService` condition the constructs write for `service` in the stack's region. */
+export function viaServiceCondition(service: string): TfJson {
+  return {
+    test: "StringEquals",
+    variable: "kms:ViaService",
+    values: [`${service}.\${data.aws_region.Region.region}.\${data.aws_partition.Partition.dns_suffix}`],
+  };
+}
+
 /** The order pipeline stacks of an app (every stack but the state bootstrap). */
 export function pipelineStacks(stacks: Record<string, TfJson>): Record<string, TfJson> {
   return Object.fromEntries(Object.entries(stacks).filter(([, tf]) => tf.resource?.aws_lambda_function));
