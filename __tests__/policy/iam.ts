@@ -81,6 +81,11 @@ export const IDENTITY_POLICY_TYPES = [
 
 const DOCUMENT_REF = /^\$\{data\.aws_iam_policy_document\.([^.}]+)\.json\}$/;
 
+/** The ID of the `aws_iam_policy_document` a `${data.aws_iam_policy_document.X.json}` reference names, if it names one. */
+export function documentId(value: unknown): string | undefined {
+  return DOCUMENT_REF.exec(String(value))?.[1];
+}
+
 /**
  * Every policy in the stack: each policy attribute of each resource (and each
  * `inline_policy` of a role), and each policy document no resource uses.
@@ -92,7 +97,7 @@ export function policySites(stack: Stack): PolicySite[] {
     for (const [address, body] of entries(stack, type)) {
       for (const [attribute, kind] of attributes) {
         if (body[attribute] === undefined) continue;
-        const document = DOCUMENT_REF.exec(String(body[attribute]))?.[1];
+        const document = documentId(body[attribute]);
         if (document) used.add(document);
         sites.push({ subject: address, type, attribute, kind, policy: readPolicy(stack, body[attribute]) });
       }
@@ -126,7 +131,7 @@ export function policySites(stack: Stack): PolicySite[] {
 
 /** Reads a policy-valued attribute in any form. */
 export function readPolicy(stack: Stack, value: unknown): Policy | Error {
-  const document = DOCUMENT_REF.exec(String(value))?.[1];
+  const document = documentId(value);
   if (document !== undefined) return fromDocument(stack, document, new Set());
   const json = jsonValue(stack, value);
   if (json instanceof Error) return new Error(`unreadable policy (${json.message.split("\n")[0]})`);
@@ -143,7 +148,7 @@ function fromDocument(stack: Stack, id: string, seen: Set<string>): Policy | Err
   const included = (attribute: string): Statement[] | Error => {
     const statements: Statement[] = [];
     for (const value of (body[attribute] ?? []) as unknown[]) {
-      const other = DOCUMENT_REF.exec(String(value))?.[1];
+      const other = documentId(value);
       const policy = other !== undefined ? fromDocument(stack, other, seen) : fromJson(jsonValue(stack, value));
       if (policy instanceof Error) return policy;
       statements.push(...policy.statements);

@@ -1,5 +1,5 @@
 import { TfJson, resourcesOf } from "../support/tf";
-import { documentStatement, toJson } from "./iam";
+import { documentId, documentStatement, toJson } from "./iam";
 
 /**
  * How the policy suite damages a copy of a stack: in the form a policy is written
@@ -12,8 +12,6 @@ export const POLICY_FORMS: readonly PolicyForm[] = ["document", "json", "jsonenc
 
 /** The policy attribute of each resource type the rules damage. */
 const ATTRIBUTE: Record<string, string> = { aws_iam_role: "assume_role_policy" };
-
-const DOCUMENT_REF = /^\$\{data\.aws_iam_policy_document\.([^.}]+)\.json\}$/;
 
 /**
  * Adds `statement` (IAM's JSON grammar) to the policy of the first resource of `type`,
@@ -52,8 +50,9 @@ export function removeStatements(tf: TfJson, type: string, drop: (block: TfJson)
   }
 }
 
-function documentAt(tf: TfJson, value: unknown): TfJson | undefined {
-  const id = DOCUMENT_REF.exec(String(value))?.[1];
+/** The data source a `${data.aws_iam_policy_document.X.json}` reference names. */
+export function documentAt(tf: TfJson, value: unknown): TfJson | undefined {
+  const id = documentId(value);
   return id ? resourcesOf(tf, "aws_iam_policy_document", "data")[id] : undefined;
 }
 

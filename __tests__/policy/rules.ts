@@ -18,7 +18,7 @@ import {
   unconstrainedActions,
   wildcardPrincipals,
 } from "./iam";
-import { PolicyForm, addStatement, removeStatements } from "./mutate";
+import { PolicyForm, addStatement, documentAt, removeStatements } from "./mutate";
 import { Stack, entries, jsonValue, ref, referencedAddress, resourceAt } from "./stack";
 
 /**
@@ -481,7 +481,7 @@ export const RULES: PolicyRule[] = [
     },
     breakStack: (tf) => {
       for (const body of Object.values(resourcesOf(tf, "aws_sqs_queue_policy"))) {
-        const document = documentOf(tf, body.policy);
+        const document = documentAt(tf, body.policy);
         for (const s of document?.statement ?? []) if (s.effect === "Allow") delete s.condition;
       }
     },
@@ -1114,7 +1114,7 @@ export const RULES: PolicyRule[] = [
     },
     breakStack: (tf) => {
       for (const body of Object.values(resourcesOf(tf, "aws_iam_role_policy"))) {
-        documentOf(tf, body.policy)
+        documentAt(tf, body.policy)
           ?.statement.find((s: TfJson) => s.sid === "WriteOrders")
           ?.actions.push("dynamodb:DeleteItem");
       }
@@ -1134,7 +1134,7 @@ export const RULES: PolicyRule[] = [
     ),
     breakStack: (tf) => {
       for (const body of Object.values(resourcesOf(tf, "aws_iam_role_policy"))) {
-        for (const s of documentOf(tf, body.policy)?.statement ?? []) {
+        for (const s of documentAt(tf, body.policy)?.statement ?? []) {
           if ((s.actions as string[]).some((a) => a.startsWith("kms:"))) delete s.condition;
         }
       }
@@ -1575,12 +1575,6 @@ function redrivePairs(stack: Stack): [string, string][] {
     const dlq = referencedAddress(policy?.deadLetterTargetArn, "aws_sqs_queue");
     return dlq ? [[address, dlq] as [string, string]] : [];
   });
-}
-
-/** The data source a `${data.aws_iam_policy_document.X.json}` reference names (for breakStack). */
-function documentOf(tf: TfJson, value: unknown): TfJson | undefined {
-  const id = /^\$\{data\.aws_iam_policy_document\.([^.}]+)\.json\}$/.exec(String(value))?.[1];
-  return id ? resourcesOf(tf, "aws_iam_policy_document", "data")[id] : undefined;
 }
 
 /** Checkov's AWS key patterns, and secret-sounding names with a literal value. */
