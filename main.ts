@@ -1,13 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { App, TerraformStack } from "cdktf";
-import {
-  Configuration,
-  ConfigurationError,
-  DEFAULT_APP_SETTINGS,
-  readConfiguration,
-  stackNameOf,
-} from "./common/environments";
+import { Configuration, DEFAULT_APP_SETTINGS, readConfiguration, stackNameOf } from "./common/environments";
 import { stateKeyAliasName } from "./constructs/defaults";
 import { OrderPipelineStack } from "./constructs/order-pipeline-stack";
 import { StateBootstrapStack } from "./constructs/state-bootstrap-stack";
@@ -36,9 +30,9 @@ export function buildApp(
   functionBundlePath: string = FUNCTION_BUNDLE_PATH,
 ): TerraformStack[] {
   if (!fs.existsSync(functionBundlePath)) {
-    throw new ConfigurationError([
+    throw new Error(
       `The function bundle ${path.relative(process.cwd(), functionBundlePath)} does not exist: run "npm run build" first.`,
-    ]);
+    );
   }
   const keyAlias = stateKeyAliasName(settings.namePrefix);
   const bootstrap = new StateBootstrapStack(app, `${settings.namePrefix}-state-bootstrap`, {

@@ -146,9 +146,6 @@ export const KEY_USE_ACTIONS: readonly string[] = [
 /** What DynamoDB needs besides use: grants it creates on the table's key (kms:GrantIsForAWSResource). */
 export const KEY_GRANT_ACTIONS: readonly string[] = ["kms:CreateGrant"];
 
-/** What a consumer of an encrypted queue needs on its key. */
-export const QUEUE_CONSUME_KEY_ACTIONS: readonly string[] = ["kms:Decrypt"];
-
 /** What an AWS service needs on a customer key to send to an encrypted topic or queue (CloudWatch, SNS). */
 export const SERVICE_SEND_KEY_ACTIONS: readonly string[] = ["kms:Decrypt", "kms:GenerateDataKey"];
 

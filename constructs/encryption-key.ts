@@ -72,7 +72,7 @@ export interface EncryptionKeyProps {
   readonly description: string;
   /**
    * Services through which principals of this account may use the key (`kms:ViaService`); their IAM
-   * policies decide who (see `grantDecrypt`, `grantEncryptDecrypt`).
+   * policies decide who (see `grantDecrypt` and `keyStatement`).
    * @default none
    */
   readonly usedThrough?: readonly KeyUse[];
@@ -188,11 +188,6 @@ export class EncryptionKey extends Construct {
   /** Gives `grantee` `kms:Decrypt` on this key through `service` only (what a queue consumer needs). */
   public grantDecrypt(grantee: IGrantable, service: string, sid: string): void {
     grantee.addToRolePolicy(keyStatement(this, sid, ["kms:Decrypt"], this.arn, service));
-  }
-
-  /** Gives `grantee` encrypt, decrypt and data keys on this key through `service` only (what a table writer needs). */
-  public grantEncryptDecrypt(grantee: IGrantable, service: string, sid: string, actions: readonly string[]): void {
-    grantee.addToRolePolicy(keyStatement(this, sid, actions, this.arn, service));
   }
 }
 

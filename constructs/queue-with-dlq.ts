@@ -2,13 +2,7 @@ import { Construct } from "constructs";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy";
-import {
-  QUEUE_CONSUME_KEY_ACTIONS,
-  QUEUE_DEFAULTS,
-  SQS_LIMITS,
-  SQS_QUEUE_NAME,
-  denyInsecureTransportCondition,
-} from "./defaults";
+import { QUEUE_DEFAULTS, SQS_LIMITS, SQS_QUEUE_NAME, denyInsecureTransportCondition } from "./defaults";
 import { EncryptionKey } from "./encryption-key";
 import { IGrantable, PolicyDocument, PolicyStatement, jsonAttribute } from "./policy";
 import { PropsValidator, isResolved, quote } from "./validation";
@@ -178,7 +172,7 @@ export class QueueWithDlq extends Construct {
       actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
       resources: [this.queue.arn],
     });
-    this.encryptionKey?.grantEncryptDecrypt(grantee, "sqs", `Decrypt${name}`, QUEUE_CONSUME_KEY_ACTIONS);
+    this.encryptionKey?.grantDecrypt(grantee, "sqs", `Decrypt${name}`);
   }
 }
 
