@@ -131,6 +131,34 @@ describe("a wildcard principal and the conditions that limit it (policyuniverse'
   });
 });
 
+describe("a public bucket policy (CKV_AWS_70 credits fewer conditions than policyuniverse)", () => {
+  const bucketStack = (condition: TfJson): TfJson => ({
+    resource: {
+      aws_s3_bucket: { b: { bucket: "b" } },
+      aws_s3_bucket_policy: {
+        p: {
+          bucket: "${aws_s3_bucket.b.id}",
+          policy: JSON.stringify({ Statement: [{ ...publicStatement, Action: "s3:GetObject", Condition: condition }] }),
+        },
+      },
+    },
+  });
+
+  test("fails a wildcard principal limited only by aws:SourceAccount, which Checkov's CKV_AWS_70 does not credit", async () => {
+    const stack = await loadStack(bucketStack({ StringEquals: { "aws:SourceAccount": "111122223333" } }));
+    expect(rule("CKV_AWS_70").check(stack)).toHaveLength(1);
+  });
+
+  test("passes a wildcard principal limited to one source ARN or one VPC endpoint", async () => {
+    for (const condition of [
+      { ArnEquals: { "aws:SourceArn": "arn:aws:cloudfront::111122223333:distribution/E1" } },
+      { StringEquals: { "aws:SourceVpce": "vpce-1a2b3c4d" } },
+    ]) {
+      expect(rule("CKV_AWS_70").check(await loadStack(bucketStack(condition)))).toEqual([]);
+    }
+  });
+});
+
 describe("actions on every resource", () => {
   test('counts every action on Resource "*" but X-Ray\'s trace APIs, and NotAction', () => {
     expect(

@@ -747,7 +747,8 @@ export const RULES: PolicyRule[] = [
   {
     id: "CKV_AWS_117",
     title: "Lambda functions run inside a VPC",
-    relation: "same",
+    relation: "stricter",
+    note: "the VPC configuration must name subnets and security groups",
     on: ["aws_lambda_function"],
     check: perResource(
       "aws_lambda_function",
@@ -1234,17 +1235,16 @@ function bucketRules(): PolicyRule[] {
     },
     {
       id: "CKV_AWS_52",
-      title: "S3 buckets require MFA to delete versions",
+      title: "S3 buckets require MFA to delete versions (the bucket's own versioning block)",
       relation: "same",
       on: ["aws_s3_bucket"],
-      check: perBucket(
-        "aws_s3_bucket_versioning",
-        (v, _, bucket) =>
-          v?.versioning_configuration?.mfa_delete === "Enabled" || bucket.versioning?.mfa_delete === true,
+      check: perResource(
+        "aws_s3_bucket",
+        (bucket) => bucket.versioning?.mfa_delete === true,
         "does not require MFA delete",
       ),
       breakStack: (tf) => {
-        first(tf, "aws_s3_bucket_versioning").versioning_configuration.mfa_delete = "Disabled";
+        first(tf, "aws_s3_bucket").versioning = { enabled: true, mfa_delete: false };
       },
     },
     {
@@ -1365,10 +1365,16 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_70",
       title: "No bucket policy allows an action to any principal (unless a condition limits it)",
       relation: "stricter",
-      note: "policyuniverse's limiting conditions; every policy form (Checkov returns UNKNOWN for a data document)",
+      note:
+        "credits only the conditions both Checkov's check and policyuniverse credit (a named aws:SourceArn or " +
+        "aws:PrincipalArn, an aws:SourceVpc or aws:SourceVpce); every policy form (Checkov returns UNKNOWN for a data document)",
       on: ["aws_s3_bucket_policy", "aws_s3_bucket"],
       readsPolicies: true,
-      check: statementRule(["aws_s3_bucket_policy", "aws_s3_bucket"], (s) => (isPublic(s) ? "is public" : undefined)),
+      check: statementRule(["aws_s3_bucket_policy", "aws_s3_bucket"], (s) =>
+        isPublic(s) || (wildcardPrincipals(s).length > 0 && s.effect === "Allow" && !limitsToSourceOrNetwork(s))
+          ? "is public"
+          : undefined,
+      ),
       breakStack: (tf, form) =>
         addStatement(
           tf,
@@ -1564,6 +1570,22 @@ function deniesInsecureTransport(statement: Statement): boolean {
     statement.conditions.some(
       (c) => c.test === "Bool" && c.variable === "aws:SecureTransport" && c.values.join() === "false",
     )
+  );
+}
+
+/**
+ * What Checkov's CKV_AWS_70 credits as limiting a wildcard principal, without its wildcard-account
+ * ARNs or its negated operators: a named aws:SourceArn or aws:PrincipalArn, or an aws:SourceVpc or
+ * aws:SourceVpce.
+ */
+function limitsToSourceOrNetwork(statement: Statement): boolean {
+  return statement.conditions.some(
+    (c) =>
+      (/^Arn(Equals|Like)$/.test(c.test) &&
+        ["aws:sourcearn", "aws:principalarn"].includes(c.variable.toLowerCase()) &&
+        c.values.every((v) => !isWildcardArn(v))) ||
+      (/^String(Equals|EqualsIgnoreCase|Like)$/.test(c.test) &&
+        ["aws:sourcevpc", "aws:sourcevpce"].includes(c.variable.toLowerCase())),
   );
 }
 
