@@ -200,7 +200,8 @@ export function fromJson(json: unknown): Policy | Error {
   const strings = (value: unknown): string[] => (value === undefined ? [] : ([value].flat() as string[]));
   const principals = (value: unknown): Principal[] => {
     if (value === undefined) return [];
-    if (value === "*") return [{ type: "*", identifiers: ["*"] }];
+    // "*", or (outside IAM's grammar, but read by Checkov and policyuniverse) a bare list of principals.
+    if (value === "*" || Array.isArray(value)) return [{ type: "*", identifiers: strings(value) }];
     return Object.entries(value as Record<string, unknown>).map(([type, ids]) => ({ type, identifiers: strings(ids) }));
   };
   return {

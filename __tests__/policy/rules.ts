@@ -934,7 +934,7 @@ export const RULES: PolicyRule[] = [
       site.kind === "trust" &&
       s.effect === "Allow" &&
       (s.principals ?? []).some(
-        (p) => p.type === "AWS" && p.identifiers.some((id) => /^(\d{12}|arn:aws[\w-]*:iam::\d{12}:root)$/.test(id)),
+        (p) => p.type === "AWS" && p.identifiers.some((id) => /^(\d{12}|arn:aws[\w-]*:iam::\d{12}:root)/.test(id)),
       )
         ? "lets a whole account assume the role"
         : undefined,
