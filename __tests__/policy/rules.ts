@@ -1215,8 +1215,12 @@ function bucketRules(): PolicyRule[] {
     settingFor(stack, "aws_s3_bucket_server_side_encryption_configuration", address)?.rule?.[0]
       ?.apply_server_side_encryption_by_default?.sse_algorithm ??
     bucket.server_side_encryption_configuration?.rule?.apply_server_side_encryption_by_default?.sse_algorithm;
-  const acl = (stack: Stack, address: string, bucket: TfJson): unknown =>
-    settingFor(stack, "aws_s3_bucket_acl", address)?.acl ?? bucket.acl;
+  /** The bucket's canned ACL, or "grants" where grants are written out (they may name AllUsers). */
+  const acl = (stack: Stack, address: string, bucket: TfJson): unknown => {
+    const setting = settingFor(stack, "aws_s3_bucket_acl", address);
+    if (setting?.access_control_policy !== undefined || bucket.grant !== undefined) return "grants";
+    return setting?.acl ?? bucket.acl;
+  };
   const sseConfig = (tf: TfJson): TfJson => first(tf, "aws_s3_bucket_server_side_encryption_configuration");
   return [
     {
@@ -1302,7 +1306,7 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_20",
       title: "S3 buckets grant no public read through an ACL",
       relation: "stricter",
-      note: "any ACL but private fails",
+      note: "any ACL but private fails, explicit grants (which may name AllUsers) included",
       on: ["aws_s3_bucket"],
       check: perResource(
         "aws_s3_bucket",
@@ -1317,7 +1321,7 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_57",
       title: "S3 buckets grant no public write through an ACL",
       relation: "stricter",
-      note: "any ACL but private fails",
+      note: "any ACL but private fails, explicit grants (which may name AllUsers) included",
       on: ["aws_s3_bucket"],
       check: perResource(
         "aws_s3_bucket",
