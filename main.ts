@@ -1,97 +1,62 @@
 import * as fs from "fs";
 import * as path from "path";
 import { App, TerraformStack } from "cdktf";
+import { Configuration, DEFAULT_APP_SETTINGS, readConfiguration, stackNameOf } from "./common/environments";
+import { stateKeyAliasName } from "./constructs/defaults";
 import { OrderPipelineStack } from "./constructs/order-pipeline-stack";
 import { StateBootstrapStack } from "./constructs/state-bootstrap-stack";
 
-/** The environments this app deploys: one stack each, named `<namePrefix>-<name>`. */
-export const ENVIRONMENTS = [
-  { name: "dev", deletionProtection: false, logRetentionDays: 14, functionMemoryMb: 256 },
-  { name: "prod", deletionProtection: true, logRetentionDays: 90, functionMemoryMb: 512 },
-] as const;
-
-/** Settings read from the environment (see the README's configuration table); all optional. */
-export interface AppSettings {
-  readonly namePrefix: string;
-  readonly region: string;
-  readonly stateBucket: string;
-  readonly stateRegion: string;
-  readonly stateKeyPrefix: string;
-  readonly functionBundlePath: string;
-}
-
 const ROOT = findProjectRoot(__dirname);
 
-/** Documented defaults: synth needs no configuration at all. */
-export const DEFAULT_SETTINGS: AppSettings = {
-  namePrefix: "orders",
-  region: "us-east-1",
-  stateBucket: "order-pipeline-terraform-state",
-  stateRegion: "us-east-1",
-  stateKeyPrefix: "order-pipeline",
-  functionBundlePath: path.join(ROOT, "dist", "functions", "process-order", "index.js"),
+/** The function bundle every pipeline stack ships (built by `npm run build`). */
+export const FUNCTION_BUNDLE_PATH = path.join(ROOT, "dist", "functions", "process-order", "index.js");
+
+/** Documented defaults of the ORDERS_* variables, and the bundle path (for scripts that build stacks by hand). */
+export const DEFAULT_SETTINGS = {
+  ...DEFAULT_APP_SETTINGS,
+  stateRegion: DEFAULT_APP_SETTINGS.region,
+  functionBundlePath: FUNCTION_BUNDLE_PATH,
 };
 
-/** Reads ORDERS_* variables over the defaults and checks them; one error lists every bad value. */
-export function settingsFromEnv(env: NodeJS.ProcessEnv): AppSettings {
-  const region = env.ORDERS_REGION || DEFAULT_SETTINGS.region;
-  const settings: AppSettings = {
-    namePrefix: env.ORDERS_NAME_PREFIX || DEFAULT_SETTINGS.namePrefix,
-    region,
-    stateBucket: env.ORDERS_STATE_BUCKET || DEFAULT_SETTINGS.stateBucket,
-    stateRegion: env.ORDERS_STATE_REGION || region,
-    stateKeyPrefix: env.ORDERS_STATE_KEY_PREFIX || DEFAULT_SETTINGS.stateKeyPrefix,
-    functionBundlePath: DEFAULT_SETTINGS.functionBundlePath,
-  };
-  const rules: [keyof AppSettings, string, RegExp, string][] = [
-    [
-      "namePrefix",
-      "ORDERS_NAME_PREFIX",
-      /^[a-z][a-z0-9-]{0,29}$/,
-      "1-30 characters: a lower-case letter, then lower-case letters, digits and -",
-    ],
-    ["region", "ORDERS_REGION", /^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-west-1"],
-    ["stateRegion", "ORDERS_STATE_REGION", /^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-west-1"],
-    [
-      "stateBucket",
-      "ORDERS_STATE_BUCKET",
-      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-      "an S3 bucket name: 3-63 lower-case letters, digits, . and -",
-    ],
-    ["stateKeyPrefix", "ORDERS_STATE_KEY_PREFIX", /^[A-Za-z0-9!_.*'()/-]{1,512}$/, "an S3 key prefix without spaces"],
-  ];
-  const problems = rules
-    .filter(([key, , pattern]) => !pattern.test(settings[key]))
-    .map(([key, variable, , allowed]) => `${variable} must be ${allowed} (given ${JSON.stringify(settings[key])})`);
-  if (problems.length > 0) throw new Error(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
-  return settings;
+/** Reads the ORDERS_* variables and the environments file; throws one `ConfigurationError` listing every problem. */
+export function configurationFromEnv(env: NodeJS.ProcessEnv): Configuration {
+  return readConfiguration(env, ROOT);
 }
 
 /** Adds the state bootstrap stack and one OrderPipelineStack per environment to `app`. */
-export function buildApp(app: App, settings: AppSettings): TerraformStack[] {
-  if (!fs.existsSync(settings.functionBundlePath)) {
+export function buildApp(
+  app: App,
+  { settings, environments }: Configuration,
+  functionBundlePath: string = FUNCTION_BUNDLE_PATH,
+): TerraformStack[] {
+  if (!fs.existsSync(functionBundlePath)) {
     throw new Error(
-      `The function bundle ${path.relative(process.cwd(), settings.functionBundlePath)} does not exist: run "npm run build" first.`,
+      `The function bundle ${path.relative(process.cwd(), functionBundlePath)} does not exist: run "npm run build" first.`,
     );
   }
+  const keyAlias = stateKeyAliasName(settings.namePrefix);
   const bootstrap = new StateBootstrapStack(app, `${settings.namePrefix}-state-bootstrap`, {
     bucketName: settings.stateBucket,
     region: settings.stateRegion,
+    keyAlias,
   });
-  const environments = ENVIRONMENTS.map((environment) => {
-    const stackName = `${settings.namePrefix}-${environment.name}`;
+  const pipelines = environments.map(({ name, stateRoleArn, ...stackSettings }) => {
+    const stackName = stackNameOf(settings.namePrefix, name);
     return new OrderPipelineStack(app, stackName, {
-      environment: environment.name,
+      ...stackSettings,
+      environment: name,
       prefix: stackName,
-      region: settings.region,
-      backend: { bucket: settings.stateBucket, region: settings.stateRegion, keyPrefix: settings.stateKeyPrefix },
-      functionBundlePath: settings.functionBundlePath,
-      deletionProtection: environment.deletionProtection,
-      logRetentionDays: environment.logRetentionDays,
-      functionMemoryMb: environment.functionMemoryMb,
+      backend: {
+        bucket: settings.stateBucket,
+        region: settings.stateRegion,
+        keyPrefix: settings.stateKeyPrefix,
+        kmsKeyId: `alias/${keyAlias}`,
+        roleArn: stateRoleArn,
+      },
+      functionBundlePath,
     });
   });
-  return [bootstrap, ...environments];
+  return [bootstrap, ...pipelines];
 }
 
 function findProjectRoot(start: string): string {
@@ -106,6 +71,6 @@ function findProjectRoot(start: string): string {
 
 if (require.main === module) {
   const app = new App();
-  buildApp(app, settingsFromEnv(process.env));
+  buildApp(app, configurationFromEnv(process.env));
   app.synth();
 }

@@ -1,6 +1,16 @@
 import * as fs from "fs";
 import { Construct } from "constructs";
-import { FanoutTopic, OrdersTable, PipelineAlarms, QueueWithDlq, SqsLambda } from "../constructs";
+import { Testing } from "cdktf";
+import {
+  Architecture,
+  FanoutTopic,
+  NodeRuntime,
+  OrderPipelineStack,
+  OrdersTable,
+  PipelineAlarms,
+  QueueWithDlq,
+  SqsLambda,
+} from "../constructs";
 import { parseHcl } from "./support/hcl";
 import { BUNDLE_PATH, TfJson, pipelineStacks, synthApp, synthError } from "./support/tf";
 import { evaluateExpression, variableError } from "./support/tf-validation";
@@ -58,10 +68,18 @@ describe("bad construct props fail synth with one message naming the prop, the r
     ],
     [
       "an end-of-life runtime and an unknown architecture together",
-      (s) => fn(s, { runtime: "nodejs18.x", architecture: "arm" }),
+      // Literal unions stop these in TypeScript; JavaScript and JSON callers still reach the check.
+      (s) => fn(s, { runtime: "nodejs18.x" as NodeRuntime, architecture: "arm" as Architecture }),
       [
         'runtime must be one of "nodejs22.x", "nodejs24.x" (given "nodejs18.x")',
         'architecture must be one of "arm64", "x86_64" (given "arm")',
+      ],
+    ],
+    [
+      "reserved concurrency below the mapping's maximum concurrency",
+      (s) => fn(s, { maximumConcurrency: 10, reservedConcurrentExecutions: 5 }),
+      [
+        "reservedConcurrentExecutions must be at least maximumConcurrency (10), or the event source mapping's poller is throttled and good messages reach the dead-letter queue early (given 5)",
       ],
     ],
     [
@@ -99,6 +117,36 @@ describe("bad construct props fail synth with one message naming the prop, the r
     const [header, ...lines] = message.split("\n");
     expect(header).toMatch(/^Invalid \w+ props at stack\/\w+:$/);
     expect(lines).toEqual(problems.map((p) => `  - ${p}`));
+  });
+});
+
+describe("bad stack props fail synth with one message naming the prop, the rule and the value", () => {
+  const stack = (props: Partial<ConstructorParameters<typeof OrderPipelineStack>[2]>) => () =>
+    new OrderPipelineStack(Testing.app(), "orders-x", {
+      environment: "x",
+      prefix: "orders-x",
+      region: "us-east-1",
+      backend: { bucket: "b", region: "us-east-1", keyPrefix: "p", kmsKeyId: "alias/orders-state" },
+      functionBundlePath: BUNDLE_PATH,
+      ...props,
+    });
+
+  test("rejects an account that is not 12 digits, a role that is not an IAM role ARN, and a state key that is neither", () => {
+    expect(
+      stack({
+        account: "1234",
+        roleArn: "arn:aws:iam::111122223333:user/deploy",
+        backend: { bucket: "b", region: "us-east-1", keyPrefix: "p", kmsKeyId: "orders-state", roleArn: "state" },
+      }),
+    ).toThrow(
+      [
+        "Invalid OrderPipelineStack props at orders-x:",
+        '  - account must be an AWS account ID of 12 digits (given "1234")',
+        '  - roleArn must be an IAM role ARN such as arn:aws:iam::111122223333:role/deploy (given "arn:aws:iam::111122223333:user/deploy")',
+        '  - backend.kmsKeyId must be "alias/<name>" or a KMS key ARN (given "orders-state")',
+        '  - backend.roleArn must be an IAM role ARN such as arn:aws:iam::111122223333:role/state (given "state")',
+      ].join("\n"),
+    );
   });
 });
 

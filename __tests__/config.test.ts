@@ -1,20 +1,37 @@
-import { DEFAULT_SETTINGS, settingsFromEnv } from "../main";
+import { DEFAULT_APP_SETTINGS, settingsFromEnv } from "../common/environments";
+import { configurationFromEnv } from "../main";
 import { synthApp } from "./support/tf";
 
-describe("app configuration from the environment", () => {
+const ROOT = process.cwd();
+
+describe("app configuration from ORDERS_* variables", () => {
   test("uses the documented defaults when nothing is set", () => {
-    expect(settingsFromEnv({})).toEqual(DEFAULT_SETTINGS);
+    expect(settingsFromEnv({}, ROOT)).toEqual({
+      settings: {
+        namePrefix: "orders",
+        region: "us-east-1",
+        stateBucket: "order-pipeline-terraform-state",
+        stateRegion: "us-east-1",
+        stateKeyPrefix: "order-pipeline",
+        environmentsFile: `${ROOT}/environments.json`,
+      },
+      problems: [],
+    });
+    expect(DEFAULT_APP_SETTINGS.environmentsFile).toBe("environments.json");
   });
 
   test("reads the region, state bucket, state region, key prefix and name prefix", () => {
     expect(
-      settingsFromEnv({
-        ORDERS_REGION: "eu-west-1",
-        ORDERS_STATE_BUCKET: "acme-tfstate",
-        ORDERS_STATE_REGION: "eu-central-1",
-        ORDERS_STATE_KEY_PREFIX: "teams/orders",
-        ORDERS_NAME_PREFIX: "orders-alice",
-      }),
+      settingsFromEnv(
+        {
+          ORDERS_REGION: "eu-west-1",
+          ORDERS_STATE_BUCKET: "acme-tfstate",
+          ORDERS_STATE_REGION: "eu-central-1",
+          ORDERS_STATE_KEY_PREFIX: "teams/orders",
+          ORDERS_NAME_PREFIX: "orders-alice",
+        },
+        ROOT,
+      ).settings,
     ).toMatchObject({
       region: "eu-west-1",
       stateBucket: "acme-tfstate",
@@ -25,11 +42,12 @@ describe("app configuration from the environment", () => {
   });
 
   test("keeps state in the resources' region unless told otherwise", () => {
-    expect(settingsFromEnv({ ORDERS_REGION: "ap-southeast-2" }).stateRegion).toBe("ap-southeast-2");
+    expect(settingsFromEnv({ ORDERS_REGION: "ap-southeast-2" }, ROOT).settings.stateRegion).toBe("ap-southeast-2");
   });
 
-  test("rejects bad values, naming each variable, the rule and the value", () => {
-    expect(() => settingsFromEnv({ ORDERS_REGION: "Frankfurt", ORDERS_STATE_BUCKET: "My_Bucket" })).toThrow(
+  test("rejects bad values in one ConfigurationError, naming each variable, the rule and the value", () => {
+    const run = (): unknown => configurationFromEnv({ ORDERS_REGION: "Frankfurt", ORDERS_STATE_BUCKET: "My_Bucket" });
+    expect(run).toThrow(
       [
         "Invalid configuration:",
         '  - ORDERS_REGION must be an AWS region such as eu-west-1 (given "Frankfurt")',
@@ -37,9 +55,23 @@ describe("app configuration from the environment", () => {
         '  - ORDERS_STATE_BUCKET must be an S3 bucket name: 3-63 lower-case letters, digits, . and - (given "My_Bucket")',
       ].join("\n"),
     );
+    expect(run).toThrow(expect.objectContaining({ name: "ConfigurationError" }));
   });
 
-  test("a second name prefix gives a second copy of every stack with its own names and state keys", () => {
+  test("states the characters a state key prefix may hold when one has others", () => {
+    expect(settingsFromEnv({ ORDERS_STATE_KEY_PREFIX: "a%20b" }, ROOT).problems).toEqual([
+      "ORDERS_STATE_KEY_PREFIX must be an S3 key prefix of 1-512 characters from letters, digits and ! - _ . * ' ( ) /, " +
+        'not starting or ending with / and without // (given "a%20b")',
+    ]);
+  });
+
+  test("refuses a state key prefix Terraform's S3 backend would refuse: a leading or trailing / or a //", () => {
+    for (const prefix of ["/teams", "teams/", "teams//orders"]) {
+      expect(settingsFromEnv({ ORDERS_STATE_KEY_PREFIX: prefix }, ROOT).problems).toHaveLength(1);
+    }
+  });
+
+  test("a second name prefix gives a second copy of every stack with its own names, state keys and state key", () => {
     const { stacks } = synthApp({ ORDERS_NAME_PREFIX: "orders-alice" });
     expect(Object.keys(stacks).sort()).toEqual([
       "orders-alice-dev",
@@ -47,7 +79,10 @@ describe("app configuration from the environment", () => {
       "orders-alice-state-bootstrap",
     ]);
     const tf = stacks["orders-alice-dev"];
-    expect(tf.terraform.backend.s3.key).toBe("order-pipeline/orders-alice-dev.tfstate");
+    expect(tf.terraform.backend.s3).toMatchObject({
+      key: "order-pipeline/orders-alice-dev.tfstate",
+      kms_key_id: "alias/orders-alice-state",
+    });
     expect(
       Object.values(tf.resource.aws_sqs_queue)
         .map((q) => (q as { name: string }).name)

@@ -1,4 +1,4 @@
-import { FanoutTopic, QueueWithDlq } from "../constructs";
+import { EncryptionKey, FanoutTopic, QueueWithDlq } from "../constructs";
 import { TfJson, idWhere, onlyResource, resourcesOf, statementsOf, synthConstructs, synthError } from "./support/tf";
 
 const errorOf = synthError;
@@ -69,11 +69,17 @@ describe("FanoutTopic with a subscribed queue", () => {
 });
 
 describe("FanoutTopic overrides", () => {
-  test("uses the given KMS key", () => {
+  test("encrypts the topic with the given customer-managed key", () => {
     const tf = synthConstructs(
-      (scope) => new FanoutTopic(scope, "T", { topicName: "t", kmsMasterKeyId: "alias/mine" }),
+      (scope) =>
+        new FanoutTopic(scope, "T", {
+          topicName: "t",
+          encryptionKey: new EncryptionKey(scope, "K", { alias: "t", description: "t" }),
+        }),
     );
-    expect(onlyResource(tf, "aws_sns_topic").kms_master_key_id).toBe("alias/mine");
+    expect(onlyResource(tf, "aws_sns_topic").kms_master_key_id).toBe(
+      `\${aws_kms_key.${Object.keys(resourcesOf(tf, "aws_kms_key"))[0]}.arn}`,
+    );
   });
 
   test("turns on raw message delivery when asked", () => {
@@ -94,6 +100,48 @@ describe("FanoutTopic overrides", () => {
     const policy = Object.values(resourcesOf(tf, "aws_sqs_queue_policy")).find((p) => p.queue_url.includes("Q_Queue"))!;
     expect(statementsOf(tf, policy.policy).map((s) => s.sid)).toEqual(["DenyInsecureTransport", "AllowSnsSendFromT"]);
     expect(Object.keys(resourcesOf(tf, "aws_sns_topic_subscription"))).toHaveLength(2);
+  });
+});
+
+describe("FanoutTopic subscribing a queue encrypted with a customer-managed key", () => {
+  let tf: TfJson;
+  let topicArn: string;
+  let keyId: string;
+  beforeAll(() => {
+    tf = synthConstructs((scope) => {
+      const topic = new FanoutTopic(scope, "OrderTopic", { topicName: "p-OrderTopic" });
+      const encryptionKey = new EncryptionKey(scope, "QueueKey", { alias: "p-OrderQueue", description: "queues" });
+      topic.subscribeQueue(new QueueWithDlq(scope, "OrderQueue", { queueName: "p-OrderQueue", encryptionKey }));
+    });
+    topicArn = `\${aws_sns_topic.${idWhere(tf, "aws_sns_topic", "name", "p-OrderTopic")}.arn}`;
+    keyId = Object.keys(resourcesOf(tf, "aws_kms_key"))[0];
+  });
+
+  test("lets SNS generate data keys and decrypt with the queue's key for this topic only, or SNS drops every delivery", () => {
+    expect(statementsOf(tf, resourcesOf(tf, "aws_kms_key")[keyId].policy)).toContainEqual({
+      sid: "AllowSnsDeliveryFromOrderTopic",
+      effect: "Allow",
+      principals: [{ type: "Service", identifiers: ["sns.amazonaws.com"] }],
+      actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+      resources: ["*"],
+      condition: [{ test: "ArnEquals", variable: "aws:SourceArn", values: [topicArn] }],
+    });
+  });
+
+  test("creates the subscription after the key policy that admits SNS", () => {
+    expect(onlyResource(tf, "aws_sns_topic_subscription").depends_on).toContain(`aws_kms_key.${keyId}`);
+  });
+
+  test("refuses a key shared by the topic and the queue (a dependency cycle)", () => {
+    expect(
+      errorOf((scope) => {
+        const encryptionKey = new EncryptionKey(scope, "K", { alias: "k", description: "k" });
+        const topic = new FanoutTopic(scope, "T", { topicName: "t", encryptionKey });
+        topic.subscribeQueue(new QueueWithDlq(scope, "Q", { queueName: "q", encryptionKey }));
+      }),
+    ).toBe(
+      "stack/T: the topic and the subscribed queue stack/Q must not share a customer key (given stack/K for both); give each its own EncryptionKey",
+    );
   });
 });
 

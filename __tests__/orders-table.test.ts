@@ -1,5 +1,5 @@
-import { OrdersTable, PolicyDocument } from "../constructs";
-import { TfJson, onlyResource, resourcesOf, statementsOf, synthConstructs } from "./support/tf";
+import { KEY_ADMIN_ACTIONS, KEY_USE_ACTIONS, OrdersTable, PolicyDocument } from "../constructs";
+import { TfJson, onlyResource, resourcesOf, statementsOf, synthConstructs, viaServiceCondition } from "./support/tf";
 
 describe("OrdersTable with default props", () => {
   let tf: TfJson;
@@ -33,23 +33,32 @@ describe("OrdersTable with default props", () => {
     expect(onlyResource(tf, "aws_kms_alias").name).toBe("alias/p-Orders");
   });
 
-  test("lets the account administer the table key through IAM, and nobody else", () => {
-    expect(statementsOf(tf, onlyResource(tf, "aws_kms_key").policy)).toEqual([
+  test("lets the account administer the table key, and use it only through DynamoDB", () => {
+    const root =
+      "arn:${data.aws_partition.Partition.partition}:iam::${data.aws_caller_identity.CallerIdentity.account_id}:root";
+    const throughDynamodb = [
+      viaServiceCondition("dynamodb"),
       {
-        sid: "AccountAdministersKey",
-        effect: "Allow",
-        principals: [
-          {
-            type: "AWS",
-            identifiers: [
-              "arn:${data.aws_partition.Partition.partition}:iam::${data.aws_caller_identity.CallerIdentity.account_id}:root",
-            ],
-          },
-        ],
-        actions: ["kms:*"],
-        resources: ["*"],
+        test: "StringEquals",
+        variable: "kms:CallerAccount",
+        values: ["${data.aws_caller_identity.CallerIdentity.account_id}"],
       },
+    ];
+    const statements = statementsOf(tf, onlyResource(tf, "aws_kms_key").policy);
+    expect(statements.map((s) => [s.sid, s.principals, s.condition])).toEqual([
+      ["AccountAdministersKey", [{ type: "AWS", identifiers: [root] }], undefined],
+      ["AccountUsesKeyThroughDynamodb", [{ type: "AWS", identifiers: [root] }], throughDynamodb],
+      [
+        "DynamodbGrantsForItsResources",
+        [{ type: "AWS", identifiers: [root] }],
+        [...throughDynamodb, { test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }],
+      ],
     ]);
+    expect(statements[0].actions).toEqual(KEY_ADMIN_ACTIONS);
+    expect(statements[0].actions).not.toContain("kms:Decrypt");
+    expect(statements[1].actions).toEqual(KEY_USE_ACTIONS);
+    expect(statements[2].actions).toEqual(["kms:CreateGrant"]);
+    expect(statements.flatMap((s) => s.actions)).not.toContain("kms:*");
   });
 
   test("protects the table from deletion unless told otherwise", () => {
@@ -74,7 +83,7 @@ describe("OrdersTable overrides", () => {
     });
   });
 
-  test("grants a writer PutItem and GetItem on this table, and the use of its key, only", () => {
+  test("grants a writer PutItem and GetItem on this table, and the use of its key through DynamoDB, only", () => {
     const kmsKeyArn = "arn:aws:kms:us-east-1:111122223333:key/abc";
     const tf = synthConstructs((scope) => {
       const grants = new PolicyDocument(scope, "Grants");
@@ -95,6 +104,7 @@ describe("OrdersTable overrides", () => {
         effect: "Allow",
         actions: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
         resources: [kmsKeyArn],
+        condition: [viaServiceCondition("dynamodb")],
       },
     ]);
   });

@@ -83,7 +83,7 @@ describe("PipelineAlarms", () => {
     const key = onlyResource(tf, "aws_kms_key");
     expect(key.enable_key_rotation).toBe(true);
     expect(statementsOf(tf, key.policy)[1]).toEqual({
-      sid: "Allowcloudwatch",
+      sid: "AllowCloudwatch",
       effect: "Allow",
       principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
       actions: ["kms:Decrypt", "kms:GenerateDataKey"],

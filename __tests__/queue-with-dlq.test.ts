@@ -1,6 +1,15 @@
 import { TerraformVariable } from "cdktf";
-import { QueueWithDlq, QueueWithDlqProps } from "../constructs";
-import { TfJson, idWhere, resourcesOf, statementsOf, synthConstructs, synthError } from "./support/tf";
+import { Construct } from "constructs";
+import { EncryptionKey, PolicyDocument, QueueWithDlq, QueueWithDlqProps } from "../constructs";
+import {
+  TfJson,
+  idWhere,
+  resourcesOf,
+  statementsOf,
+  synthConstructs,
+  synthError,
+  viaServiceCondition,
+} from "./support/tf";
 
 function synthQueue(props: Partial<QueueWithDlqProps> = {}): TfJson {
   return synthConstructs((scope) => new QueueWithDlq(scope, "Q", { queueName: "p-OrderQueue", ...props }));
@@ -99,10 +108,18 @@ describe("QueueWithDlq overrides", () => {
     expect(dlq.message_retention_seconds).toBe(864000);
   });
 
-  test("encrypts both queues with a customer KMS key when one is given", () => {
-    const tf = synthQueue({ kmsMasterKeyId: "arn:aws:kms:us-east-1:111122223333:key/abc" });
+  test("encrypts both queues with the given customer-managed key", () => {
+    const tf = synthConstructs((scope) => {
+      const encryptionKey = new EncryptionKey(scope, "K", {
+        alias: "q",
+        description: "q",
+        usedThrough: [{ service: "sqs" }],
+      });
+      new QueueWithDlq(scope, "Q", { queueName: "p-OrderQueue", encryptionKey });
+    });
+    const keyArn = `\${aws_kms_key.${Object.keys(resourcesOf(tf, "aws_kms_key"))[0]}.arn}`;
     for (const q of Object.values(resourcesOf(tf, "aws_sqs_queue"))) {
-      expect(q.kms_master_key_id).toBe("arn:aws:kms:us-east-1:111122223333:key/abc");
+      expect(q.kms_master_key_id).toBe(keyArn);
       expect(q.sqs_managed_sse_enabled).toBeUndefined();
     }
   });
@@ -136,6 +153,44 @@ describe("QueueWithDlq overrides", () => {
     });
     const queue = resourcesOf(tf, "aws_sqs_queue")[idWhere(tf, "aws_sqs_queue", "name", "p-OrderQueue")];
     expect(queue.visibility_timeout_seconds).toBe("${var.visibility}");
+  });
+});
+
+describe("QueueWithDlq.grantConsume", () => {
+  const grant = (scope: Construct, props: Partial<QueueWithDlqProps> = {}): void => {
+    const grants = new PolicyDocument(scope, "Grants");
+    new QueueWithDlq(scope, "OrderQueue", { queueName: "p-OrderQueue", ...props }).grantConsume({
+      addToRolePolicy: (statement) => grants.addStatements(statement),
+    });
+  };
+  const grantsOf = (tf: TfJson): TfJson[] =>
+    Object.values(resourcesOf(tf, "aws_iam_policy_document", "data")).find(
+      (d) => d.statement[0].sid === "ConsumeOrderQueue",
+    )!.statement;
+
+  test("gives receive, delete and attributes on the source queue only, and no key use under SSE-SQS", () => {
+    const tf = synthConstructs((scope) => grant(scope));
+    expect(grantsOf(tf)).toEqual([
+      {
+        sid: "ConsumeOrderQueue",
+        effect: "Allow",
+        actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+        resources: [`\${aws_sqs_queue.${idWhere(tf, "aws_sqs_queue", "name", "p-OrderQueue")}.arn}`],
+      },
+    ]);
+  });
+
+  test("adds kms:Decrypt on the queue's customer key, through SQS in the stack's region only", () => {
+    const tf = synthConstructs((scope) =>
+      grant(scope, { encryptionKey: new EncryptionKey(scope, "K", { alias: "q", description: "q" }) }),
+    );
+    expect(grantsOf(tf)[1]).toEqual({
+      sid: "DecryptOrderQueue",
+      effect: "Allow",
+      actions: ["kms:Decrypt"],
+      resources: [`\${aws_kms_key.${Object.keys(resourcesOf(tf, "aws_kms_key"))[0]}.arn}`],
+      condition: [viaServiceCondition("sqs")],
+    });
   });
 });
 
@@ -183,12 +238,6 @@ describe("QueueWithDlq validation", () => {
       errorOf({ messageRetentionSeconds: 1209600, deadLetterQueue: { messageRetentionSeconds: 1209600 } }),
     ).toContain(
       "deadLetterQueue.messageRetentionSeconds must be longer than messageRetentionSeconds, because a message keeps its original enqueue time in the DLQ (given 1209600 and 1209600)",
-    );
-  });
-
-  test("rejects the AWS-managed SQS key, which SNS cannot use", () => {
-    expect(errorOf({ kmsMasterKeyId: "alias/aws/sqs" })).toContain(
-      'kmsMasterKeyId must not be "alias/aws/sqs": SNS cannot deliver into a queue encrypted with the AWS-managed SQS key; omit it for SSE-SQS or give a customer key (given "alias/aws/sqs")',
     );
   });
 

@@ -1,6 +1,6 @@
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { QueueWithDlq, QueueWithDlqProps, SqsLambda, SqsLambdaProps } from "../constructs";
+import { EncryptionKey, NodeRuntime, QueueWithDlq, QueueWithDlqProps, SqsLambda, SqsLambdaProps } from "../constructs";
 import {
   BUNDLE_PATH,
   TfJson,
@@ -10,6 +10,7 @@ import {
   statementsOf,
   synthConstructs,
   synthError,
+  viaServiceCondition,
 } from "./support/tf";
 
 function addFunction(
@@ -101,18 +102,23 @@ describe("SqsLambda with default props", () => {
         resources: [`\${aws_cloudwatch_log_group.${logGroupId}.arn}:*`],
       },
       {
-        sid: "ConsumeSourceQueue",
-        effect: "Allow",
-        actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
-        resources: [`\${aws_sqs_queue.${queueId}.arn}`],
-      },
-      {
         sid: "WriteTraces",
         effect: "Allow",
         actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
         resources: ["*"],
       },
+      {
+        sid: "ConsumeQ",
+        effect: "Allow",
+        actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+        resources: [`\${aws_sqs_queue.${queueId}.arn}`],
+      },
     ]);
+  });
+
+  test("reserves as much concurrency as the mapping may use, so the poller is never throttled", () => {
+    expect(fn.reserved_concurrent_executions).toBe(10);
+    expect(onlyResource(tf, "aws_lambda_event_source_mapping").scaling_config.maximum_concurrency).toBe(10);
   });
 
   test("attaches no managed policy", () => {
@@ -174,18 +180,25 @@ describe("SqsLambda overrides", () => {
   });
 
   test("sets reserved concurrency when given", () => {
-    const tf = synthConstructs((scope) => addFunction(scope, { reservedConcurrentExecutions: 5 }));
-    expect(onlyResource(tf, "aws_lambda_function").reserved_concurrent_executions).toBe(5);
+    const tf = synthConstructs((scope) => addFunction(scope, { reservedConcurrentExecutions: 25 }));
+    expect(onlyResource(tf, "aws_lambda_function").reserved_concurrent_executions).toBe(25);
   });
 
-  test("grants kms:Decrypt on the queue's customer key", () => {
-    const key = "arn:aws:kms:us-east-1:111122223333:key/abc";
-    const tf = synthConstructs((scope) => addFunction(scope, {}, { kmsMasterKeyId: key }));
+  test("follows a raised maximum concurrency with its reserved concurrency", () => {
+    const tf = synthConstructs((scope) => addFunction(scope, { maximumConcurrency: 40 }));
+    expect(onlyResource(tf, "aws_lambda_function").reserved_concurrent_executions).toBe(40);
+  });
+
+  test("grants kms:Decrypt on the queue's customer key through SQS only", () => {
+    const tf = synthConstructs((scope) =>
+      addFunction(scope, {}, { encryptionKey: new EncryptionKey(scope, "K", { alias: "k", description: "k" }) }),
+    );
     expect(statementsOf(tf, onlyResource(tf, "aws_iam_role_policy").policy)).toContainEqual({
-      sid: "DecryptSourceQueue",
+      sid: "DecryptQ",
       effect: "Allow",
       actions: ["kms:Decrypt"],
-      resources: [key],
+      resources: [`\${aws_kms_key.${Object.keys(resourcesOf(tf, "aws_kms_key"))[0]}.arn}`],
+      condition: [viaServiceCondition("sqs")],
     });
   });
 
@@ -201,8 +214,8 @@ describe("SqsLambda overrides", () => {
     expect(Object.keys(resourcesOf(tf, "aws_iam_role_policy"))).toHaveLength(1);
     expect(statementsOf(tf, onlyResource(tf, "aws_iam_role_policy").policy).map((s) => s.sid)).toEqual([
       "WriteOwnLogs",
-      "ConsumeSourceQueue",
       "WriteTraces",
+      "ConsumeQ",
       "Extra",
     ]);
   });
@@ -254,7 +267,7 @@ describe("SqsLambda validation", () => {
   });
 
   test("rejects the end-of-life Node.js 20 runtime", () => {
-    expect(errorOf({ runtime: "nodejs20.x" })).toContain(
+    expect(errorOf({ runtime: "nodejs20.x" as NodeRuntime })).toContain(
       'runtime must be one of "nodejs22.x", "nodejs24.x" (given "nodejs20.x")',
     );
   });
@@ -262,6 +275,14 @@ describe("SqsLambda validation", () => {
   test("rejects a log retention CloudWatch does not offer", () => {
     expect(errorOf({ logRetentionDays: 10 })).toContain(
       "logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (given 10)",
+    );
+  });
+
+  test("rejects reserved concurrency below the mapping's maximum concurrency", () => {
+    expect(errorOf({ maximumConcurrency: 20, reservedConcurrentExecutions: 19 })).toBe(
+      "Invalid SqsLambda props at stack/Fn:\n" +
+        "  - reservedConcurrentExecutions must be at least maximumConcurrency (20), or the event source mapping's " +
+        "poller is throttled and good messages reach the dead-letter queue early (given 19)",
     );
   });
 
@@ -282,7 +303,7 @@ describe("SqsLambda validation", () => {
   });
 
   test("reports every problem in one error", () => {
-    const message = errorOf({ timeoutSeconds: 901, memorySizeMb: 1, architecture: "sparc" });
+    const message = errorOf({ timeoutSeconds: 901, memorySizeMb: 1, architecture: "sparc" as "arm64" });
     expect(message.split("\n")).toEqual([
       "Invalid SqsLambda props at stack/Fn:",
       '  - architecture must be one of "arm64", "x86_64" (given "sparc")',

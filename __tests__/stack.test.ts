@@ -1,8 +1,16 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { ENVIRONMENTS } from "../main";
-import { TfJson, idWhere, onlyResource, pipelineStacks, resourcesOf, statementsOf, synthApp } from "./support/tf";
+import {
+  TfJson,
+  idWhere,
+  onlyResource,
+  pipelineStacks,
+  resourcesOf,
+  statementsOf,
+  synthApp,
+  viaServiceCondition,
+} from "./support/tf";
 
 function sha256(file: string): string {
   return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
@@ -15,9 +23,8 @@ describe("the synthesized app", () => {
     ({ outdir, stacks } = synthApp());
   });
 
-  test("writes one stack per environment, and the state bootstrap stack", () => {
+  test("writes one stack per environment of environments.json, and the state bootstrap stack", () => {
     expect(Object.keys(stacks).sort()).toEqual(["orders-dev", "orders-prod", "orders-state-bootstrap"]);
-    expect(ENVIRONMENTS.map((e) => e.name)).toEqual(["dev", "prod"]);
   });
 
   test("gives the two environments disjoint physical names", () => {
@@ -50,8 +57,18 @@ describe("the synthesized app", () => {
   });
 });
 
-describe.each(["dev", "prod"])("the orders-%s stack", (environment) => {
+/**
+ * What each committed environment must synthesize to, as literals: a change to
+ * environments.json (or to a default) that alters one of them fails here.
+ */
+const COMMITTED = {
+  dev: { deletionProtection: false, logRetentionDays: 14, functionMemoryMb: 256 },
+  prod: { deletionProtection: true, logRetentionDays: 90, functionMemoryMb: 512 },
+} as const;
+
+describe.each(["dev", "prod"] as const)("the orders-%s stack", (environment) => {
   const prefix = `orders-${environment}`;
+  const expected = COMMITTED[environment];
   let tf: TfJson;
   let outdir: string;
   let ids: Record<"topic" | "queue" | "dlq" | "table" | "fn" | "logGroup", string>;
@@ -120,16 +137,25 @@ describe.each(["dev", "prod"])("the orders-%s stack", (environment) => {
     );
   });
 
-  test("grants the function exactly its log, queue, trace and table actions", () => {
+  test("grants the function exactly its log, trace, queue and table actions, and the table key through DynamoDB", () => {
     const statements = statementsOf(tf, onlyResource(tf, "aws_iam_role_policy").policy);
-    expect(statements.map((s) => [s.actions, s.resources])).toEqual([
-      [["logs:CreateLogStream", "logs:PutLogEvents"], [`\${aws_cloudwatch_log_group.${ids.logGroup}.arn}:*`]],
-      [["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], [`\${aws_sqs_queue.${ids.queue}.arn}`]],
-      [["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]],
-      [["dynamodb:PutItem", "dynamodb:GetItem"], [`\${aws_dynamodb_table.${ids.table}.arn}`]],
+    expect(statements.map((s) => [s.actions, s.resources, s.condition])).toEqual([
+      [
+        ["logs:CreateLogStream", "logs:PutLogEvents"],
+        [`\${aws_cloudwatch_log_group.${ids.logGroup}.arn}:*`],
+        undefined,
+      ],
+      [["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"], undefined],
+      [
+        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+        [`\${aws_sqs_queue.${ids.queue}.arn}`],
+        undefined,
+      ],
+      [["dynamodb:PutItem", "dynamodb:GetItem"], [`\${aws_dynamodb_table.${ids.table}.arn}`], undefined],
       [
         ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
         [resourcesOf(tf, "aws_dynamodb_table")[ids.table].server_side_encryption.kms_key_arn],
+        [viaServiceCondition("dynamodb")],
       ],
     ]);
   });
@@ -143,16 +169,58 @@ describe.each(["dev", "prod"])("the orders-%s stack", (environment) => {
     );
   });
 
-  test("protects the Orders table from deletion only in prod", () => {
-    expect(resourcesOf(tf, "aws_dynamodb_table")[ids.table].deletion_protection_enabled).toBe(environment === "prod");
+  test(`protects the Orders table from deletion: ${expected.deletionProtection}`, () => {
+    expect(resourcesOf(tf, "aws_dynamodb_table")[ids.table].deletion_protection_enabled).toBe(
+      expected.deletionProtection,
+    );
   });
 
-  test("keeps state in S3 under its own key, encrypted and with native locking", () => {
+  test(`keeps the function's logs ${expected.logRetentionDays} days and gives it ${expected.functionMemoryMb} MB by default`, () => {
+    expect(tf.variable.log_retention_days.default).toBe(expected.logRetentionDays);
+    expect(tf.variable.function_memory_mb.default).toBe(expected.functionMemoryMb);
+    expect(resourcesOf(tf, "aws_lambda_function")[ids.fn].memory_size).toBe("${var.function_memory_mb}");
+  });
+
+  test("runs 30 s invocations of 10 records, at most 10 at once, with 10 reserved so the poller is never throttled", () => {
+    const fn = resourcesOf(tf, "aws_lambda_function")[ids.fn];
+    expect(fn).toMatchObject({ timeout: 30, reserved_concurrent_executions: 10 });
+    expect(fn.logging_config.application_log_level).toBe("INFO");
+    expect(onlyResource(tf, "aws_lambda_event_source_mapping")).toMatchObject({
+      batch_size: 10,
+      scaling_config: { maximum_concurrency: 10 },
+    });
+    expect(resourcesOf(tf, "aws_sqs_queue")[ids.queue].visibility_timeout_seconds).toBe(180);
+  });
+
+  test("delivers in the SNS envelope, alarms at a 600 s old message or any error or throttle, and mails no one", () => {
+    const subscription = Object.values(resourcesOf(tf, "aws_sns_topic_subscription")).find((s) => s.protocol === "sqs");
+    expect(subscription?.raw_message_delivery).toBe(false);
+    const thresholds = Object.fromEntries(
+      Object.values(resourcesOf(tf, "aws_cloudwatch_metric_alarm")).map((a) => [a.metric_name, a.threshold]),
+    );
+    expect(thresholds).toEqual({
+      ApproximateNumberOfMessagesVisible: 0,
+      ApproximateAgeOfOldestMessage: 600,
+      Errors: 0,
+      Throttles: 0,
+    });
+    expect(tf.variable.alarm_emails.default).toEqual([]);
+  });
+
+  test("encrypts the topic with the AWS-managed SNS key and the queues with SSE-SQS (no customer keys asked)", () => {
+    expect(resourcesOf(tf, "aws_sns_topic")[ids.topic].kms_master_key_id).toBe("alias/aws/sns");
+    for (const id of [ids.queue, ids.dlq]) {
+      expect(resourcesOf(tf, "aws_sqs_queue")[id]).toMatchObject({ sqs_managed_sse_enabled: true });
+    }
+  });
+
+  test("keeps state in S3 under its own key, SSE-KMS with the state key, with native locking", () => {
     expect(tf.terraform.backend.s3).toEqual({
       bucket: "order-pipeline-terraform-state",
       key: `order-pipeline/${prefix}.tfstate`,
       region: "us-east-1",
       encrypt: true,
+      kms_key_id: "alias/orders-state",
       use_lockfile: true,
     });
   });
@@ -170,11 +238,20 @@ describe.each(["dev", "prod"])("the orders-%s stack", (environment) => {
     });
   });
 
-  test("tags every resource with project, environment and managed-by", () => {
+  test("deploys to us-east-1 with any account (none pinned), tagging what manages every resource", () => {
     expect(tf.provider.aws).toEqual([
       {
         region: "us-east-1",
-        default_tags: [{ tags: { project: "order-pipeline", environment, "managed-by": "cdktf" } }],
+        default_tags: [
+          {
+            tags: {
+              project: "order-pipeline",
+              environment,
+              "managed-by": "terraform",
+              source: `order-pipeline/${prefix}`,
+            },
+          },
+        ],
       },
     ]);
   });

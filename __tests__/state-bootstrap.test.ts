@@ -1,5 +1,5 @@
 import { StateBootstrapStack } from "../constructs";
-import { TfJson, onlyResource, statementsOf, synthApp } from "./support/tf";
+import { TfJson, onlyResource, statementsOf, synthApp, viaServiceCondition } from "./support/tf";
 import { Testing } from "cdktf";
 
 /** A resource without cdktf's "//" metadata (path and unique ID). */
@@ -9,10 +9,12 @@ function withoutMetadata(resource: TfJson): TfJson {
 }
 
 describe("the state bootstrap stack", () => {
+  let stacks: Record<string, TfJson>;
   let tf: TfJson;
   let bucketRef: string;
   beforeAll(() => {
-    tf = synthApp().stacks["orders-state-bootstrap"];
+    stacks = synthApp().stacks;
+    tf = stacks["orders-state-bootstrap"];
     bucketRef = `\${aws_s3_bucket.${Object.keys(tf.resource.aws_s3_bucket)[0]}.id}`;
   });
 
@@ -26,7 +28,7 @@ describe("the state bootstrap stack", () => {
       force_destroy: false,
       lifecycle: { prevent_destroy: true },
     });
-    const dev = synthApp().stacks["orders-dev"];
+    const dev = stacks["orders-dev"];
     expect(dev.terraform.backend.s3.bucket).toBe(onlyResource(tf, "aws_s3_bucket").bucket);
   });
 
@@ -37,10 +39,35 @@ describe("the state bootstrap stack", () => {
     });
   });
 
-  test("encrypts with KMS and a bucket key", () => {
+  test("creates the state key: rotating, aliased after the name prefix, used only through S3", () => {
+    expect(withoutMetadata(onlyResource(tf, "aws_kms_key"))).toMatchObject({
+      enable_key_rotation: true,
+      deletion_window_in_days: 30,
+    });
+    expect(onlyResource(tf, "aws_kms_alias").name).toBe("alias/orders-state");
+    const use = statementsOf(tf, onlyResource(tf, "aws_kms_key").policy).find(
+      (s) => s.sid === "AccountUsesKeyThroughS3",
+    );
+    expect(use?.condition).toContainEqual(viaServiceCondition("s3"));
+  });
+
+  test("encrypts every object by default with the state key and a bucket key", () => {
+    const keyId = Object.keys(tf.resource.aws_kms_key)[0];
     expect(onlyResource(tf, "aws_s3_bucket_server_side_encryption_configuration").rule).toEqual([
-      { apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms" }, bucket_key_enabled: true },
+      {
+        apply_server_side_encryption_by_default: {
+          sse_algorithm: "aws:kms",
+          kms_master_key_id: `\${aws_kms_key.${keyId}.arn}`,
+        },
+        bucket_key_enabled: true,
+      },
     ]);
+  });
+
+  test("is the key every pipeline stack's backend names for its state and lock objects", () => {
+    for (const name of ["orders-dev", "orders-prod"]) {
+      expect(stacks[name].terraform.backend.s3).toMatchObject({ encrypt: true, kms_key_id: "alias/orders-state" });
+    }
   });
 
   test("blocks every form of public access and disables ACLs", () => {
@@ -67,6 +94,24 @@ describe("the state bootstrap stack", () => {
     });
   });
 
+  test("denies object writes that are not SSE-KMS, and writes that do not say how they are encrypted", () => {
+    const [, wrongAlgorithm, noHeader] = statementsOf(tf, onlyResource(tf, "aws_s3_bucket_policy").policy);
+    const objects = `${bucketRef.replace(/\.id\}$/, ".arn}")}/*`;
+    const deny = { effect: "Deny", principals: [{ type: "*", identifiers: ["*"] }], actions: ["s3:PutObject"] };
+    expect(wrongAlgorithm).toEqual({
+      ...deny,
+      sid: "DenyObjectWritesNotSseKms",
+      resources: [objects],
+      condition: [{ test: "StringNotEquals", variable: "s3:x-amz-server-side-encryption", values: ["aws:kms"] }],
+    });
+    expect(noHeader).toEqual({
+      ...deny,
+      sid: "DenyObjectWritesWithoutEncryptionHeader",
+      resources: [objects],
+      condition: [{ test: "Null", variable: "s3:x-amz-server-side-encryption", values: ["true"] }],
+    });
+  });
+
   test("expires replaced state versions after 90 days, keeping the last 10, and stale uploads after 7", () => {
     expect(onlyResource(tf, "aws_s3_bucket_lifecycle_configuration").rule).toEqual([
       {
@@ -79,12 +124,36 @@ describe("the state bootstrap stack", () => {
     ]);
   });
 
-  test("outputs the bucket name and ARN", () => {
-    expect(Object.keys(tf.output).sort()).toEqual(["state_bucket", "state_bucket_arn"]);
+  test("outputs the bucket's name and ARN and the state key's ARN and alias", () => {
+    expect(Object.keys(tf.output).sort()).toEqual([
+      "state_bucket",
+      "state_bucket_arn",
+      "state_key_alias",
+      "state_key_arn",
+    ]);
+  });
+
+  test("tags every resource as shared, managed by Terraform from this repository's bootstrap stack", () => {
+    expect(tf.provider.aws).toEqual([
+      {
+        region: "us-east-1",
+        default_tags: [
+          {
+            tags: {
+              project: "order-pipeline",
+              environment: "shared",
+              "managed-by": "terraform",
+              source: "order-pipeline/orders-state-bootstrap",
+            },
+          },
+        ],
+      },
+    ]);
   });
 
   test("rejects a bucket name S3 would refuse", () => {
-    expect(() => new StateBootstrapStack(Testing.app(), "s", { bucketName: "My_State", region: "us-east-1" })).toThrow(
+    const props = { bucketName: "My_State", region: "us-east-1", keyAlias: "s-state" };
+    expect(() => new StateBootstrapStack(Testing.app(), "s", props)).toThrow(
       'Invalid StateBootstrapStack props at s:\n  - bucketName must be 3-63 characters of lower-case letters, digits, . and - (starting and ending with a letter or digit) (given "My_State", 8 characters)',
     );
   });

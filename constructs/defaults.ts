@@ -1,4 +1,4 @@
-import { NameRule } from "./validation";
+import type { NameRule } from "./validation";
 
 /**
  * Every default and every AWS limit the constructs use, in one place.
@@ -37,9 +37,6 @@ export const QUEUE_DEFAULTS = {
   /** Suffix of the DLQ's name when none is given. */
   deadLetterNameSuffix: "DLQ",
 } as const;
-
-/** The AWS-managed SQS key: SNS cannot encrypt with it, so a subscribed queue must not use it. */
-export const AWS_MANAGED_SQS_KEY = "alias/aws/sqs";
 
 /** SNS limits. */
 export const SNS_TOPIC_NAME: NameRule = {
@@ -99,8 +96,58 @@ export const ALARM_DEFAULTS = {
   oldestMessageAgeEvaluationPeriods: 5,
 } as const;
 
-/** What CloudWatch needs on a customer key to publish alarms to an encrypted SNS topic. */
-export const CLOUDWATCH_KEY_ACTIONS: readonly string[] = ["kms:Decrypt", "kms:GenerateDataKey"];
+/** AWS limits of the alarm props. */
+export const ALARM_LIMITS = {
+  oldestMessageAgeSeconds: { min: 60, max: 1_209_600 },
+  threshold: { min: 0, max: 1_000_000 },
+} as const;
+
+/**
+ * What a key administrator may do: manage the key, its policy, aliases, grants and
+ * deletion, but never encrypt or decrypt with it (AWS KMS's "key administrators"
+ * statement, without wildcards).
+ */
+export const KEY_ADMIN_ACTIONS: readonly string[] = [
+  "kms:CancelKeyDeletion",
+  "kms:CreateAlias",
+  "kms:DeleteAlias",
+  "kms:DescribeKey",
+  "kms:DisableKey",
+  "kms:DisableKeyRotation",
+  "kms:EnableKey",
+  "kms:EnableKeyRotation",
+  "kms:GetKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:ListGrants",
+  "kms:ListKeyPolicies",
+  "kms:ListKeyRotations",
+  "kms:ListResourceTags",
+  "kms:PutKeyPolicy",
+  "kms:RevokeGrant",
+  "kms:RotateKeyOnDemand",
+  "kms:ScheduleKeyDeletion",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:UpdateAlias",
+  "kms:UpdateKeyDescription",
+];
+
+/** Cryptographic use of a key, which only principals that go through an AWS service get (kms:ViaService). */
+export const KEY_USE_ACTIONS: readonly string[] = [
+  "kms:Decrypt",
+  "kms:DescribeKey",
+  "kms:Encrypt",
+  "kms:GenerateDataKey",
+  "kms:GenerateDataKeyWithoutPlaintext",
+  "kms:ReEncryptFrom",
+  "kms:ReEncryptTo",
+];
+
+/** What DynamoDB needs besides use: grants it creates on the table's key (kms:GrantIsForAWSResource). */
+export const KEY_GRANT_ACTIONS: readonly string[] = ["kms:CreateGrant"];
+
+/** What an AWS service needs on a customer key to send to an encrypted topic or queue (CloudWatch, SNS). */
+export const SERVICE_SEND_KEY_ACTIONS: readonly string[] = ["kms:Decrypt", "kms:GenerateDataKey"];
 
 /** Lambda limits. */
 export const LAMBDA_FUNCTION_NAME: NameRule = {
@@ -125,7 +172,16 @@ export const LAMBDA_LIMITS = {
 } as const;
 
 /** Runtimes still supported upstream (Node.js 20 reached end of life on 2026-04-30). */
-export const SUPPORTED_NODE_RUNTIMES: readonly string[] = ["nodejs22.x", "nodejs24.x"];
+export const SUPPORTED_NODE_RUNTIMES = ["nodejs22.x", "nodejs24.x"] as const;
+export type NodeRuntime = (typeof SUPPORTED_NODE_RUNTIMES)[number];
+
+/** Lambda instruction sets. */
+export const ARCHITECTURES = ["arm64", "x86_64"] as const;
+export type Architecture = (typeof ARCHITECTURES)[number];
+
+/** Lambda's application log levels (JSON log format). */
+export const APPLICATION_LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"] as const;
+export type ApplicationLogLevel = (typeof APPLICATION_LOG_LEVELS)[number];
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS: readonly number[] = [
@@ -133,15 +189,17 @@ export const LOG_RETENTION_DAYS: readonly number[] = [
 ];
 
 export const FUNCTION_DEFAULTS = {
-  runtime: "nodejs22.x",
-  architecture: "arm64",
+  runtime: "nodejs22.x" as NodeRuntime,
+  architecture: "arm64" as Architecture,
   handler: "index.handler",
   timeoutSeconds: 30,
   memorySizeMb: 256,
   logRetentionDays: 30,
-  applicationLogLevel: "INFO",
+  applicationLogLevel: "INFO" as ApplicationLogLevel,
+  systemLogLevel: "WARN",
   batchSize: 10,
   maximumBatchingWindowSeconds: 0,
+  /** Reserved concurrency defaults to this too: at least the mapping's maximum, so the poller is never throttled. */
   maximumConcurrency: 10,
 } as const;
 
@@ -160,6 +218,24 @@ export const STATE_BUCKET_DEFAULTS = {
   /** Always keep the last few versions, however old. */
   newerNoncurrentVersions: 10,
 } as const;
+
+/** What every stack's provider tags every resource with; what manages it stays true after leaving CDKTF. */
+export function providerDefaultTags(environment: string, stackName: string): Record<string, string> {
+  return {
+    project: PROJECT_NAME,
+    environment,
+    "managed-by": "terraform",
+    source: `${PROJECT_NAME}/${stackName}`,
+  };
+}
+
+/** The project's name, in tags and the S3 state key prefix default. */
+export const PROJECT_NAME = "order-pipeline";
+
+/** The alias (without `alias/`) of the key that encrypts the state of every stack of a prefix. */
+export function stateKeyAliasName(namePrefix: string): string {
+  return `${namePrefix}-state`;
+}
 
 /** Deny every request to `service` that does not use TLS (aws:SecureTransport false). */
 export function denyInsecureTransportCondition(): { test: string; variable: string; values: string[] } {

@@ -2,19 +2,23 @@ import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { KEY_DEFAULTS } from "./defaults";
-import { PolicyDocument, PolicyStatement } from "./policy";
+import { KEY_ADMIN_ACTIONS, KEY_DEFAULTS, KEY_GRANT_ACTIONS, KEY_USE_ACTIONS } from "./defaults";
+import { IGrantable, PolicyDocument, PolicyStatement } from "./policy";
 import { PropsValidator } from "./validation";
 
-/** The account and partition of a stack, read once per stack (plan time, from the caller's credentials). */
+/** The account, partition and region of a stack, read once per stack (plan time, from the provider). */
 export interface AccountContext {
   readonly accountId: string;
   readonly partition: string;
+  readonly region: string;
+  /** `amazonaws.com`, or the partition's own suffix. */
+  readonly dnsSuffix: string;
 }
 
-/** The stack's caller-identity and partition data sources, created on first use. */
+/** The stack's caller-identity, partition and region data sources, created on first use. */
 export function accountContext(scope: Construct): AccountContext {
   const stack = TerraformStack.of(scope);
   const identity =
@@ -22,15 +26,43 @@ export function accountContext(scope: Construct): AccountContext {
     new DataAwsCallerIdentity(stack, "CallerIdentity");
   const partition =
     (stack.node.tryFindChild("Partition") as DataAwsPartition | undefined) ?? new DataAwsPartition(stack, "Partition");
-  return { accountId: identity.accountId, partition: partition.partition };
+  const region = (stack.node.tryFindChild("Region") as DataAwsRegion | undefined) ?? new DataAwsRegion(stack, "Region");
+  return {
+    accountId: identity.accountId,
+    partition: partition.partition,
+    region: region.region,
+    dnsSuffix: partition.dnsSuffix,
+  };
 }
 
-/** A service that may use the key, and the actions it needs. */
-export interface KeyServiceGrant {
-  /** Service principal, e.g. `cloudwatch.amazonaws.com`. */
+/** `kms:ViaService` for `service` in the stack's region, e.g. `sqs.eu-west-1.amazonaws.com`. */
+export function viaService(scope: Construct, service: string): string {
+  const account = accountContext(scope);
+  return `${service}.${account.region}.${account.dnsSuffix}`;
+}
+
+/** A service through which this account's principals use the key. */
+export interface KeyUse {
+  /** Service prefix, e.g. `dynamodb`, `sqs`, `sns`, `s3`. */
+  readonly service: string;
+  /**
+   * Let the service create grants on the key for its own resources (DynamoDB does, for a table's key).
+   * @default false
+   */
+  readonly grants?: boolean;
+}
+
+/** An AWS service principal that uses the key itself, on behalf of one resource or of this account. */
+export interface KeyServicePrincipal {
+  /** Service principal, e.g. `sns.amazonaws.com`, `cloudwatch.amazonaws.com`. */
   readonly service: string;
   /** KMS actions, e.g. `kms:Decrypt`, `kms:GenerateDataKey`. */
   readonly actions: readonly string[];
+  /**
+   * The only resource the service may act for (`aws:SourceArn`), e.g. the topic that delivers.
+   * @default this account (`aws:SourceAccount`)
+   */
+  readonly sourceArn?: string;
 }
 
 export interface EncryptionKeyProps {
@@ -39,10 +71,16 @@ export interface EncryptionKeyProps {
   /** What the key protects. */
   readonly description: string;
   /**
-   * AWS services that use the key on this account's behalf (conditioned on `aws:SourceAccount`).
+   * Services through which principals of this account may use the key (`kms:ViaService`); their IAM
+   * policies decide who (see `grantDecrypt` and `keyStatement`).
    * @default none
    */
-  readonly services?: readonly KeyServiceGrant[];
+  readonly usedThrough?: readonly KeyUse[];
+  /**
+   * AWS service principals that use the key themselves.
+   * @default none
+   */
+  readonly servicePrincipals?: readonly KeyServicePrincipal[];
   /**
    * Days before a deleted key is destroyed, 7-30.
    * @default 30
@@ -51,13 +89,18 @@ export interface EncryptionKeyProps {
 }
 
 /**
- * A customer-managed KMS key with yearly rotation and an explicit key policy: the
- * account administers it (so IAM policies can grant its use) and the named services
- * may use it for this account only.
+ * A customer-managed KMS key with yearly rotation and a key policy that separates
+ * administration from use: the account administers the key (manage, rotate, delete,
+ * never encrypt or decrypt), its principals use it only through the named services
+ * (`kms:ViaService`), and named service principals use it only for one resource or
+ * this account. No statement grants `kms:*`.
  */
 export class EncryptionKey extends Construct {
   public readonly key: KmsKey;
   public readonly alias: KmsAlias;
+  /** The key policy; `addToResourcePolicy` adds to it. */
+  public readonly policy: PolicyDocument;
+  private readonly account: AccountContext;
 
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
@@ -71,32 +114,102 @@ export class EncryptionKey extends Construct {
       .integerInRange("deletionWindowInDays", props.deletionWindowInDays, 7, 30)
       .throwIfInvalid();
 
-    const account = accountContext(this);
+    this.account = accountContext(this);
+    const root = [{ type: "AWS", identifiers: [`arn:${this.account.partition}:iam::${this.account.accountId}:root`] }];
+    const callerAccount = { test: "StringEquals", variable: "kms:CallerAccount", values: [this.account.accountId] };
     const statements: PolicyStatement[] = [
       {
-        // Without this, IAM policies cannot grant use of the key and nobody can administer it.
+        // IAM policies of this account decide who administers the key; without this nobody could.
         sid: "AccountAdministersKey",
         effect: "Allow",
-        principals: [{ type: "AWS", identifiers: [`arn:${account.partition}:iam::${account.accountId}:root`] }],
-        actions: ["kms:*"],
+        principals: root,
+        actions: [...KEY_ADMIN_ACTIONS],
         resources: ["*"],
       },
-      ...(props.services ?? []).map((grant): PolicyStatement => ({
-        sid: `Allow${grant.service.split(".")[0].replace(/[^A-Za-z0-9]/g, "")}`,
-        effect: "Allow",
-        principals: [{ type: "Service", identifiers: [grant.service] }],
-        actions: [...grant.actions],
-        resources: ["*"],
-        condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [account.accountId] }],
-      })),
     ];
-    const policy = new PolicyDocument(this, "KeyPolicyDocument", statements);
+    for (const use of props.usedThrough ?? []) {
+      const service = { test: "StringEquals", variable: "kms:ViaService", values: [viaService(this, use.service)] };
+      statements.push({
+        sid: `AccountUsesKeyThrough${pascal(use.service)}`,
+        effect: "Allow",
+        principals: root,
+        actions: [...KEY_USE_ACTIONS],
+        resources: ["*"],
+        condition: [service, callerAccount],
+      });
+      if (use.grants) {
+        statements.push({
+          sid: `${pascal(use.service)}GrantsForItsResources`,
+          effect: "Allow",
+          principals: root,
+          actions: [...KEY_GRANT_ACTIONS],
+          resources: ["*"],
+          condition: [
+            service,
+            callerAccount,
+            { test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] },
+          ],
+        });
+      }
+    }
+    this.policy = new PolicyDocument(this, "KeyPolicyDocument", statements);
+    for (const principal of props.servicePrincipals ?? []) this.allowServicePrincipal(principal);
+
     this.key = new KmsKey(this, "Key", {
       description: props.description,
       enableKeyRotation: true,
       deletionWindowInDays: props.deletionWindowInDays ?? KEY_DEFAULTS.deletionWindowInDays,
-      policy: policy.json,
+      policy: this.policy.json,
     });
     this.alias = new KmsAlias(this, "Alias", { name: `alias/${props.alias}`, targetKeyId: this.key.keyId });
   }
+
+  /** ARN of the key. */
+  public get arn(): string {
+    return this.key.arn;
+  }
+
+  /** Lets an AWS service principal use the key, only for `sourceArn` (or this account when none is given). */
+  public allowServicePrincipal(principal: KeyServicePrincipal, sid?: string): void {
+    this.policy.addStatements({
+      sid: sid ?? `Allow${pascal(principal.service.split(".")[0])}`,
+      effect: "Allow",
+      principals: [{ type: "Service", identifiers: [principal.service] }],
+      actions: [...principal.actions],
+      resources: ["*"],
+      condition: [
+        principal.sourceArn !== undefined
+          ? { test: "ArnEquals", variable: "aws:SourceArn", values: [principal.sourceArn] }
+          : { test: "StringEquals", variable: "aws:SourceAccount", values: [this.account.accountId] },
+      ],
+    });
+  }
+
+  /** Gives `grantee` `kms:Decrypt` on this key through `service` only (what a queue consumer needs). */
+  public grantDecrypt(grantee: IGrantable, service: string, sid: string): void {
+    grantee.addToRolePolicy(keyStatement(this, sid, ["kms:Decrypt"], this.arn, service));
+  }
+}
+
+/** An identity-policy statement on a key, limited to requests `service` makes on the caller's behalf. */
+export function keyStatement(
+  scope: Construct,
+  sid: string,
+  actions: readonly string[],
+  keyArn: string,
+  service: string,
+): PolicyStatement {
+  return {
+    sid,
+    effect: "Allow",
+    actions: [...actions],
+    resources: [keyArn],
+    condition: [{ test: "StringEquals", variable: "kms:ViaService", values: [viaService(scope, service)] }],
+  };
+}
+
+/** `sqs` -> `Sqs`, `cloudwatch` -> `Cloudwatch`: IAM sids are alphanumeric. */
+function pascal(word: string): string {
+  const clean = word.replace(/[^A-Za-z0-9]/g, "");
+  return clean.charAt(0).toUpperCase() + clean.slice(1);
 }

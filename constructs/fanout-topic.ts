@@ -2,7 +2,8 @@ import { Construct } from "constructs";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { SNS_TOPIC_NAME, TOPIC_DEFAULTS, denyInsecureTransportCondition } from "./defaults";
+import { SERVICE_SEND_KEY_ACTIONS, SNS_TOPIC_NAME, TOPIC_DEFAULTS, denyInsecureTransportCondition } from "./defaults";
+import { EncryptionKey } from "./encryption-key";
 import { PolicyDocument, PolicyStatement } from "./policy";
 import { QueueWithDlq } from "./queue-with-dlq";
 import { PropsValidator, quote } from "./validation";
@@ -11,11 +12,11 @@ export interface FanoutTopicProps {
   /** Physical name of the topic: 1-256 characters of letters, digits, - and _. Derive it from the stack prefix. */
   readonly topicName: string;
   /**
-   * KMS key (ID, ARN or alias) that encrypts messages at rest. A topic that CloudWatch alarms
-   * publish to needs a customer key whose policy admits `cloudwatch.amazonaws.com`.
-   * @default "alias/aws/sns" (the AWS-managed SNS key)
+   * A customer-managed key that encrypts messages at rest. A topic that CloudWatch alarms publish
+   * to needs one whose policy admits `cloudwatch.amazonaws.com`; publishers need its use through SNS.
+   * @default the AWS-managed SNS key (`alias/aws/sns`)
    */
-  readonly kmsMasterKeyId?: string;
+  readonly encryptionKey?: EncryptionKey;
   /**
    * Human-readable name shown in SMS and e-mail deliveries, at most 100 characters.
    * @default none
@@ -48,6 +49,8 @@ export class FanoutTopic extends Construct {
   public readonly topicPolicy: SnsTopicPolicy;
   /** Subscriptions created by `subscribeQueue`, in order. */
   public readonly subscriptions: SnsTopicSubscription[] = [];
+  /** The customer-managed key, when one encrypts the topic. */
+  public readonly encryptionKey?: EncryptionKey;
   private readonly policyDocument: PolicyDocument;
   private readonly admittedQueues = new Set<QueueWithDlq>();
 
@@ -61,10 +64,11 @@ export class FanoutTopic extends Construct {
       )
       .throwIfInvalid();
 
+    this.encryptionKey = props.encryptionKey;
     this.topic = new SnsTopic(this, "Topic", {
       name: props.topicName,
       displayName: props.displayName,
-      kmsMasterKeyId: props.kmsMasterKeyId ?? TOPIC_DEFAULTS.kmsMasterKeyId,
+      kmsMasterKeyId: props.encryptionKey?.arn ?? TOPIC_DEFAULTS.kmsMasterKeyId,
     });
     this.policyDocument = new PolicyDocument(this, "TopicPolicyDocument", [
       {
@@ -90,15 +94,29 @@ export class FanoutTopic extends Construct {
   /**
    * Subscribes `target`'s source queue to this topic and adds, to that queue's one
    * policy, the statement that lets `sns.amazonaws.com` send only on behalf of this topic.
+   * When a customer key encrypts the queue, its key policy gets SNS's use of it for this
+   * topic only (`aws:SourceArn`): without it SNS drops every delivery, silently.
    */
   public subscribeQueue(target: QueueWithDlq, options: QueueSubscriptionOptions = {}): SnsTopicSubscription {
     const index = this.subscriptions.length;
+    if (target.encryptionKey !== undefined && target.encryptionKey === this.encryptionKey) {
+      // The key policy would name the topic, which names the key: a dependency cycle.
+      throw new Error(
+        `${this.node.path}: the topic and the subscribed queue ${target.node.path} must not share a customer key ` +
+          `(given ${target.encryptionKey.node.path} for both); give each its own EncryptionKey`,
+      );
+    }
     // One statement per queue: a second subscription of the same queue (another filter) needs no more access.
     if (!this.admittedQueues.has(target)) {
       this.admittedQueues.add(target);
+      const name = this.node.id.replace(/[^A-Za-z0-9]/g, "");
+      target.encryptionKey?.allowServicePrincipal(
+        { service: "sns.amazonaws.com", actions: SERVICE_SEND_KEY_ACTIONS, sourceArn: this.topic.arn },
+        `AllowSnsDeliveryFrom${name}`,
+      );
       target.addToResourcePolicy({
         // IAM sids are alphanumeric.
-        sid: `AllowSnsSendFrom${this.node.id.replace(/[^A-Za-z0-9]/g, "")}`,
+        sid: `AllowSnsSendFrom${name}`,
         effect: "Allow",
         principals: [{ type: "Service", identifiers: ["sns.amazonaws.com"] }],
         actions: ["sqs:SendMessage"],
@@ -112,8 +130,8 @@ export class FanoutTopic extends Construct {
       endpoint: target.queue.arn,
       rawMessageDelivery: options.rawMessageDelivery ?? TOPIC_DEFAULTS.rawMessageDelivery,
       filterPolicy: options.filterPolicy,
-      // Deliveries fail until the queue policy admits this topic.
-      dependsOn: [target.queuePolicy],
+      // Deliveries fail until the queue policy (and the queue's key policy) admit this topic.
+      dependsOn: [target.queuePolicy, ...(target.encryptionKey ? [target.encryptionKey.key] : [])],
     });
     this.subscriptions.push(subscription);
     return subscription;

@@ -1,41 +1,53 @@
 import { S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { AwsTarget, ROLE_ARN_PATTERN, addAwsProvider, validateTarget } from "./aws-provider";
+import { ApplicationLogLevel, FUNCTION_DEFAULTS, LAMBDA_LIMITS, LOG_RETENTION_DAYS } from "./defaults";
+import { EncryptionKey } from "./encryption-key";
 import { FanoutTopic } from "./fanout-topic";
-import { LOG_RETENTION_DAYS, LAMBDA_LIMITS } from "./defaults";
 import { OrdersTable } from "./orders-table";
 import { PipelineAlarms, PipelineAlarmsProps } from "./pipeline-alarms";
 import { QueueWithDlq } from "./queue-with-dlq";
 import { SqsLambda } from "./sqs-lambda";
 import { requireTerraformVersion } from "./terraform-version";
-
-/** Terraform 1.11 brought native S3 state locking (`use_lockfile`). */
-export const REQUIRED_TERRAFORM_VERSION = ">= 1.11.0";
+import { PropsValidator } from "./validation";
 
 /** Where a stack keeps its Terraform state. */
 export interface StateBackendProps {
-  /** S3 bucket holding the state (create it once per account; see the README). */
+  /** S3 bucket holding the state (created once by the state bootstrap stack). */
   readonly bucket: string;
   /** Region of the bucket. */
   readonly region: string;
   /** Key prefix; the state key is `<keyPrefix>/<stack name>.tfstate`. */
   readonly keyPrefix: string;
+  /**
+   * The KMS key that encrypts the state and lock objects (`kms_key_id`): `alias/<name>` or a key ARN.
+   * S3 resolves an alias in the account of the credentials the backend uses, so with an alias
+   * the backend must run in the state account (directly, or through `roleArn`).
+   */
+  readonly kmsKeyId: string;
+  /**
+   * ARN of a role in the state account that the backend assumes (`assume_role`), when the
+   * credentials Terraform runs with belong to another account.
+   * @default the caller's own credentials
+   */
+  readonly roleArn?: string;
 }
 
-export interface OrderPipelineStackProps {
+export interface OrderPipelineStackProps extends AwsTarget {
   /** Environment name (`dev`, `prod`), used in tags. */
   readonly environment: string;
   /** Prefix of every physical name: `<prefix>-OrderTopic`, `<prefix>-OrderQueue`, ... Usually the stack name. */
   readonly prefix: string;
-  /** AWS region of the resources. */
-  readonly region: string;
   /** Remote state settings. */
   readonly backend: StateBackendProps;
   /** Path of the built ProcessOrderLambda bundle (`dist/functions/process-order/index.js`). */
   readonly functionBundlePath: string;
-  /** Protect the Orders table from deletion (on for prod). */
-  readonly deletionProtection: boolean;
+  /**
+   * Protect the Orders table from deletion.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
   /**
    * Default of the `log_retention_days` variable; one of CloudWatch's values.
    * @default 30
@@ -67,6 +79,21 @@ export interface OrderPipelineStackProps {
    */
   readonly maximumConcurrency?: number;
   /**
+   * Reserved concurrency of the function, from `maximumConcurrency` to 1000.
+   * @default maximumConcurrency
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * The function's application log level.
+   * @default "INFO"
+   */
+  readonly applicationLogLevel?: ApplicationLogLevel;
+  /**
+   * Default of the `alarm_emails` variable: addresses subscribed to the alarm topic.
+   * @default none
+   */
+  readonly alarmEmails?: readonly string[];
+  /**
    * Alarm thresholds (see `PipelineAlarmsProps`).
    * @default oldest message 600 s, any function error, any throttle
    */
@@ -74,6 +101,12 @@ export interface OrderPipelineStackProps {
     PipelineAlarmsProps,
     "oldestMessageAgeSeconds" | "functionErrorsThreshold" | "functionThrottlesThreshold"
   >;
+  /**
+   * Encrypt OrderTopic with a customer-managed key of its own, and OrderQueue and its DLQ with
+   * another whose policy lets SNS deliver for OrderTopic only.
+   * @default false (the AWS-managed SNS key for the topic, SSE-SQS for the queues)
+   */
+  readonly customerManagedKeys?: boolean;
 }
 
 /** Seed names of the system's parts; every physical name is `<prefix>-<SeedName>`. */
@@ -96,29 +129,44 @@ export class OrderPipelineStack extends TerraformStack {
   public readonly processOrder: SqsLambda;
   public readonly alarms: PipelineAlarms;
 
+  /** The customer-managed keys of OrderTopic and of OrderQueue and its DLQ, when `customerManagedKeys` is on. */
+  public readonly messageKeys?: { readonly topic: EncryptionKey; readonly queue: EncryptionKey };
+
   constructor(scope: Construct, id: string, props: OrderPipelineStackProps) {
     super(scope, id);
+    validateTarget(new PropsValidator("OrderPipelineStack", id), "", props)
+      .expect(
+        /^alias\/[A-Za-z0-9/_-]+$|^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[\w/-]+$/.test(
+          props.backend.kmsKeyId,
+        ),
+        `backend.kmsKeyId must be "alias/<name>" or a KMS key ARN (given ${JSON.stringify(props.backend.kmsKeyId)})`,
+      )
+      .expect(
+        props.backend.roleArn === undefined || ROLE_ARN_PATTERN.test(props.backend.roleArn),
+        `backend.roleArn must be an IAM role ARN such as arn:aws:iam::111122223333:role/state (given ${JSON.stringify(props.backend.roleArn)})`,
+      )
+      .throwIfInvalid();
     const name = (seed: string): string => `${props.prefix}-${seed}`;
-    const timeoutSeconds = props.functionTimeoutSeconds ?? 30;
+    const timeoutSeconds = props.functionTimeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds;
 
-    new AwsProvider(this, "aws", {
-      region: props.region,
-      defaultTags: [{ tags: { project: "order-pipeline", environment: props.environment, "managed-by": "cdktf" } }],
-    });
+    addAwsProvider(this, props.environment, props);
     new ArchiveProvider(this, "archive");
     new S3Backend(this, {
       bucket: props.backend.bucket,
       region: props.backend.region,
       key: `${props.backend.keyPrefix}/${id}.tfstate`,
+      // State and lock objects are written SSE-KMS with this key; the state bucket refuses any other write.
       encrypt: true,
+      kmsKeyId: props.backend.kmsKeyId,
+      assumeRole: props.backend.roleArn !== undefined ? { roleArn: props.backend.roleArn, sessionName: id } : undefined,
     });
     // Native S3 locking (Terraform >= 1.11); cdktf 0.21's S3Backend has no typed prop for it.
     this.addOverride("terraform.backend.s3.use_lockfile", true);
-    requireTerraformVersion(this, REQUIRED_TERRAFORM_VERSION);
+    requireTerraformVersion(this);
 
     const logRetentionDays = new TerraformVariable(this, "log_retention_days", {
       type: "number",
-      default: props.logRetentionDays ?? 30,
+      default: props.logRetentionDays ?? FUNCTION_DEFAULTS.logRetentionDays,
       description: `Retention of the function's log group, in days: one of ${LOG_RETENTION_DAYS.join(", ")}.`,
       validation: [
         {
@@ -130,7 +178,7 @@ export class OrderPipelineStack extends TerraformStack {
     const { min, max } = LAMBDA_LIMITS.memorySizeMb;
     const functionMemory = new TerraformVariable(this, "function_memory_mb", {
       type: "number",
-      default: props.functionMemoryMb ?? 256,
+      default: props.functionMemoryMb ?? FUNCTION_DEFAULTS.memorySizeMb,
       description: `Memory of ProcessOrderLambda in MB, a whole number from ${min} to ${max}.`,
       validation: [
         {
@@ -140,13 +188,31 @@ export class OrderPipelineStack extends TerraformStack {
       ],
     });
 
-    this.topic = new FanoutTopic(this, SEED_NAMES.topic, { topicName: name(SEED_NAMES.topic) });
+    if (props.customerManagedKeys) {
+      this.messageKeys = {
+        topic: new EncryptionKey(this, `${SEED_NAMES.topic}Key`, {
+          alias: name(SEED_NAMES.topic),
+          description: `Encrypts the SNS topic ${name(SEED_NAMES.topic)}; publishers use it through SNS`,
+          usedThrough: [{ service: "sns" }],
+        }),
+        queue: new EncryptionKey(this, `${SEED_NAMES.queue}Key`, {
+          alias: name(SEED_NAMES.queue),
+          description: `Encrypts the SQS queues ${name(SEED_NAMES.queue)} and ${name(SEED_NAMES.deadLetterQueue)}`,
+          usedThrough: [{ service: "sqs" }],
+        }),
+      };
+    }
+    this.topic = new FanoutTopic(this, SEED_NAMES.topic, {
+      topicName: name(SEED_NAMES.topic),
+      encryptionKey: this.messageKeys?.topic,
+    });
     this.queue = new QueueWithDlq(this, SEED_NAMES.queue, {
       queueName: name(SEED_NAMES.queue),
       visibilityTimeoutSeconds: LAMBDA_LIMITS.visibilityTimeoutFactor * timeoutSeconds,
       deadLetterQueue: { queueName: name(SEED_NAMES.deadLetterQueue) },
+      encryptionKey: this.messageKeys?.queue,
     });
-    this.topic.subscribeQueue(this.queue, { rawMessageDelivery: props.rawMessageDelivery ?? false });
+    this.topic.subscribeQueue(this.queue, { rawMessageDelivery: props.rawMessageDelivery });
     this.table = new OrdersTable(this, SEED_NAMES.table, {
       tableName: name(SEED_NAMES.table),
       deletionProtection: props.deletionProtection,
@@ -160,6 +226,8 @@ export class OrderPipelineStack extends TerraformStack {
       logRetentionDays: logRetentionDays.numberValue,
       batchSize: props.batchSize,
       maximumConcurrency: props.maximumConcurrency,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      applicationLogLevel: props.applicationLogLevel,
       environment: {
         ORDERS_TABLE_NAME: this.table.table.name,
         POWERTOOLS_SERVICE_NAME: "process-order",
@@ -169,7 +237,7 @@ export class OrderPipelineStack extends TerraformStack {
 
     const alarmEmails = new TerraformVariable(this, "alarm_emails", {
       type: "list(string)",
-      default: [],
+      default: [...(props.alarmEmails ?? [])],
       description:
         "E-mail addresses subscribed to the pipeline's alarm topic (each confirms by e-mail); empty for none.",
       validation: [

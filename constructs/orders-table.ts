@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { DYNAMODB_TABLE_NAME, TABLE_DEFAULTS, TABLE_KEY_ACTIONS, TABLE_WRITE_ACTIONS } from "./defaults";
-import { EncryptionKey } from "./encryption-key";
+import { EncryptionKey, keyStatement } from "./encryption-key";
 import { IGrantable } from "./policy";
 import { PropsValidator } from "./validation";
 
@@ -14,8 +14,9 @@ export interface OrdersTableProps {
    */
   readonly deletionProtection?: boolean;
   /**
-   * ARN of an existing customer-managed KMS key for server-side encryption.
-   * @default a new customer-managed key (`alias/<tableName>`) with yearly rotation
+   * ARN of an existing customer-managed KMS key for server-side encryption. Its key policy must let
+   * this account use it through DynamoDB (and create grants for DynamoDB).
+   * @default a new customer-managed key (`alias/<tableName>`) with yearly rotation, used only through DynamoDB
    */
   readonly kmsKeyArn?: string;
 }
@@ -43,6 +44,7 @@ export class OrdersTable extends Construct {
       this.encryptionKey = new EncryptionKey(this, "Key", {
         alias: props.tableName,
         description: `Encrypts the DynamoDB table ${props.tableName}`,
+        usedThrough: [{ service: "dynamodb", grants: true }],
       });
     }
     this.kmsKeyArn = props.kmsKeyArn ?? this.encryptionKey!.key.arn;
@@ -58,7 +60,10 @@ export class OrdersTable extends Construct {
     });
   }
 
-  /** Gives `grantee` exactly the item actions the order writer uses on this table, and the use of its key. */
+  /**
+   * Gives `grantee` exactly the item actions the order writer uses on this table, and the use
+   * of its key through DynamoDB only (`kms:ViaService`).
+   */
   public grantWriteOrders(grantee: IGrantable): void {
     grantee.addToRolePolicy({
       sid: "WriteOrders",
@@ -66,11 +71,6 @@ export class OrdersTable extends Construct {
       actions: [...TABLE_WRITE_ACTIONS],
       resources: [this.table.arn],
     });
-    grantee.addToRolePolicy({
-      sid: "UseOrdersTableKey",
-      effect: "Allow",
-      actions: [...TABLE_KEY_ACTIONS],
-      resources: [this.kmsKeyArn],
-    });
+    grantee.addToRolePolicy(keyStatement(this, "UseOrdersTableKey", TABLE_KEY_ACTIONS, this.kmsKeyArn, "dynamodb"));
   }
 }

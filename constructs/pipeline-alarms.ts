@@ -2,7 +2,7 @@ import { Fn, TerraformCount, Token } from "cdktf";
 import { Construct } from "constructs";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { ALARM_DEFAULTS, CLOUDWATCH_KEY_ACTIONS, SNS_TOPIC_NAME } from "./defaults";
+import { ALARM_DEFAULTS, ALARM_LIMITS, SERVICE_SEND_KEY_ACTIONS, SNS_TOPIC_NAME } from "./defaults";
 import { EncryptionKey, accountContext } from "./encryption-key";
 import { FanoutTopic } from "./fanout-topic";
 import { QueueWithDlq } from "./queue-with-dlq";
@@ -63,11 +63,12 @@ export class PipelineAlarms extends Construct {
       functionErrorsThreshold: props.functionErrorsThreshold ?? ALARM_DEFAULTS.functionErrorsThreshold,
       functionThrottlesThreshold: props.functionThrottlesThreshold ?? ALARM_DEFAULTS.functionThrottlesThreshold,
     };
+    const { oldestMessageAgeSeconds: age, threshold } = ALARM_LIMITS;
     new PropsValidator("PipelineAlarms", this.node.path)
       .name("topicName", props.topicName, SNS_TOPIC_NAME)
-      .integerInRange("oldestMessageAgeSeconds", props.oldestMessageAgeSeconds, 60, 1_209_600)
-      .integerInRange("functionErrorsThreshold", props.functionErrorsThreshold, 0, 1_000_000)
-      .integerInRange("functionThrottlesThreshold", props.functionThrottlesThreshold, 0, 1_000_000)
+      .integerInRange("oldestMessageAgeSeconds", props.oldestMessageAgeSeconds, age.min, age.max)
+      .integerInRange("functionErrorsThreshold", props.functionErrorsThreshold, threshold.min, threshold.max)
+      .integerInRange("functionThrottlesThreshold", props.functionThrottlesThreshold, threshold.min, threshold.max)
       .expect(
         props.queue.deadLetterQueue !== undefined,
         "queue must have a dead-letter queue to watch (given a QueueWithDlq with deadLetterQueue false)",
@@ -77,9 +78,9 @@ export class PipelineAlarms extends Construct {
     this.key = new EncryptionKey(this, "Key", {
       alias: props.topicName,
       description: `Encrypts the alarm topic ${props.topicName}; CloudWatch may use it to publish`,
-      services: [{ service: "cloudwatch.amazonaws.com", actions: CLOUDWATCH_KEY_ACTIONS }],
+      servicePrincipals: [{ service: "cloudwatch.amazonaws.com", actions: SERVICE_SEND_KEY_ACTIONS }],
     });
-    this.topic = new FanoutTopic(this, "Topic", { topicName: props.topicName, kmsMasterKeyId: this.key.key.arn });
+    this.topic = new FanoutTopic(this, "Topic", { topicName: props.topicName, encryptionKey: this.key });
     const account = accountContext(this);
     this.topic.addToResourcePolicy({
       sid: "AllowCloudWatchAlarms",

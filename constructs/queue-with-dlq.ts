@@ -2,14 +2,9 @@ import { Construct } from "constructs";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy";
-import {
-  AWS_MANAGED_SQS_KEY,
-  QUEUE_DEFAULTS,
-  SQS_LIMITS,
-  SQS_QUEUE_NAME,
-  denyInsecureTransportCondition,
-} from "./defaults";
-import { PolicyDocument, PolicyStatement, jsonAttribute } from "./policy";
+import { QUEUE_DEFAULTS, SQS_LIMITS, SQS_QUEUE_NAME, denyInsecureTransportCondition } from "./defaults";
+import { EncryptionKey } from "./encryption-key";
+import { IGrantable, PolicyDocument, PolicyStatement, jsonAttribute } from "./policy";
 import { PropsValidator, isResolved, quote } from "./validation";
 
 /** The dead-letter queue's settings. */
@@ -58,12 +53,13 @@ export interface QueueWithDlqProps {
    */
   readonly deadLetterQueue?: DeadLetterQueueOptions | false;
   /**
-   * A customer-managed KMS key (ID, ARN or alias) for both queues. Its key policy must let
-   * `sns.amazonaws.com` use it, or SNS cannot deliver. Never `alias/aws/sqs`: SNS cannot use
-   * the AWS-managed SQS key.
+   * A customer-managed key for both queues. Subscribing the queue to a topic
+   * (`FanoutTopic.subscribeQueue`) adds SNS's use of it to its key policy, for that topic only;
+   * consumers get `kms:Decrypt` through SQS (`grantConsume`). (Never the AWS-managed
+   * `alias/aws/sqs`: its policy cannot admit SNS, which then drops every delivery.)
    * @default SQS-managed server-side encryption (SSE-SQS)
    */
-  readonly kmsMasterKeyId?: string;
+  readonly encryptionKey?: EncryptionKey;
 }
 
 /**
@@ -86,8 +82,8 @@ export class QueueWithDlq extends Construct {
   /** The resolved settings, for consumers that check against them (`SqsLambda`). */
   public readonly visibilityTimeoutSeconds: number;
   public readonly maxReceiveCount?: number;
-  /** The customer KMS key, when one encrypts the queues (consumers need `kms:Decrypt` on it). */
-  public readonly kmsMasterKeyId?: string;
+  /** The customer-managed key, when one encrypts the queues. */
+  public readonly encryptionKey?: EncryptionKey;
 
   private readonly policyDocument: PolicyDocument;
 
@@ -105,8 +101,10 @@ export class QueueWithDlq extends Construct {
     validate(this.node.path, props, dlqOptions, settings);
 
     this.visibilityTimeoutSeconds = settings.visibilityTimeoutSeconds;
-    this.kmsMasterKeyId = props.kmsMasterKeyId;
-    const encryption = props.kmsMasterKeyId ? { kmsMasterKeyId: props.kmsMasterKeyId } : { sqsManagedSseEnabled: true };
+    this.encryptionKey = props.encryptionKey;
+    const encryption = props.encryptionKey
+      ? { kmsMasterKeyId: props.encryptionKey.arn }
+      : { sqsManagedSseEnabled: true };
 
     if (dlqOptions) {
       this.maxReceiveCount = settings.maxReceiveCount;
@@ -160,6 +158,22 @@ export class QueueWithDlq extends Construct {
   public addToResourcePolicy(statement: PolicyStatement): void {
     this.policyDocument.addStatements(statement);
   }
+
+  /**
+   * Gives `grantee` what a consumer (an event source mapping) uses on the source queue:
+   * receive, delete and read attributes, and `kms:Decrypt` through SQS when a customer key
+   * encrypts the queue.
+   */
+  public grantConsume(grantee: IGrantable): void {
+    const name = this.node.id.replace(/[^A-Za-z0-9]/g, "");
+    grantee.addToRolePolicy({
+      sid: `Consume${name}`,
+      effect: "Allow",
+      actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+      resources: [this.queue.arn],
+    });
+    this.encryptionKey?.grantDecrypt(grantee, "sqs", `Decrypt${name}`);
+  }
 }
 
 /** Rejects any request that does not use TLS. */
@@ -192,12 +206,7 @@ function validate(
   v.name("queueName", props.queueName, SQS_QUEUE_NAME)
     .integerInRange("visibilityTimeoutSeconds", props.visibilityTimeoutSeconds, vis.min, vis.max)
     .integerInRange("messageRetentionSeconds", props.messageRetentionSeconds, ret.min, ret.max)
-    .integerInRange("receiveWaitTimeSeconds", props.receiveWaitTimeSeconds, wait.min, wait.max)
-    .expect(
-      props.kmsMasterKeyId !== AWS_MANAGED_SQS_KEY,
-      `kmsMasterKeyId must not be ${quote(AWS_MANAGED_SQS_KEY)}: SNS cannot deliver into a queue ` +
-        `encrypted with the AWS-managed SQS key; omit it for SSE-SQS or give a customer key (given ${quote(props.kmsMasterKeyId)})`,
-    );
+    .integerInRange("receiveWaitTimeSeconds", props.receiveWaitTimeSeconds, wait.min, wait.max);
   if (!dlqOptions) {
     v.expect(
       props.maxReceiveCount === undefined,

@@ -8,10 +8,15 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import {
+  APPLICATION_LOG_LEVELS,
+  ARCHITECTURES,
+  ApplicationLogLevel,
+  Architecture,
   FUNCTION_DEFAULTS,
   LAMBDA_FUNCTION_NAME,
   LAMBDA_LIMITS,
   LOG_RETENTION_DAYS,
+  NodeRuntime,
   SUPPORTED_NODE_RUNTIMES,
 } from "./defaults";
 import { IGrantable, PolicyDocument, PolicyStatement } from "./policy";
@@ -38,12 +43,12 @@ export interface SqsLambdaProps {
    * Node.js runtime: one of nodejs22.x, nodejs24.x (nodejs20.x reached end of life on 2026-04-30).
    * @default "nodejs22.x"
    */
-  readonly runtime?: string;
+  readonly runtime?: NodeRuntime;
   /**
    * Instruction set: arm64 or x86_64.
    * @default "arm64" (cheaper per GB-second)
    */
-  readonly architecture?: string;
+  readonly architecture?: Architecture;
   /**
    * Function timeout, 1-900 seconds. The source queue's visibility timeout must be at least
    * 6 x this plus the batching window.
@@ -65,7 +70,7 @@ export interface SqsLambdaProps {
    * Application log level passed to the runtime (JSON log format): TRACE, DEBUG, INFO, WARN, ERROR or FATAL.
    * @default "INFO"
    */
-  readonly applicationLogLevel?: string;
+  readonly applicationLogLevel?: ApplicationLogLevel;
   /**
    * Environment variables of the function.
    * @default none
@@ -87,8 +92,10 @@ export interface SqsLambdaProps {
    */
   readonly maximumConcurrency?: number;
   /**
-   * Reserved concurrency of the function, 0-1000.
-   * @default none (the mapping's maximumConcurrency bounds it)
+   * Reserved concurrency of the function, from `maximumConcurrency` to 1000. Never below the
+   * mapping's maximum concurrency: the poller would be throttled and good messages would use up
+   * their receives and reach the DLQ early.
+   * @default maximumConcurrency
    */
   readonly reservedConcurrentExecutions?: number;
 }
@@ -124,6 +131,8 @@ export class SqsLambda extends Construct implements IGrantable {
       maximumBatchingWindowSeconds:
         props.maximumBatchingWindowSeconds ?? FUNCTION_DEFAULTS.maximumBatchingWindowSeconds,
       maximumConcurrency: props.maximumConcurrency ?? FUNCTION_DEFAULTS.maximumConcurrency,
+      reservedConcurrentExecutions:
+        props.reservedConcurrentExecutions ?? props.maximumConcurrency ?? FUNCTION_DEFAULTS.maximumConcurrency,
     };
     validate(this.node.path, props, settings);
 
@@ -154,12 +163,6 @@ export class SqsLambda extends Construct implements IGrantable {
         resources: [`${this.logGroup.arn}:*`],
       },
       {
-        sid: "ConsumeSourceQueue",
-        effect: "Allow",
-        actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
-        resources: [queue.arn],
-      },
-      {
         // X-Ray's trace APIs have no resource ARN: "*" is the only valid resource.
         sid: "WriteTraces",
         effect: "Allow",
@@ -167,14 +170,7 @@ export class SqsLambda extends Construct implements IGrantable {
         resources: ["*"],
       },
     ]);
-    if (props.source.kmsMasterKeyId) {
-      this.policyDocument.addStatements({
-        sid: "DecryptSourceQueue",
-        effect: "Allow",
-        actions: ["kms:Decrypt"],
-        resources: [props.source.kmsMasterKeyId],
-      });
-    }
+    props.source.grantConsume(this);
     this.rolePolicy = new IamRolePolicy(this, "RolePolicy", {
       name: `${props.functionName}-policy`,
       role: this.role.id,
@@ -197,7 +193,7 @@ export class SqsLambda extends Construct implements IGrantable {
       architectures: [settings.architecture],
       timeout: settings.timeoutSeconds,
       memorySize: settings.memorySizeMb,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      reservedConcurrentExecutions: settings.reservedConcurrentExecutions,
       filename: this.archive.outputPath,
       sourceCodeHash: this.archive.outputBase64Sha256,
       environment: props.environment ? { variables: { ...props.environment } } : undefined,
@@ -206,7 +202,7 @@ export class SqsLambda extends Construct implements IGrantable {
         logFormat: "JSON",
         logGroup: this.logGroup.name,
         applicationLogLevel: settings.applicationLogLevel,
-        systemLogLevel: "WARN",
+        systemLogLevel: FUNCTION_DEFAULTS.systemLogLevel,
       },
       // The log group must exist first, or Lambda creates an unmanaged one that never expires.
       dependsOn: [this.logGroup, this.rolePolicy],
@@ -235,26 +231,21 @@ function validate(
   props: SqsLambdaProps,
   settings: {
     handler: string;
-    runtime: string;
-    architecture: string;
     timeoutSeconds: number;
-    memorySizeMb: number;
-    logRetentionDays: number;
-    applicationLogLevel: string;
-    batchSize: number;
     maximumBatchingWindowSeconds: number;
     maximumConcurrency: number;
+    reservedConcurrentExecutions: number;
   },
 ): void {
   const L = LAMBDA_LIMITS;
   const v = new PropsValidator("SqsLambda", nodePath)
     .name("functionName", props.functionName, LAMBDA_FUNCTION_NAME)
     .oneOf("runtime", props.runtime, SUPPORTED_NODE_RUNTIMES)
-    .oneOf("architecture", props.architecture, ["arm64", "x86_64"])
+    .oneOf("architecture", props.architecture, ARCHITECTURES)
     .integerInRange("timeoutSeconds", props.timeoutSeconds, L.timeoutSeconds.min, L.timeoutSeconds.max)
     .integerInRange("memorySizeMb", props.memorySizeMb, L.memorySizeMb.min, L.memorySizeMb.max)
     .oneOf("logRetentionDays", props.logRetentionDays, LOG_RETENTION_DAYS)
-    .oneOf("applicationLogLevel", props.applicationLogLevel, ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"])
+    .oneOf("applicationLogLevel", props.applicationLogLevel, APPLICATION_LOG_LEVELS)
     .integerInRange(
       "maximumBatchingWindowSeconds",
       props.maximumBatchingWindowSeconds,
@@ -268,6 +259,15 @@ function validate(
       L.reservedConcurrentExecutions.min,
       L.reservedConcurrentExecutions.max,
     );
+
+  const { reservedConcurrentExecutions: reserved, maximumConcurrency: maximum } = settings;
+  if (props.reservedConcurrentExecutions !== undefined && isResolved(reserved) && isResolved(maximum)) {
+    v.expect(
+      reserved >= maximum,
+      `reservedConcurrentExecutions must be at least maximumConcurrency (${maximum}), or the event source mapping's ` +
+        `poller is throttled and good messages reach the dead-letter queue early (given ${reserved})`,
+    );
+  }
 
   const window = settings.maximumBatchingWindowSeconds;
   if (isResolved(window) && window > 0) {

@@ -1,6 +1,5 @@
 import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
@@ -8,16 +7,21 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { AwsTarget, addAwsProvider, validateTarget } from "./aws-provider";
 import { STATE_BUCKET_DEFAULTS, S3_BUCKET_NAME, denyInsecureTransportCondition } from "./defaults";
+import { EncryptionKey } from "./encryption-key";
 import { PolicyDocument } from "./policy";
 import { requireTerraformVersion } from "./terraform-version";
 import { PropsValidator } from "./validation";
 
-export interface StateBootstrapStackProps {
+export interface StateBootstrapStackProps extends AwsTarget {
   /** Name of the state bucket: 3-63 lower-case letters, digits, `.` and `-`. */
   readonly bucketName: string;
-  /** Region of the bucket. */
-  readonly region: string;
+  /**
+   * Alias of the state key, without `alias/`: every pipeline stack's backend names `alias/<keyAlias>`
+   * as its `kms_key_id`.
+   */
+  readonly keyAlias: string;
   /**
    * Where this stack keeps its own (local) state, relative to its stack folder. Outside
    * `cdktf.out/`, which every synth rebuilds.
@@ -32,27 +36,33 @@ export interface StateBootstrapStackProps {
 }
 
 /**
- * The S3 bucket that holds every environment's Terraform state, created once per
- * account before the environments. It keeps its own state locally (it cannot keep it
- * in the bucket it creates): versioned, KMS-encrypted, never public, TLS-only, old
- * state versions expire, and Terraform refuses to destroy it.
+ * The S3 bucket that holds every environment's Terraform state and the customer-managed
+ * key that encrypts it, created once per account before the environments. It keeps its
+ * own state locally (it cannot keep it in the bucket it creates): versioned, encrypted
+ * by default with the state key (bucket key on), never public, TLS-only, writes that are
+ * not SSE-KMS refused, old state versions expire, and Terraform refuses to destroy it.
  */
 export class StateBootstrapStack extends TerraformStack {
   public readonly bucket: S3Bucket;
+  /** The key every state and lock object is encrypted with; principals of this account use it through S3 only. */
+  public readonly stateKey: EncryptionKey;
 
   constructor(scope: Construct, id: string, props: StateBootstrapStackProps) {
     super(scope, id);
-    new PropsValidator("StateBootstrapStack", this.node.path)
+    validateTarget(new PropsValidator("StateBootstrapStack", this.node.path), "", props)
       .name("bucketName", props.bucketName, S3_BUCKET_NAME)
       .integerInRange("noncurrentVersionDays", props.noncurrentVersionDays, 1, 3650)
       .throwIfInvalid();
 
-    new AwsProvider(this, "aws", {
-      region: props.region,
-      defaultTags: [{ tags: { project: "order-pipeline", environment: "shared", "managed-by": "cdktf" } }],
-    });
+    addAwsProvider(this, "shared", props);
     new LocalBackend(this, { path: props.localStatePath ?? STATE_BUCKET_DEFAULTS.localStatePath });
-    requireTerraformVersion(this, ">= 1.11.0");
+    requireTerraformVersion(this);
+
+    this.stateKey = new EncryptionKey(this, "StateKey", {
+      alias: props.keyAlias,
+      description: `Encrypts the Terraform state in ${props.bucketName}`,
+      usedThrough: [{ service: "s3" }],
+    });
 
     this.bucket = new S3Bucket(this, "StateBucket", {
       bucket: props.bucketName,
@@ -72,7 +82,12 @@ export class StateBootstrapStack extends TerraformStack {
     new S3BucketVersioningA(this, "Versioning", { bucket, versioningConfiguration: { status: "Enabled" } });
     new S3BucketServerSideEncryptionConfigurationA(this, "Encryption", {
       bucket,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }],
+      rule: [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.stateKey.arn },
+          bucketKeyEnabled: true,
+        },
+      ],
     });
     new S3BucketLifecycleConfiguration(this, "Lifecycle", {
       bucket,
@@ -101,10 +116,35 @@ export class StateBootstrapStack extends TerraformStack {
         resources: [this.bucket.arn, `${this.bucket.arn}/*`],
         condition: [denyInsecureTransportCondition()],
       },
+      // Terraform 1.11's S3 backend sends SSE-KMS headers (and kms_key_id) on every PutObject it makes,
+      // the state and the use_lockfile lock alike: these two statements refuse any other write.
+      {
+        sid: "DenyObjectWritesNotSseKms",
+        effect: "Deny",
+        principals: [{ type: "*", identifiers: ["*"] }],
+        actions: ["s3:PutObject"],
+        resources: [`${this.bucket.arn}/*`],
+        condition: [{ test: "StringNotEquals", variable: "s3:x-amz-server-side-encryption", values: ["aws:kms"] }],
+      },
+      {
+        sid: "DenyObjectWritesWithoutEncryptionHeader",
+        effect: "Deny",
+        principals: [{ type: "*", identifiers: ["*"] }],
+        actions: ["s3:PutObject"],
+        resources: [`${this.bucket.arn}/*`],
+        condition: [{ test: "Null", variable: "s3:x-amz-server-side-encryption", values: ["true"] }],
+      },
     ]);
     new S3BucketPolicy(this, "BucketPolicy", { bucket, policy: policy.json });
 
-    new TerraformOutput(this, "state_bucket", { value: this.bucket.bucket, description: "Name of the state bucket." });
-    new TerraformOutput(this, "state_bucket_arn", { value: this.bucket.arn, description: "ARN of the state bucket." });
+    const outputs: Record<string, [string, string]> = {
+      state_bucket: [this.bucket.bucket, "Name of the state bucket."],
+      state_bucket_arn: [this.bucket.arn, "ARN of the state bucket."],
+      state_key_arn: [this.stateKey.arn, "ARN of the KMS key that encrypts the state."],
+      state_key_alias: [this.stateKey.alias.name, "Alias of the state key: every pipeline stack's backend kms_key_id."],
+    };
+    for (const [outputId, [value, description]] of Object.entries(outputs)) {
+      new TerraformOutput(this, outputId, { value, description });
+    }
   }
 }

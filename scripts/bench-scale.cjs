@@ -13,7 +13,12 @@ for (let i = 1; i <= count; i++) {
     environment: `e${i}`,
     prefix: `orders-e${i}`,
     region: DEFAULT_SETTINGS.region,
-    backend: { bucket: DEFAULT_SETTINGS.stateBucket, region: DEFAULT_SETTINGS.stateRegion, keyPrefix: "bench" },
+    backend: {
+      bucket: DEFAULT_SETTINGS.stateBucket,
+      region: DEFAULT_SETTINGS.stateRegion,
+      keyPrefix: "bench",
+      kmsKeyId: "alias/orders-state",
+    },
     functionBundlePath: DEFAULT_SETTINGS.functionBundlePath,
     deletionProtection: false,
   });

@@ -39,7 +39,7 @@ export async function buildFunctions() {
   );
 }
 
-/** main.ts, constructs/ and local/ -> dist/ (transpile only, CommonJS): dist/main.js, dist/local/cli.js, ... */
+/** main.ts, common/, constructs/ and local/ -> dist/ (transpile only, CommonJS): dist/main.js, dist/local/cli.js, ... */
 export async function buildApp() {
   const sourcesIn = (dir) =>
     readdirSync(join(root, dir))
@@ -48,7 +48,12 @@ export async function buildApp() {
   await build({
     absWorkingDir: root,
     // local/cli.ts is bundled by buildOps: it shares ops/cli-support.ts.
-    entryPoints: ["main.ts", ...sourcesIn("constructs"), ...sourcesIn("local").filter((f) => !f.endsWith("cli.ts"))],
+    entryPoints: [
+      "main.ts",
+      ...sourcesIn("common"),
+      ...sourcesIn("constructs"),
+      ...sourcesIn("local").filter((f) => !f.endsWith("cli.ts")),
+    ],
     outdir: "dist",
     outbase: ".",
     bundle: false,

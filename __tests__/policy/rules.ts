@@ -1,525 +1,574 @@
-import { SUPPORTED_NODE_RUNTIMES, TABLE_WRITE_ACTIONS } from "../../constructs/defaults";
+import {
+  KEY_ADMIN_ACTIONS,
+  KEY_USE_ACTIONS,
+  SUPPORTED_NODE_RUNTIMES,
+  TABLE_WRITE_ACTIONS,
+} from "../../constructs/defaults";
 import { numberValue } from "../../local/stack-settings";
-import { TfJson, policyDocumentOf, resourcesOf } from "../support/tf";
+import { TfJson, resourcesOf } from "../support/tf";
+import {
+  IDENTITY_POLICY_TYPES,
+  PolicySite,
+  Statement,
+  actionMatches,
+  actionsOf,
+  isPublic,
+  isWildcardArn,
+  policySites,
+  unconstrainedActions,
+  wildcardPrincipals,
+} from "./iam";
+import { PolicyForm, addStatement, documentAt, removeStatements } from "./mutate";
+import { Stack, entries, jsonValue, ref, referencedAddress, resourceAt } from "./stack";
 
 /**
- * The policy suite's rules, each named by the public rule it mirrors (Checkov
- * CKV_AWS_*) or, where none exists, by the AWS guide it comes from. `check` returns
- * one line per violation; `breakStack` damages a copy of a passing stack the way the
- * rule guards against, so the suite proves every rule can fail.
+ * The policy suite's rules. Each one that cites a Checkov ID checks Checkov's
+ * condition on Checkov's inputs (read from Checkov's source: checkov/terraform/
+ * checks/{resource,data,provider}/aws/*.py and graph_checks/aws/*.yaml), on every
+ * form a policy can take, and is `same` or `stricter`; a rule that checks
+ * something else carries our own `ORD-` ID. `breakStack` damages a copy of a
+ * passing stack the way Checkov would fail it, so the suite proves every rule can
+ * fail. docs/guardrails.md lists them with what each reads.
  */
 export interface PolicyRule {
   readonly id: string;
-  /** The resource type the rule inspects: it applies to a stack that has one. */
-  readonly on: string;
   readonly title: string;
-  check(tf: TfJson): string[];
-  breakStack?(tf: TfJson): void;
+  /** Against Checkov's own check: the same condition, a stricter one, or none (our own ID). */
+  readonly relation: "same" | "stricter" | "own";
+  /** What differs from Checkov, when `stricter` (one line, for docs/guardrails.md). */
+  readonly note?: string;
+  /** The resource types (or `provider.aws`, `terraform.backend.s3`) the rule inspects. */
+  readonly on: readonly string[];
+  /** One finding per violation. */
+  check(stack: Stack): Finding[];
+  /** Damages `tf` (a copy of a passing stack) the way Checkov would fail it; `form` for rules that read policies. */
+  breakStack(tf: TfJson, form?: PolicyForm): void;
+  /** For rules that read policies: every form (document, inline JSON, jsonencode) must fail when broken. */
+  readonly readsPolicies?: boolean;
+  /** Where `on` is not enough to say the rule has something to inspect. */
+  appliesTo?(tf: TfJson): boolean;
 }
 
-type Statement = TfJson;
+export interface Finding {
+  /** The resource at fault (`aws_kms_key.Key_1234`); waivers name resource types. */
+  readonly subject: string;
+  readonly message: string;
+}
 
 /** Whether a stack has what `rule` inspects. */
 export function appliesTo(rule: PolicyRule, tf: TfJson): boolean {
-  return Object.keys(resourcesOf(tf, rule.on)).length > 0;
+  if (rule.appliesTo) return rule.appliesTo(tf);
+  return rule.on.some((type) => {
+    if (type === "provider.aws") return (tf.provider?.aws ?? []).length > 0;
+    if (type === "terraform.backend.s3") return tf.terraform?.backend?.s3 !== undefined;
+    if (type.startsWith("data.")) return Object.keys(resourcesOf(tf, type.slice(5), "data")).length > 0;
+    return Object.keys(resourcesOf(tf, type)).length > 0;
+  });
 }
 
-function entries(tf: TfJson, type: string, kind: "resource" | "data" = "resource"): [string, TfJson][] {
-  return Object.entries(resourcesOf(tf, type, kind));
-}
+const finding = (subject: string, message: string): Finding => ({ subject, message: `${subject}: ${message}` });
 
+/** The first resource of `type`, for breakStack. */
 function first(tf: TfJson, type: string): TfJson {
-  return entries(tf, type)[0][1];
+  return Object.values(resourcesOf(tf, type))[0];
 }
 
-/** The statements of the policy document a `policy` attribute references (none when it names no document). */
-function statements(tf: TfJson, policyRef: unknown): Statement[] {
-  return policyDocumentOf(tf, policyRef)?.statement ?? [];
+/** Per resource of `type`: one finding when `ok` is false. */
+const perResource =
+  (type: string, ok: (body: TfJson, stack: Stack, address: string) => boolean, problem: string) =>
+  (stack: Stack): Finding[] =>
+    entries(stack, type).flatMap(([address, body]) => (ok(body, stack, address) ? [] : [finding(address, problem)]));
+
+/** The number a value resolves to at plan time with default variables. */
+const numberOf = (stack: Stack, value: unknown): number | undefined => numberValue(stack.tf, value);
+
+// --- Policy rules --------------------------------------------------------------------------------
+
+/**
+ * A rule over the statements of every policy site of `types` ("all" for every site): one
+ * finding per offending statement, and one per policy that cannot be read.
+ */
+function statementRule(
+  select: readonly string[] | "all" | "identity",
+  offends: (statement: Statement, site: PolicySite) => string | undefined,
+): (stack: Stack) => Finding[] {
+  const selected = (site: PolicySite): boolean =>
+    select === "all" || (select === "identity" ? site.kind === "identity" : select.includes(site.type));
+  return (stack) =>
+    policySites(stack)
+      .filter(selected)
+      .flatMap((site) => {
+        if (site.policy instanceof Error) return [finding(site.subject, `${site.attribute}: ${site.policy.message}`)];
+        return site.policy.statements.flatMap((statement) => {
+          const problem = offends(statement, site);
+          return problem
+            ? [finding(site.subject, `${site.attribute} statement ${statement.sid ?? "(no sid)"} ${problem}`)]
+            : [];
+        });
+      });
 }
 
-function documentOf(tf: TfJson, policyRef: unknown): TfJson {
-  return policyDocumentOf(tf, policyRef)!;
+const allowsWildcardAction = (s: Statement): boolean => s.effect === "Allow" && s.actions.some((a) => a.includes("*"));
+const allowsStar = (s: Statement): boolean => s.effect === "Allow" && s.actions.includes("*");
+const onStar = (s: Statement): boolean => (s.resources ?? []).includes("*");
+
+/**
+ * The action lists cloudsplaining (what Checkov calls for CKV_AWS_107, 108, 110, 286, 287, 288)
+ * matches against the actions a policy allows on every resource: AWS action names, lower-cased.
+ */
+const CREDENTIALS_ACTIONS = [
+  "chime:createapikey",
+  "codepipeline:pollforjobs",
+  "cognito-identity:getopenidtoken",
+  "cognito-identity:getopenidtokenfordeveloperidentity",
+  "cognito-identity:getcredentialsforidentity",
+  "cognito-idp:getsigningcertificate",
+  "connect:getfederationtoken",
+  "connect:getfederationtokens",
+  "ec2:getpassworddata",
+  "ecr:getauthorizationtoken",
+  "gamelift:requestuploadcredentials",
+  "gamelift:getinstanceaccess",
+  "iam:createaccesskey",
+  "iam:createloginprofile",
+  "iam:createservicespecificcredential",
+  "iam:resetservicespecificcredential",
+  "iam:updateaccesskey",
+  "lightsail:getinstanceaccessdetails",
+  "lightsail:downloaddefaultkeypair",
+  "lightsail:getrelationaldatabasemasteruserpassword",
+  "mediapackage:rotatechannelcredentials",
+  "mediapackage:rotateingestendpointcredentials",
+  "rds-db:connect",
+  "redshift:getclustercredentials",
+  "sso:getrolecredentials",
+  "sts:assumerole",
+  "sts:assumerolewithsaml",
+  "sts:assumerolewithwebidentity",
+  "sts:getfederationtoken",
+  "sts:getsessiontoken",
+];
+const EXFILTRATION_ACTIONS = [
+  "s3:getobject",
+  "ssm:getparameter",
+  "ssm:getparameters",
+  "ssm:getparametersbypath",
+  "secretsmanager:getsecretvalue",
+];
+/** Rhino Security Labs' privilege escalation methods: each fires when all its actions are allowed on "*". */
+const ESCALATION_METHODS: readonly (readonly string[])[] = [
+  ["iam:createaccesskey"],
+  ["iam:createloginprofile"],
+  ["iam:updateloginprofile"],
+  ["iam:addusertogroup"],
+  ["iam:createpolicyversion"],
+  ["iam:setdefaultpolicyversion"],
+  ["iam:attachuserpolicy"],
+  ["iam:attachgrouppolicy"],
+  ["iam:attachrolepolicy", "sts:assumerole"],
+  ["iam:putuserpolicy"],
+  ["iam:putgrouppolicy"],
+  ["iam:putrolepolicy", "sts:assumerole"],
+  ["iam:updateassumerolepolicy", "sts:assumerole"],
+  ["iam:passrole", "ec2:runinstances"],
+  ["iam:passrole", "lambda:createfunction", "lambda:invokefunction"],
+  [
+    "iam:passrole",
+    "lambda:createfunction",
+    "lambda:createeventsourcemapping",
+    "dynamodb:createtable",
+    "dynamodb:putitem",
+  ],
+  ["iam:passrole", "lambda:createfunction", "lambda:createeventsourcemapping"],
+  ["iam:passrole", "glue:createdevendpoint"],
+  ["iam:passrole", "cloudformation:createstack"],
+  ["iam:passrole", "datapipeline:createpipeline"],
+  ["glue:updatedevendpoint"],
+  ["lambda:updatefunctioncode"],
+];
+
+/** The listed actions a policy allows on every resource (a wildcard counts for every action it could grant). */
+function unconstrainedMatches(statements: readonly Statement[], listed: readonly string[]): string[] {
+  const allowed = statements.flatMap(unconstrainedActions);
+  return listed.filter((action) => allowed.some((a) => a.startsWith("NotAction") || actionMatches(a, action)));
 }
 
-const numberOf = numberValue;
-
-const ref = (type: string, id: string, attr: string): string => `\${${type}.${id}.${attr}}`;
-
-function isPublic(statement: Statement): boolean {
-  return (statement.principals ?? []).some(
-    (p: TfJson) => (p.type === "*" || p.type === "AWS") && (p.identifiers as string[]).includes("*"),
-  );
+interface UnconstrainedShape {
+  readonly title: string;
+  /** What the rule reports for a policy's statements; empty when it passes. */
+  readonly reported: (statements: readonly Statement[]) => string[];
+  /** A statement Checkov reports for this ID. */
+  readonly breaking: TfJson;
+  readonly note: string;
 }
 
-function deniesInsecureTransport(statement: Statement): boolean {
-  return (
-    statement.effect === "Deny" &&
-    isPublic(statement) &&
-    (statement.condition ?? []).some(
-      (c: TfJson) => c.test === "Bool" && c.variable === "aws:SecureTransport" && c.values?.[0] === "false",
-    )
-  );
+const SUPERSET_NOTE =
+  'fails any statement on Resource "*" (or NotResource) with an action outside the few that take only "*" (X-Ray): ' +
+  "a superset of the actions Checkov's cloudsplaining analysis classes by access level; conditions are not credited";
+const LIST_NOTE =
+  'cloudsplaining\'s own action list, on Resource "*" or NotResource; a wildcard counts for every action it could grant';
+
+const SHAPES: Record<string, UnconstrainedShape> = {
+  privilegeEscalation: {
+    title: "privilege escalation",
+    reported: (statements) =>
+      ESCALATION_METHODS.filter((method) => unconstrainedMatches(statements, method).length === method.length).map(
+        (method) => method.join(" + "),
+      ),
+    breaking: {
+      Effect: "Allow",
+      Action: ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"],
+      Resource: "*",
+    },
+    note: LIST_NOTE,
+  },
+  credentialsExposure: {
+    title: "credentials exposure",
+    reported: (statements) => unconstrainedMatches(statements, CREDENTIALS_ACTIONS),
+    breaking: { Effect: "Allow", Action: "iam:CreateAccessKey", Resource: "*" },
+    note: LIST_NOTE,
+  },
+  dataExfiltration: {
+    title: "data exfiltration",
+    reported: (statements) => unconstrainedMatches(statements, EXFILTRATION_ACTIONS),
+    breaking: { Effect: "Allow", Action: "s3:GetObject", Resource: "*" },
+    note: LIST_NOTE,
+  },
+  permissionsManagement: {
+    title: "permissions management / resource exposure",
+    reported: (statements) => statements.flatMap(unconstrainedActions),
+    breaking: { Effect: "Allow", Action: "iam:PutRolePolicy", Resource: "*" },
+    note: SUPERSET_NOTE,
+  },
+  writeAccess: {
+    title: "write access",
+    reported: (statements) => statements.flatMap(unconstrainedActions),
+    breaking: { Effect: "Allow", Action: "dynamodb:DeleteItem", Resource: "*" },
+    note: SUPERSET_NOTE,
+  },
+  restrictable: {
+    title: 'restrictable actions on "*"',
+    reported: (statements) => statements.flatMap(unconstrainedActions),
+    breaking: { Effect: "Allow", Action: "dynamodb:PutItem", Resource: "*" },
+    note: SUPERSET_NOTE,
+  },
+};
+
+/** One of Checkov's cloudsplaining checks: on identity policies (`identity`) or on every policy (`all`). */
+function unconstrainedRule(id: string, shape: keyof typeof SHAPES, scope: "identity" | "all"): PolicyRule {
+  const { title, reported, breaking, note } = SHAPES[shape];
+  const excluded = id === "CKV_AWS_287" ? ["ecr:getauthorizationtoken"] : [];
+  return {
+    id,
+    title:
+      scope === "identity"
+        ? `Identity policies allow no ${title} without resource constraints`
+        : `No policy allows ${title} without resource constraints`,
+    relation: "stricter",
+    note: note + (scope === "all" ? "; every policy site in every form, not only aws_iam_policy_document" : ""),
+    on:
+      scope === "identity"
+        ? [...IDENTITY_POLICY_TYPES, "aws_iam_role"]
+        : ["data.aws_iam_policy_document", ...IDENTITY_POLICY_TYPES],
+    readsPolicies: true,
+    check: (stack) =>
+      policySites(stack)
+        .filter((site) => scope === "all" || site.kind === "identity")
+        .flatMap((site) => {
+          if (site.policy instanceof Error) return [finding(site.subject, `${site.attribute}: ${site.policy.message}`)];
+          const found = reported(site.policy.statements).filter((a) => !excluded.includes(a));
+          return found.length
+            ? [finding(site.subject, `${site.attribute} allows ${found.join(", ")} on every resource`)]
+            : [];
+        }),
+    breakStack: (tf, form) => addStatement(tf, "aws_iam_role_policy", breaking, form),
+  };
 }
 
-/** Queue policy statements by queue logical ID. */
-function queuePolicies(tf: TfJson): Map<string, Statement[]> {
-  const byQueue = new Map<string, Statement[]>();
-  for (const [, policy] of entries(tf, "aws_sqs_queue_policy")) {
-    const queueId = /aws_sqs_queue\.([^.]+)\.url/.exec(policy.queue_url)?.[1] ?? "?";
-    byQueue.set(queueId, [...(byQueue.get(queueId) ?? []), ...statements(tf, policy.policy)]);
-  }
-  return byQueue;
-}
-
-/** Allow statements of the identity policies attached to roles. */
-function roleStatements(tf: TfJson): Statement[] {
-  return [...entries(tf, "aws_iam_role_policy"), ...entries(tf, "aws_iam_policy")]
-    .flatMap(([, p]) => statements(tf, p.policy))
-    .filter((s) => s.effect !== "Deny");
-}
-
-/** X-Ray's trace APIs have no resource-level permissions: "*" is their only valid resource. */
-const ACTIONS_WITHOUT_RESOURCES = new Set([
-  "xray:PutTraceSegments",
-  "xray:PutTelemetryRecords",
-  "xray:GetSamplingRules",
-  "xray:GetSamplingTargets",
-]);
-
-function mappingsOf(tf: TfJson): TfJson[] {
-  return entries(tf, "aws_lambda_event_source_mapping").map(([, m]) => m);
-}
-
-function functionFor(tf: TfJson, mapping: TfJson): [string, TfJson] {
-  const id = /aws_lambda_function\.([^.]+)\./.exec(mapping.function_name)![1];
-  return [id, resourcesOf(tf, "aws_lambda_function")[id]];
-}
-
-function queueFor(tf: TfJson, mapping: TfJson): [string, TfJson] {
-  const id = /aws_sqs_queue\.([^.]+)\./.exec(mapping.event_source_arn)![1];
-  return [id, resourcesOf(tf, "aws_sqs_queue")[id]];
-}
-
-/** [source queue ID, DLQ ID] for every queue with a redrive policy. */
-function redrivePairs(tf: TfJson): [string, string][] {
-  return entries(tf, "aws_sqs_queue")
-    .filter(([, q]) => q.redrive_policy)
-    .map(([id, q]) => [id, /"deadLetterTargetArn" = aws_sqs_queue\.([^.]+)\.arn/.exec(q.redrive_policy)![1]]);
-}
+// --- The rules -------------------------------------------------------------------------------------
 
 export const RULES: PolicyRule[] = [
-  {
-    id: "CKV_AWS_27",
-    on: "aws_sqs_queue",
-    title: "Every SQS queue is encrypted at rest, with a key SNS can use (never alias/aws/sqs)",
-    check: (tf) =>
-      entries(tf, "aws_sqs_queue").flatMap(([id, q]) =>
-        q.sqs_managed_sse_enabled === true || (q.kms_master_key_id && q.kms_master_key_id !== "alias/aws/sqs")
-          ? []
-          : [`aws_sqs_queue.${id} is not encrypted with SSE-SQS or a customer key`],
-      ),
-    breakStack: (tf) => {
-      delete first(tf, "aws_sqs_queue").sqs_managed_sse_enabled;
-    },
-  },
-  {
-    id: "CKV_AWS_26",
-    on: "aws_sns_topic",
-    title: "Every SNS topic is encrypted with KMS",
-    check: (tf) =>
-      entries(tf, "aws_sns_topic").flatMap(([id, t]) =>
-        t.kms_master_key_id ? [] : [`aws_sns_topic.${id} has no KMS key`],
-      ),
-    breakStack: (tf) => {
-      delete first(tf, "aws_sns_topic").kms_master_key_id;
-    },
-  },
-  {
-    id: "CKV_AWS_28",
-    on: "aws_dynamodb_table",
-    title: "DynamoDB tables have point-in-time recovery",
-    check: (tf) =>
-      entries(tf, "aws_dynamodb_table").flatMap(([id, t]) =>
-        t.point_in_time_recovery?.enabled === true ? [] : [`aws_dynamodb_table.${id} has no point-in-time recovery`],
-      ),
-    breakStack: (tf) => {
-      first(tf, "aws_dynamodb_table").point_in_time_recovery.enabled = false;
-    },
-  },
-  {
-    id: "CKV_AWS_119",
-    on: "aws_dynamodb_table",
-    title: "DynamoDB tables are encrypted with a customer-managed KMS key",
-    check: (tf) =>
-      entries(tf, "aws_dynamodb_table").flatMap(([id, t]) =>
-        t.server_side_encryption?.enabled === true && t.server_side_encryption?.kms_key_arn
-          ? []
-          : [`aws_dynamodb_table.${id} is not encrypted with a customer key`],
-      ),
-    breakStack: (tf) => {
-      delete first(tf, "aws_dynamodb_table").server_side_encryption.kms_key_arn;
-    },
-  },
+  // KMS
   {
     id: "CKV_AWS_7",
-    on: "aws_kms_key",
     title: "Customer-managed KMS keys rotate",
-    check: (tf) =>
-      entries(tf, "aws_kms_key").flatMap(([id, k]) =>
-        k.enable_key_rotation === true ? [] : [`aws_kms_key.${id} does not rotate`],
-      ),
+    relation: "same",
+    on: ["aws_kms_key"],
+    check: perResource("aws_kms_key", (k) => k.enable_key_rotation === true, "does not rotate"),
     breakStack: (tf) => {
       first(tf, "aws_kms_key").enable_key_rotation = false;
     },
   },
   {
+    id: "CKV_AWS_227",
+    title: "KMS keys are enabled",
+    relation: "same",
+    on: ["aws_kms_key"],
+    check: perResource("aws_kms_key", (k) => k.is_enabled !== false, "is disabled"),
+    breakStack: (tf) => {
+      first(tf, "aws_kms_key").is_enabled = false;
+    },
+  },
+  {
+    id: "CKV2_AWS_64",
+    title: "KMS keys have a key policy",
+    relation: "same",
+    on: ["aws_kms_key"],
+    check: perResource(
+      "aws_kms_key",
+      (k, stack, address) =>
+        k.policy !== undefined ||
+        entries(stack, "aws_kms_key_policy").some(([, p]) => referencedAddress(p.key_id, "aws_kms_key") === address),
+      "has no key policy (the account's default policy gives kms:* to the root)",
+    ),
+    breakStack: (tf) => {
+      delete first(tf, "aws_kms_key").policy;
+    },
+  },
+  {
     id: "CKV_AWS_33",
-    on: "aws_kms_key",
     title: "No KMS key policy allows a wildcard principal",
-    check: (tf) =>
-      entries(tf, "aws_kms_key").flatMap(([id, k]) =>
-        statements(tf, k.policy).some((s) => s.effect === "Allow" && isPublic(s))
-          ? [`aws_kms_key.${id} admits "*"`]
-          : [],
-      ),
-    breakStack: (tf) => {
-      documentOf(tf, first(tf, "aws_kms_key").policy).statement.push({
-        effect: "Allow",
-        principals: [{ type: "AWS", identifiers: ["*"] }],
-        actions: ["kms:Decrypt"],
-        resources: ["*"],
-      });
-    },
-  },
-  {
-    id: "CKV_AWS_50",
-    on: "aws_lambda_function",
-    title: "Lambda functions trace with X-Ray (active)",
-    check: (tf) =>
-      entries(tf, "aws_lambda_function").flatMap(([id, f]) =>
-        f.tracing_config?.mode === "Active" ? [] : [`aws_lambda_function.${id} is not traced`],
-      ),
-    breakStack: (tf) => {
-      first(tf, "aws_lambda_function").tracing_config.mode = "PassThrough";
-    },
-  },
-  {
-    id: "CKV_AWS_363",
-    on: "aws_lambda_function",
-    title: "Lambda functions use a supported runtime",
-    check: (tf) =>
-      entries(tf, "aws_lambda_function").flatMap(([id, f]) =>
-        SUPPORTED_NODE_RUNTIMES.includes(f.runtime) ? [] : [`aws_lambda_function.${id} runs ${f.runtime}`],
-      ),
-    breakStack: (tf) => {
-      first(tf, "aws_lambda_function").runtime = "nodejs18.x";
-    },
-  },
-  {
-    id: "CKV_AWS_115",
-    on: "aws_lambda_function",
-    title: "Lambda concurrency is bounded (reserved concurrency or the mapping's maximum concurrency)",
-    check: (tf) =>
-      entries(tf, "aws_lambda_function").flatMap(([id, f]) => {
-        const bounded =
-          f.reserved_concurrent_executions !== undefined ||
-          mappingsOf(tf).some(
-            (m) => m.function_name === ref("aws_lambda_function", id, "arn") && m.scaling_config?.maximum_concurrency,
-          );
-        return bounded ? [] : [`aws_lambda_function.${id} has unbounded concurrency`];
-      }),
-    breakStack: (tf) => {
-      delete mappingsOf(tf)[0].scaling_config;
-    },
-  },
-  {
-    id: "CKV_AWS_66",
-    on: "aws_cloudwatch_log_group",
-    title: "Log groups have a retention",
-    check: (tf) =>
-      entries(tf, "aws_cloudwatch_log_group").flatMap(([id, g]) =>
-        g.retention_in_days !== undefined ? [] : [`aws_cloudwatch_log_group.${id} never expires`],
-      ),
-    breakStack: (tf) => {
-      delete first(tf, "aws_cloudwatch_log_group").retention_in_days;
-    },
-  },
-  {
-    id: "CKV_AWS_338",
-    on: "aws_cloudwatch_log_group",
-    title: "Log groups keep logs for at least one year",
-    check: (tf) =>
-      entries(tf, "aws_cloudwatch_log_group").flatMap(([id, g]) => {
-        const days = numberOf(tf, g.retention_in_days);
-        return days !== undefined && days >= 365 ? [] : [`aws_cloudwatch_log_group.${id} keeps logs ${days} days`];
-      }),
-  },
-  {
-    id: "CKV_AWS_158",
-    on: "aws_cloudwatch_log_group",
-    title: "Log groups are encrypted with a customer-managed KMS key",
-    check: (tf) =>
-      entries(tf, "aws_cloudwatch_log_group").flatMap(([id, g]) =>
-        g.kms_key_id ? [] : [`aws_cloudwatch_log_group.${id} has no customer key`],
+    relation: "stricter",
+    note: 'also {"Service": "*"} and ARNs in any account; aws_kms_key_policy too; every policy form',
+    on: ["aws_kms_key", "aws_kms_key_policy"],
+    readsPolicies: true,
+    check: statementRule(["aws_kms_key", "aws_kms_key_policy"], (s) =>
+      s.effect === "Allow" && wildcardPrincipals(s).length > 0 ? "allows a wildcard principal" : undefined,
+    ),
+    breakStack: (tf, form) =>
+      addStatement(
+        tf,
+        "aws_kms_key",
+        { Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:Decrypt", Resource: "*" },
+        form,
       ),
   },
   {
-    id: "CKV_AWS_117",
-    on: "aws_lambda_function",
-    title: "Lambda functions run inside a VPC",
-    check: (tf) =>
-      entries(tf, "aws_lambda_function").flatMap(([id, f]) =>
-        f.vpc_config ? [] : [`aws_lambda_function.${id} has no VPC`],
-      ),
-  },
-  {
-    id: "CKV_AWS_116",
-    on: "aws_lambda_function",
-    title: "Lambda functions have a dead-letter queue for asynchronous invocations",
-    check: (tf) =>
-      entries(tf, "aws_lambda_function").flatMap(([id, f]) =>
-        f.dead_letter_config ? [] : [`aws_lambda_function.${id} has no dead_letter_config`],
-      ),
-  },
-  {
-    id: "CKV_AWS_173",
-    on: "aws_lambda_function",
-    title: "Lambda environment variables are encrypted with a customer-managed KMS key",
-    check: (tf) =>
-      entries(tf, "aws_lambda_function").flatMap(([id, f]) =>
-        !f.environment || f.kms_key_arn ? [] : [`aws_lambda_function.${id} environment has no customer key`],
-      ),
-  },
-  {
-    id: "CKV_AWS_272",
-    on: "aws_lambda_function",
-    title: "Lambda functions validate code signatures",
-    check: (tf) =>
-      entries(tf, "aws_lambda_function").flatMap(([id, f]) =>
-        f.code_signing_config_arn ? [] : [`aws_lambda_function.${id} has no code signing config`],
-      ),
-  },
-  {
-    id: "AWS-SQS-TLS-ONLY",
-    on: "aws_sqs_queue",
+    id: "ORD-KMS-KEY-POLICY-SPLIT",
     title:
-      "Every queue's policy denies requests without TLS (SQS security best practices: enforce encryption in transit)",
-    check: (tf) => {
-      const policies = queuePolicies(tf);
-      return entries(tf, "aws_sqs_queue").flatMap(([id]) =>
-        (policies.get(id) ?? []).some(deniesInsecureTransport)
-          ? []
-          : [`aws_sqs_queue.${id} accepts requests without TLS`],
+      "Key policies separate administration from use: no wildcard actions, no statement both administers and uses, " +
+      "every use limited to a service (kms:ViaService) or a source (aws:SourceArn/SourceAccount)",
+    relation: "own",
+    on: ["aws_kms_key", "aws_kms_key_policy"],
+    readsPolicies: true,
+    check: statementRule(["aws_kms_key", "aws_kms_key_policy"], (s) => {
+      if (s.effect !== "Allow") return undefined;
+      if (s.actions.some((a) => a.includes("*")) || s.notActions.length) return "grants wildcard actions";
+      const admin = KEY_ADMIN_ACTIONS.filter((a) => a !== "kms:DescribeKey");
+      const administers = s.actions.some((a) => admin.some((b) => actionMatches(a, b)));
+      const uses = s.actions.some((a) =>
+        KEY_USE_ACTIONS.filter((b) => b !== "kms:DescribeKey").some((b) => actionMatches(a, b)),
       );
-    },
+      if (administers && uses) return "both administers and uses the key";
+      const limited = s.conditions.some(
+        (c) =>
+          ["kms:viaservice", "aws:sourcearn", "aws:sourceaccount"].includes(c.variable.toLowerCase()) &&
+          /^(String|Arn)(Equals|Like)$/.test(c.test),
+      );
+      return uses && !limited ? "lets principals use the key through any service, for any source" : undefined;
+    }),
+    breakStack: (tf, form) =>
+      addStatement(
+        tf,
+        "aws_kms_key",
+        { Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" },
+        form,
+      ),
+  },
+
+  // SQS
+  {
+    id: "CKV_AWS_27",
+    title: "Every SQS queue is encrypted at rest (SSE-SQS or a KMS key)",
+    relation: "same",
+    on: ["aws_sqs_queue"],
+    check: perResource(
+      "aws_sqs_queue",
+      (q) =>
+        q.sqs_managed_sse_enabled === true || (typeof q.kms_master_key_id === "string" && q.kms_master_key_id !== ""),
+      "is not encrypted at rest",
+    ),
     breakStack: (tf) => {
-      const document = documentOf(tf, first(tf, "aws_sqs_queue_policy").policy);
-      document.statement = document.statement.filter((s: Statement) => !deniesInsecureTransport(s));
+      delete first(tf, "aws_sqs_queue").sqs_managed_sse_enabled;
     },
   },
   {
-    id: "AWS-SNS-TLS-ONLY",
-    on: "aws_sns_topic",
-    title:
-      "Every topic's policy denies publishing without TLS (SNS security best practices: enforce encryption in transit)",
-    check: (tf) => {
-      const denied = new Set(
-        entries(tf, "aws_sns_topic_policy")
-          .filter(([, p]) => statements(tf, p.policy).some(deniesInsecureTransport))
-          .map(([, p]) => p.arn),
-      );
-      return entries(tf, "aws_sns_topic").flatMap(([id]) =>
-        denied.has(ref("aws_sns_topic", id, "arn")) ? [] : [`aws_sns_topic.${id} accepts publishing without TLS`],
-      );
-    },
+    id: "CKV2_AWS_73",
+    title: "No SQS queue uses the AWS-managed key alias/aws/sqs (SNS cannot deliver into it)",
+    relation: "same",
+    on: ["aws_sqs_queue"],
+    check: perResource("aws_sqs_queue", (q) => q.kms_master_key_id !== "alias/aws/sqs", "uses alias/aws/sqs"),
     breakStack: (tf) => {
-      const document = documentOf(tf, first(tf, "aws_sns_topic_policy").policy);
-      document.statement = document.statement.filter((s: Statement) => !deniesInsecureTransport(s));
+      const queue = first(tf, "aws_sqs_queue");
+      delete queue.sqs_managed_sse_enabled;
+      queue.kms_master_key_id = "alias/aws/sqs";
     },
   },
   {
     id: "CKV_AWS_168",
-    on: "aws_sqs_queue_policy",
-    title: "No queue policy allows a public principal",
-    check: (tf) =>
-      [...queuePolicies(tf)].flatMap(([id, list]) =>
-        list.some((s) => s.effect === "Allow" && isPublic(s)) ? [`aws_sqs_queue.${id} allows "*"`] : [],
+    title: "No queue policy is public: a wildcard principal needs a condition that limits it",
+    relation: "same",
+    note: "policyuniverse's test, as Checkov calls it, on every policy form",
+    on: ["aws_sqs_queue_policy", "aws_sqs_queue"],
+    readsPolicies: true,
+    check: statementRule(["aws_sqs_queue_policy", "aws_sqs_queue"], (s) => (isPublic(s) ? "is public" : undefined)),
+    breakStack: (tf, form) =>
+      addStatement(
+        tf,
+        "aws_sqs_queue_policy",
+        { Effect: "Allow", Principal: "*", Action: "sqs:SendMessage", Resource: "*" },
+        form,
       ),
-    breakStack: (tf) => {
-      documentOf(tf, first(tf, "aws_sqs_queue_policy").policy).statement.push({
-        effect: "Allow",
-        principals: [{ type: "*", identifiers: ["*"] }],
-        actions: ["sqs:SendMessage"],
-      });
-    },
   },
   {
-    id: "CKV_AWS_169",
-    on: "aws_sns_topic_policy",
-    title: "No topic policy allows a public principal",
-    check: (tf) =>
-      entries(tf, "aws_sns_topic_policy").flatMap(([id, p]) =>
-        statements(tf, p.policy).some((s) => s.effect === "Allow" && isPublic(s))
-          ? [`aws_sns_topic_policy.${id} allows "*"`]
-          : [],
+    id: "CKV_AWS_72",
+    title: 'No queue policy allows all actions ("*"; Allow "sqs:*" neither)',
+    relation: "stricter",
+    note: 'every statement, not only the first; Allow "sqs:*" fails too; aws_sqs_queue.policy too',
+    on: ["aws_sqs_queue_policy", "aws_sqs_queue"],
+    readsPolicies: true,
+    check: statementRule(["aws_sqs_queue_policy", "aws_sqs_queue"], (s) =>
+      s.actions.includes("*") || (s.effect === "Allow" && actionsOf(s).includes("sqs:*"))
+        ? "allows every action"
+        : undefined,
+    ),
+    breakStack: (tf, form) =>
+      addStatement(
+        tf,
+        "aws_sqs_queue_policy",
+        { Effect: "Allow", Principal: { Service: "sns.amazonaws.com" }, Action: "*", Resource: "*" },
+        form,
+        "first",
       ),
-    breakStack: (tf) => {
-      documentOf(tf, first(tf, "aws_sns_topic_policy").policy).statement.push({
-        effect: "Allow",
-        principals: [{ type: "AWS", identifiers: ["*"] }],
-        actions: ["sns:Publish"],
-      });
-    },
   },
+  tlsOnlyRule("ORD-SQS-TLS-ONLY", "aws_sqs_queue", "aws_sqs_queue_policy", "queue_url", "SQS", "requests"),
   {
-    id: "AWS-SNS-SQS-SOURCE-ARN",
-    on: "aws_sqs_queue_policy",
+    id: "ORD-SNS-SQS-SOURCE-ARN",
     title:
-      "SNS may send to a queue only on behalf of the subscribed topic (aws:SourceArn; SNS guide: confused-deputy prevention)",
-    check: (tf) => {
-      const policies = queuePolicies(tf);
-      const problems: string[] = [];
-      for (const [queueId, list] of policies) {
-        for (const s of list.filter((st) =>
-          (st.principals ?? []).some((p: TfJson) => p.identifiers.includes("sns.amazonaws.com")),
+      "SNS may send to a queue only on behalf of the subscribed topic (aws:SourceArn; SNS: confused-deputy prevention)",
+    relation: "own",
+    on: ["aws_sqs_queue_policy"],
+    check: (stack) => {
+      const problems: Finding[] = [];
+      const sites = policySitesOf(stack, "aws_sqs_queue_policy");
+      for (const { address, statements } of sites) {
+        for (const s of statements.filter((st) =>
+          (st.principals ?? []).some((p) => p.identifiers.includes("sns.amazonaws.com")),
         )) {
-          const scoped = (s.condition ?? []).some(
-            (c: TfJson) =>
-              ["ArnEquals", "ArnLike"].includes(c.test) &&
+          const scoped = s.conditions.some(
+            (c) =>
+              /^Arn(Equals|Like)$/.test(c.test) &&
               c.variable === "aws:SourceArn" &&
-              c.values.every((v: string) => /^\$\{aws_sns_topic\.[^.]+\.arn\}$/.test(v)),
+              c.values.every((v) => referencedAddress(v, "aws_sns_topic") !== undefined),
           );
-          if (!scoped) problems.push(`aws_sqs_queue.${queueId} lets SNS send without aws:SourceArn = a topic`);
+          if (!scoped) problems.push(finding(address, `statement ${s.sid ?? "(no sid)"} lets SNS send for any topic`));
         }
       }
-      for (const [id, sub] of entries(tf, "aws_sns_topic_subscription").filter(([, s]) => s.protocol === "sqs")) {
-        const queueId = /aws_sqs_queue\.([^.]+)\.arn/.exec(sub.endpoint)![1];
-        const admitted = (policies.get(queueId) ?? []).some((s) =>
-          (s.condition ?? []).some((c: TfJson) => c.variable === "aws:SourceArn" && c.values.includes(sub.topic_arn)),
-        );
-        if (!admitted) problems.push(`aws_sns_topic_subscription.${id}: the queue policy does not admit its topic`);
+      for (const [address, sub] of entries(stack, "aws_sns_topic_subscription").filter(
+        ([, s]) => s.protocol === "sqs",
+      )) {
+        const queue = referencedAddress(sub.endpoint, "aws_sqs_queue");
+        const admitted = sites
+          .filter(({ body }) => referencedAddress(body.queue_url, "aws_sqs_queue") === queue)
+          .some(({ statements }) =>
+            statements.some((s) =>
+              s.conditions.some((c) => c.variable === "aws:SourceArn" && c.values.includes(sub.topic_arn)),
+            ),
+          );
+        if (!admitted) problems.push(finding(address, "the queue's policy does not admit its topic"));
       }
       return problems;
     },
     breakStack: (tf) => {
-      for (const [, policy] of entries(tf, "aws_sqs_queue_policy")) {
-        for (const s of statements(tf, policy.policy)) if (s.effect === "Allow") delete s.condition;
+      for (const body of Object.values(resourcesOf(tf, "aws_sqs_queue_policy"))) {
+        const document = documentAt(tf, body.policy);
+        for (const s of document?.statement ?? []) if (s.effect === "Allow") delete s.condition;
       }
     },
   },
   {
-    id: "CKV_AWS_63",
-    on: "aws_iam_role_policy",
-    title: "No IAM policy allows wildcard actions",
-    check: (tf) =>
-      roleStatements(tf).flatMap((s) =>
-        (s.actions as string[]).filter((a) => a.includes("*")).map((a) => `statement ${s.sid ?? "?"} allows ${a}`),
-      ),
-    breakStack: (tf) => {
-      roleStatements(tf)[0].actions.push("dynamodb:*");
-    },
-  },
-  {
-    id: "CKV_AWS_355",
-    on: "aws_iam_role_policy",
-    title: 'IAM policies use Resource "*" only for actions that have no resource ARN (X-Ray)',
-    check: (tf) =>
-      roleStatements(tf)
-        .filter((s) => (s.resources ?? ["*"]).includes("*"))
-        .flatMap((s) =>
-          (s.actions as string[])
-            .filter((a) => !ACTIONS_WITHOUT_RESOURCES.has(a))
-            .map((a) => `statement ${s.sid ?? "?"} allows ${a} on "*"`),
-        ),
-    breakStack: (tf) => {
-      roleStatements(tf).find((s) => s.sid === "ConsumeSourceQueue")!.resources = ["*"];
-    },
-  },
-  {
-    id: "CKV_AWS_274",
-    on: "aws_iam_role",
-    title: "No role uses AWS-managed policies (AdministratorAccess or any broad managed policy)",
-    check: (tf) => [
-      ...entries(tf, "aws_iam_role_policy_attachment").map(
-        ([id, a]) => `aws_iam_role_policy_attachment.${id} attaches ${a.policy_arn}`,
-      ),
-      ...entries(tf, "aws_iam_role")
-        .filter(([, r]) => (r.managed_policy_arns ?? []).length > 0)
-        .map(([id]) => `aws_iam_role.${id} has managed_policy_arns`),
-    ],
-    breakStack: (tf) => {
-      tf.resource.aws_iam_role_policy_attachment = {
-        admin: { role: "x", policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess" },
-      };
-    },
-  },
-  {
-    id: "AWS-IAM-TABLE-LEAST-PRIVILEGE",
-    on: "aws_iam_role_policy",
+    id: "ORD-SNS-QUEUE-KEY",
     title:
-      "Table access is limited to the item actions the function uses, on the table itself (IAM guide: least privilege)",
-    check: (tf) => {
-      const tableArns = new Set(entries(tf, "aws_dynamodb_table").map(([id]) => ref("aws_dynamodb_table", id, "arn")));
-      return roleStatements(tf)
-        .filter((s) => (s.actions as string[]).some((a) => a.startsWith("dynamodb:")))
-        .flatMap((s) => [
-          ...(s.actions as string[])
-            .filter((a) => !TABLE_WRITE_ACTIONS.includes(a))
-            .map((a) => `statement ${s.sid} allows ${a}, which the function does not use`),
-          ...(s.resources as string[]).filter((r) => !tableArns.has(r)).map((r) => `statement ${s.sid} names ${r}`),
-        ]);
-    },
-    breakStack: (tf) => {
-      roleStatements(tf)
-        .find((s) => s.sid === "WriteOrders")!
-        .actions.push("dynamodb:DeleteItem");
-    },
+      "A queue encrypted with a customer key lets SNS generate data keys and decrypt with it for its subscribed topic " +
+      "only (aws:SourceArn), or SNS drops every delivery silently",
+    relation: "own",
+    on: ["aws_sns_topic_subscription"],
+    appliesTo: (tf) =>
+      Object.values(resourcesOf(tf, "aws_sns_topic_subscription")).some((s) => {
+        const queue = referencedAddress(s.endpoint, "aws_sqs_queue");
+        return (
+          queue !== undefined &&
+          referencedAddress(resourcesOf(tf, "aws_sqs_queue")[queue.split(".")[1]]?.kms_master_key_id, "aws_kms_key")
+        );
+      }),
+    check: (stack) =>
+      entries(stack, "aws_sns_topic_subscription")
+        .filter(([, s]) => s.protocol === "sqs")
+        .flatMap(([address, sub]) => {
+          const queue = resourceAt(stack, referencedAddress(sub.endpoint, "aws_sqs_queue") ?? "");
+          const key = referencedAddress(queue?.kms_master_key_id, "aws_kms_key");
+          if (queue?.kms_master_key_id === undefined) return [];
+          if (key === undefined)
+            return [
+              finding(address, `its queue's key ${queue.kms_master_key_id} is not a key of this stack SNS may use`),
+            ];
+          const policy = policySites(stack).find((site) => site.subject === key)?.policy;
+          const admits =
+            policy !== undefined &&
+            !(policy instanceof Error) &&
+            policy.statements.some(
+              (s) =>
+                s.effect === "Allow" &&
+                (s.principals ?? []).some((p) => p.type === "Service" && p.identifiers.includes("sns.amazonaws.com")) &&
+                ["kms:GenerateDataKey", "kms:Decrypt"].every((needed) =>
+                  s.actions.some((a) => actionMatches(a, needed)),
+                ) &&
+                s.conditions.some(
+                  (c) =>
+                    /^Arn(Equals|Like)$/.test(c.test) &&
+                    c.variable === "aws:SourceArn" &&
+                    c.values.includes(sub.topic_arn),
+                ),
+            );
+          return admits ? [] : [finding(address, `${key}'s policy does not let SNS use it for ${sub.topic_arn}`)];
+        }),
+    breakStack: (tf) => removeStatements(tf, "aws_kms_key", (s) => String(s.sid).startsWith("AllowSnsDelivery")),
   },
   {
-    id: "AWS-LAMBDA-SQS-VISIBILITY",
-    on: "aws_lambda_event_source_mapping",
-    title: "Queue visibility timeout >= 6 x function timeout + batching window (Lambda guide: SQS event sources)",
-    check: (tf) =>
-      mappingsOf(tf).flatMap((m) => {
-        const [queueId, queue] = queueFor(tf, m);
-        const [, fn] = functionFor(tf, m);
-        const needed = 6 * numberOf(tf, fn.timeout ?? 3)! + (m.maximum_batching_window_in_seconds ?? 0);
-        const visibility = numberOf(tf, queue.visibility_timeout_seconds ?? 30)!;
-        return visibility >= needed ? [] : [`aws_sqs_queue.${queueId} visibility ${visibility} < ${needed}`];
+    id: "ORD-SQS-DLQ-RETENTION",
+    title: "DLQs keep messages 14 days, longer than their source queue (SQS guide: dead-letter queues)",
+    relation: "own",
+    on: ["aws_sqs_queue"],
+    check: (stack) =>
+      redrivePairs(stack).flatMap(([source, dlq]) => {
+        const keep = (address: string): number =>
+          numberOf(stack, resourceAt(stack, address)?.message_retention_seconds ?? 345600)!;
+        return keep(dlq) === 1209600 && keep(dlq) > keep(source)
+          ? []
+          : [finding(dlq, `keeps messages ${keep(dlq)} s (its source ${keep(source)} s)`)];
       }),
     breakStack: (tf) => {
-      queueFor(tf, mappingsOf(tf)[0])[1].visibility_timeout_seconds = 30;
+      for (const queue of Object.values(resourcesOf(tf, "aws_sqs_queue"))) {
+        if (queue.message_retention_seconds === 1209600) queue.message_retention_seconds = 345600;
+      }
     },
   },
   {
-    id: "AWS-SQS-DLQ-RETENTION",
-    on: "aws_sqs_queue",
-    title: "DLQs keep messages 14 days, longer than their source queue (SQS guide: dead-letter queues)",
-    check: (tf) => {
-      const queues = resourcesOf(tf, "aws_sqs_queue");
-      return redrivePairs(tf).flatMap(([sourceId, dlqId]) => {
-        const dlq = numberOf(tf, queues[dlqId].message_retention_seconds ?? 345600)!;
-        const source = numberOf(tf, queues[sourceId].message_retention_seconds ?? 345600)!;
-        return dlq === 1209600 && dlq > source ? [] : [`aws_sqs_queue.${dlqId} keeps ${dlq} s (source ${source} s)`];
-      });
-    },
-    breakStack: (tf) => {
-      const [, dlqId] = redrivePairs(tf)[0];
-      resourcesOf(tf, "aws_sqs_queue")[dlqId].message_retention_seconds = 345600;
-    },
-  },
-  {
-    id: "AWS-SQS-REDRIVE-ALLOW",
-    on: "aws_sqs_queue",
+    id: "ORD-SQS-REDRIVE-ALLOW",
     title: "Every DLQ admits only its source queue (redrive-allow policy byQueue)",
-    check: (tf) => {
-      const allows = entries(tf, "aws_sqs_queue_redrive_allow_policy").map(([, p]) => p);
-      return redrivePairs(tf).flatMap(([sourceId, dlqId]) => {
-        const policy = allows.find((p) => p.queue_url === ref("aws_sqs_queue", dlqId, "url"));
-        const expected = `\${jsonencode({"redrivePermission" = "byQueue", "sourceQueueArns" = [aws_sqs_queue.${sourceId}.arn]})}`;
-        return policy?.redrive_allow_policy === expected
-          ? []
-          : [`aws_sqs_queue.${dlqId} does not admit only its source`];
+    relation: "own",
+    on: ["aws_sqs_queue"],
+    check: (stack) => {
+      const allows = entries(stack, "aws_sqs_queue_redrive_allow_policy").map(([, p]) => p);
+      return redrivePairs(stack).flatMap(([source, dlq]) => {
+        const policy = allows.find((p) => referencedAddress(p.queue_url, "aws_sqs_queue") === dlq);
+        const value = jsonValue(stack, policy?.redrive_allow_policy) as TfJson | undefined;
+        const only =
+          value?.redrivePermission === "byQueue" &&
+          Array.isArray(value.sourceQueueArns) &&
+          value.sourceQueueArns.length === 1 &&
+          value.sourceQueueArns[0] === ref(source, "arn");
+        return only ? [] : [finding(dlq, `does not admit only ${source}`)];
       });
     },
     breakStack: (tf) => {
@@ -527,70 +576,661 @@ export const RULES: PolicyRule[] = [
     },
   },
   {
-    id: "AWS-LAMBDA-SQS-PARTIAL-BATCH",
-    on: "aws_lambda_event_source_mapping",
-    title: "SQS event source mappings report partial batch failures (Lambda guide: SQS error handling)",
-    check: (tf) =>
-      mappingsOf(tf).flatMap((m) =>
-        (m.function_response_types ?? []).includes("ReportBatchItemFailures")
-          ? []
-          : [`mapping of ${m.event_source_arn} retries whole batches`],
-      ),
-    breakStack: (tf) => {
-      delete mappingsOf(tf)[0].function_response_types;
-    },
-  },
-  {
-    id: "AWS-SQS-DLQ-ALARM",
-    on: "aws_sqs_queue",
+    id: "ORD-SQS-DLQ-ALARM",
     title: "A CloudWatch alarm with an action watches every DLQ (SQS guide: monitoring dead-letter queues)",
-    check: (tf) => {
-      const alarms = entries(tf, "aws_cloudwatch_metric_alarm").map(([, a]) => a);
-      return redrivePairs(tf).flatMap(([, dlqId]) =>
+    relation: "own",
+    on: ["aws_sqs_queue"],
+    check: (stack) => {
+      const alarms = entries(stack, "aws_cloudwatch_metric_alarm").map(([, a]) => a);
+      return redrivePairs(stack).flatMap(([, dlq]) =>
         alarms.some(
           (a) =>
             a.metric_name === "ApproximateNumberOfMessagesVisible" &&
-            a.dimensions?.QueueName === ref("aws_sqs_queue", dlqId, "name") &&
+            a.dimensions?.QueueName === ref(dlq, "name") &&
             (a.alarm_actions ?? []).length > 0,
         )
           ? []
-          : [`aws_sqs_queue.${dlqId} has no alarm`],
+          : [finding(dlq, "has no alarm")],
       );
     },
     breakStack: (tf) => {
       delete tf.resource.aws_cloudwatch_metric_alarm;
     },
   },
+
+  // SNS
+  {
+    id: "CKV_AWS_26",
+    title: "Every SNS topic is encrypted with KMS",
+    relation: "same",
+    on: ["aws_sns_topic"],
+    check: perResource(
+      "aws_sns_topic",
+      (t) => typeof t.kms_master_key_id === "string" && t.kms_master_key_id !== "",
+      "has no KMS key",
+    ),
+    breakStack: (tf) => {
+      delete first(tf, "aws_sns_topic").kms_master_key_id;
+    },
+  },
+  {
+    id: "CKV_AWS_169",
+    title: "No topic policy is public: a wildcard principal needs a condition that limits it",
+    relation: "same",
+    note: "policyuniverse's test, as Checkov calls it, on every policy form; aws_sns_topic.policy too",
+    on: ["aws_sns_topic_policy", "aws_sns_topic"],
+    readsPolicies: true,
+    check: statementRule(["aws_sns_topic_policy", "aws_sns_topic"], (s) => (isPublic(s) ? "is public" : undefined)),
+    breakStack: (tf, form) =>
+      addStatement(
+        tf,
+        "aws_sns_topic_policy",
+        { Effect: "Allow", Principal: { AWS: "*" }, Action: "sns:Publish", Resource: "*" },
+        form,
+      ),
+  },
+  tlsOnlyRule("ORD-SNS-TLS-ONLY", "aws_sns_topic", "aws_sns_topic_policy", "arn", "SNS", "publishing"),
+
+  // DynamoDB
+  {
+    id: "CKV_AWS_28",
+    title: "DynamoDB tables have point-in-time recovery",
+    relation: "same",
+    on: ["aws_dynamodb_table"],
+    check: perResource(
+      "aws_dynamodb_table",
+      (t) => t.point_in_time_recovery?.enabled === true,
+      "has no point-in-time recovery",
+    ),
+    breakStack: (tf) => {
+      first(tf, "aws_dynamodb_table").point_in_time_recovery.enabled = false;
+    },
+  },
+  {
+    id: "CKV_AWS_119",
+    title: "DynamoDB tables are encrypted with a customer-managed KMS key",
+    relation: "same",
+    on: ["aws_dynamodb_table"],
+    check: perResource(
+      "aws_dynamodb_table",
+      (t) => t.server_side_encryption?.enabled === true && t.server_side_encryption?.kms_key_arn !== undefined,
+      "is not encrypted with a customer key",
+    ),
+    breakStack: (tf) => {
+      delete first(tf, "aws_dynamodb_table").server_side_encryption.kms_key_arn;
+    },
+  },
+  {
+    id: "CKV2_AWS_16",
+    title: "DynamoDB tables scale: on-demand, or provisioned with an auto scaling target and policy",
+    relation: "same",
+    on: ["aws_dynamodb_table"],
+    check: perResource(
+      "aws_dynamodb_table",
+      (t, stack, address) => {
+        if (t.billing_mode === "PAY_PER_REQUEST") return true;
+        const targets = entries(stack, "aws_appautoscaling_target").filter(
+          ([, target]) => target.service_namespace === "dynamodb" && String(target.resource_id).includes(`${address}.`),
+        );
+        return targets.some(([target]) =>
+          entries(stack, "aws_appautoscaling_policy").some(([, p]) => String(p.resource_id).includes(`${target}.`)),
+        );
+      },
+      "is provisioned without auto scaling",
+    ),
+    breakStack: (tf) => {
+      first(tf, "aws_dynamodb_table").billing_mode = "PROVISIONED";
+    },
+  },
+
+  // Lambda
+  {
+    id: "CKV_AWS_50",
+    title: "Lambda functions trace with X-Ray (active)",
+    relation: "same",
+    on: ["aws_lambda_function"],
+    check: perResource("aws_lambda_function", (f) => f.tracing_config?.mode === "Active", "is not traced"),
+    breakStack: (tf) => {
+      first(tf, "aws_lambda_function").tracing_config.mode = "PassThrough";
+    },
+  },
+  {
+    id: "CKV_AWS_115",
+    title: "Lambda functions set reserved concurrency (reserved_concurrent_executions)",
+    relation: "stricter",
+    note: "the attribute must be set, as in Checkov, and be at least 1 (Checkov accepts 0, which stops the function)",
+    on: ["aws_lambda_function"],
+    check: perResource(
+      "aws_lambda_function",
+      (f, stack) => (numberOf(stack, f.reserved_concurrent_executions) ?? 0) >= 1,
+      "has no reserved concurrency",
+    ),
+    breakStack: (tf) => {
+      delete first(tf, "aws_lambda_function").reserved_concurrent_executions;
+    },
+  },
+  {
+    id: "ORD-LAMBDA-RESERVED-COVERS-MAPPING",
+    title:
+      "A function's reserved concurrency is at least its SQS mapping's maximum concurrency (below it the poller is " +
+      "throttled and good orders reach the DLQ early)",
+    relation: "own",
+    on: ["aws_lambda_event_source_mapping"],
+    check: (stack) =>
+      entries(stack, "aws_lambda_event_source_mapping").flatMap(([address, m]) => {
+        const fn = resourceAt(stack, referencedAddress(m.function_name, "aws_lambda_function") ?? "");
+        const maximum = numberOf(stack, m.scaling_config?.maximum_concurrency);
+        const reserved = numberOf(stack, fn?.reserved_concurrent_executions);
+        if (maximum === undefined) return [finding(address, "sets no maximum concurrency")];
+        return reserved !== undefined && reserved >= maximum
+          ? []
+          : [finding(address, `may start ${maximum} invocations, but its function reserves ${reserved ?? "none"}`)];
+      }),
+    breakStack: (tf) => {
+      first(tf, "aws_lambda_function").reserved_concurrent_executions = 2;
+    },
+  },
+  {
+    id: "CKV_AWS_116",
+    title: "Lambda functions have a dead-letter target for asynchronous invocations",
+    relation: "same",
+    on: ["aws_lambda_function"],
+    check: perResource(
+      "aws_lambda_function",
+      (f) => typeof f.dead_letter_config?.target_arn === "string",
+      "has no dead_letter_config target",
+    ),
+    breakStack: (tf) => {
+      first(tf, "aws_lambda_function").dead_letter_config = {};
+    },
+  },
+  {
+    id: "CKV_AWS_117",
+    title: "Lambda functions run inside a VPC",
+    relation: "stricter",
+    note: "the VPC configuration must name subnets and security groups",
+    on: ["aws_lambda_function"],
+    check: perResource(
+      "aws_lambda_function",
+      (f) => (f.vpc_config?.subnet_ids ?? []).length > 0 && (f.vpc_config?.security_group_ids ?? []).length > 0,
+      "has no VPC",
+    ),
+    breakStack: (tf) => {
+      first(tf, "aws_lambda_function").vpc_config = { subnet_ids: [], security_group_ids: [] };
+    },
+  },
+  {
+    id: "CKV_AWS_173",
+    title: "Lambda environment variables are encrypted with a customer-managed key (and no key without variables)",
+    relation: "same",
+    on: ["aws_lambda_function"],
+    check: perResource(
+      "aws_lambda_function",
+      (f) => {
+        const hasEnvironment = f.environment !== undefined;
+        const hasKey = typeof f.kms_key_arn === "string" && f.kms_key_arn !== "";
+        return hasEnvironment ? hasKey : !hasKey;
+      },
+      "has environment variables without a customer key, or a key without variables",
+    ),
+    breakStack: (tf) => {
+      const fn = first(tf, "aws_lambda_function");
+      fn.environment = fn.environment ?? { variables: { A: "1" } };
+      delete fn.kms_key_arn;
+    },
+  },
+  {
+    id: "CKV_AWS_272",
+    title: "Lambda functions validate code signatures",
+    relation: "same",
+    on: ["aws_lambda_function"],
+    check: perResource(
+      "aws_lambda_function",
+      (f) => typeof f.code_signing_config_arn === "string",
+      "has no code signing config",
+    ),
+    breakStack: (tf) => {
+      delete first(tf, "aws_lambda_function").code_signing_config_arn;
+    },
+  },
+  {
+    id: "CKV_AWS_363",
+    title: "Lambda functions use a runtime still supported upstream",
+    relation: "stricter",
+    note: `only ${SUPPORTED_NODE_RUNTIMES.join(", ")}; Checkov lists the deprecated ones`,
+    on: ["aws_lambda_function"],
+    check: perResource(
+      "aws_lambda_function",
+      (f) => (SUPPORTED_NODE_RUNTIMES as readonly string[]).includes(f.runtime),
+      "runs a runtime outside the supported ones",
+    ),
+    breakStack: (tf) => {
+      first(tf, "aws_lambda_function").runtime = "nodejs16.x";
+    },
+  },
+  {
+    id: "CKV_AWS_45",
+    title: "No secret in a Lambda function's environment variables",
+    relation: "stricter",
+    note: "Checkov's AWS key patterns, and any literal value under a name that says secret, password, token or key",
+    on: ["aws_lambda_function"],
+    check: (stack) =>
+      entries(stack, "aws_lambda_function").flatMap(([address, f]) =>
+        Object.entries((f.environment?.variables ?? {}) as Record<string, unknown>)
+          .filter(([name, value]) => typeof value === "string" && looksSecret(name, value))
+          .map(([name]) => finding(address, `environment variable ${name} holds a secret`)),
+      ),
+    breakStack: (tf) => {
+      const fn = first(tf, "aws_lambda_function");
+      fn.environment.variables.AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    },
+  },
+  {
+    id: "ORD-LAMBDA-SQS-VISIBILITY",
+    title: "Queue visibility timeout >= 6 x function timeout + batching window (Lambda guide: SQS event sources)",
+    relation: "own",
+    on: ["aws_lambda_event_source_mapping"],
+    check: (stack) =>
+      entries(stack, "aws_lambda_event_source_mapping").flatMap(([address, m]) => {
+        const queue = resourceAt(stack, referencedAddress(m.event_source_arn, "aws_sqs_queue") ?? "");
+        const fn = resourceAt(stack, referencedAddress(m.function_name, "aws_lambda_function") ?? "");
+        const needed = 6 * numberOf(stack, fn?.timeout ?? 3)! + (m.maximum_batching_window_in_seconds ?? 0);
+        const visibility = numberOf(stack, queue?.visibility_timeout_seconds ?? 30)!;
+        return visibility >= needed ? [] : [finding(address, `its queue's visibility ${visibility} s < ${needed} s`)];
+      }),
+    breakStack: (tf) => {
+      for (const queue of Object.values(resourcesOf(tf, "aws_sqs_queue"))) queue.visibility_timeout_seconds = 30;
+    },
+  },
+  {
+    id: "ORD-LAMBDA-SQS-PARTIAL-BATCH",
+    title: "SQS event source mappings report partial batch failures (Lambda guide: SQS error handling)",
+    relation: "own",
+    on: ["aws_lambda_event_source_mapping"],
+    check: perResource(
+      "aws_lambda_event_source_mapping",
+      (m) => (m.function_response_types ?? []).includes("ReportBatchItemFailures"),
+      "retries whole batches",
+    ),
+    breakStack: (tf) => {
+      delete first(tf, "aws_lambda_event_source_mapping").function_response_types;
+    },
+  },
+
+  // CloudWatch
+  {
+    id: "CKV_AWS_66",
+    title: "Log groups have a retention",
+    relation: "same",
+    on: ["aws_cloudwatch_log_group"],
+    check: perResource("aws_cloudwatch_log_group", (g) => g.retention_in_days !== undefined, "never expires"),
+    breakStack: (tf) => {
+      delete first(tf, "aws_cloudwatch_log_group").retention_in_days;
+    },
+  },
+  {
+    id: "CKV_AWS_338",
+    title: "Log groups keep logs for at least one year",
+    relation: "stricter",
+    note: "a variable is judged by its default (Checkov returns UNKNOWN for it)",
+    on: ["aws_cloudwatch_log_group"],
+    check: perResource(
+      "aws_cloudwatch_log_group",
+      (g, stack) => {
+        const days = numberOf(stack, g.retention_in_days);
+        return days !== undefined && (days === 0 || days >= 365);
+      },
+      "keeps logs less than a year",
+    ),
+    breakStack: (tf) => {
+      first(tf, "aws_cloudwatch_log_group").retention_in_days = 30;
+    },
+  },
+  {
+    id: "CKV_AWS_158",
+    title: "Log groups are encrypted with a customer-managed KMS key",
+    relation: "same",
+    on: ["aws_cloudwatch_log_group"],
+    check: perResource("aws_cloudwatch_log_group", (g) => typeof g.kms_key_id === "string", "has no customer key"),
+    breakStack: (tf) => {
+      delete first(tf, "aws_cloudwatch_log_group").kms_key_id;
+    },
+  },
+  {
+    id: "CKV_AWS_319",
+    title: "CloudWatch alarm actions are enabled",
+    relation: "same",
+    on: ["aws_cloudwatch_metric_alarm"],
+    check: perResource("aws_cloudwatch_metric_alarm", (a) => a.actions_enabled !== false, "has its actions disabled"),
+    breakStack: (tf) => {
+      first(tf, "aws_cloudwatch_metric_alarm").actions_enabled = false;
+    },
+  },
+
+  // IAM: roles and identity policies
+  {
+    id: "CKV_AWS_60",
+    title: "No role may be assumed by anyone (a wildcard principal in the trust policy)",
+    relation: "stricter",
+    note: 'also "*", {"Service": "*"} and ARNs in any account; conditions not credited; every policy form',
+    on: ["aws_iam_role"],
+    readsPolicies: true,
+    check: statementRule(["aws_iam_role"], (s, site) =>
+      site.kind === "trust" && s.effect === "Allow" && wildcardPrincipals(s).length > 0
+        ? "lets anyone assume the role"
+        : undefined,
+    ),
+    breakStack: (tf, form) =>
+      addStatement(tf, "aws_iam_role", { Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }, form),
+  },
+  {
+    id: "CKV_AWS_61",
+    title: "No role may be assumed by a whole account",
+    relation: "stricter",
+    note: "an sts:ExternalId condition is not credited",
+    on: ["aws_iam_role"],
+    readsPolicies: true,
+    check: statementRule(["aws_iam_role"], (s, site) =>
+      site.kind === "trust" &&
+      s.effect === "Allow" &&
+      (s.principals ?? []).some(
+        (p) => p.type === "AWS" && p.identifiers.some((id) => /^(\d{12}|arn:aws[\w-]*:iam::\d{12}:root)/.test(id)),
+      )
+        ? "lets a whole account assume the role"
+        : undefined,
+    ),
+    breakStack: (tf, form) =>
+      addStatement(
+        tf,
+        "aws_iam_role",
+        { Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "sts:AssumeRole" },
+        form,
+      ),
+  },
+  {
+    id: "CKV_AWS_274",
+    title: "No role, user or group gets an AWS-managed policy (AdministratorAccess or any other)",
+    relation: "stricter",
+    note:
+      "every arn:aws:iam::aws:policy/ ARN, not only AdministratorAccess; covers the graph checks for " +
+      "AdministratorAccess and IAMFullAccess too",
+    on: ["aws_iam_role"],
+    check: (stack) => {
+      const managed = (arn: unknown): boolean => /^arn:aws[\w-]*:iam::aws:policy\//.test(String(arn));
+      const attachments = [
+        "aws_iam_policy_attachment",
+        "aws_iam_role_policy_attachment",
+        "aws_iam_user_policy_attachment",
+        "aws_iam_group_policy_attachment",
+      ].flatMap((type) =>
+        entries(stack, type)
+          .filter(([, a]) => managed(a.policy_arn))
+          .map(([address, a]) => finding(address, `attaches ${a.policy_arn}`)),
+      );
+      const roles = entries(stack, "aws_iam_role")
+        .filter(([, r]) => ((r.managed_policy_arns ?? []) as unknown[]).some(managed))
+        .map(([address]) => finding(address, "has AWS-managed policies in managed_policy_arns"));
+      return [...attachments, ...roles];
+    },
+    breakStack: (tf) => {
+      tf.resource.aws_iam_policy_attachment = {
+        admin: { name: "admin", roles: ["x"], policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess" },
+      };
+    },
+  },
+  {
+    id: "CKV_AWS_62",
+    title: 'Identity policies allow no full "*" on "*" administrative privileges',
+    relation: "same",
+    note: "every statement and every policy form",
+    on: [...IDENTITY_POLICY_TYPES],
+    readsPolicies: true,
+    check: statementRule("identity", (s) => (allowsStar(s) && onStar(s) ? 'allows "*" on "*"' : undefined)),
+    breakStack: (tf, form) =>
+      addStatement(tf, "aws_iam_role_policy", { Effect: "Allow", Action: "*", Resource: "*" }, form),
+  },
+  {
+    id: "CKV_AWS_63",
+    title: "Identity policies allow no wildcard actions",
+    relation: "stricter",
+    note: 'any wildcard ("dynamodb:*", "s3:Get*"), not only "*"',
+    on: [...IDENTITY_POLICY_TYPES],
+    readsPolicies: true,
+    check: statementRule("identity", (s) => (allowsWildcardAction(s) ? "allows wildcard actions" : undefined)),
+    breakStack: (tf, form) =>
+      addStatement(tf, "aws_iam_role_policy", { Effect: "Allow", Action: "*", Resource: "arn:aws:s3:::b" }, form),
+  },
+  {
+    id: "CKV2_AWS_40",
+    title: 'No policy allows full IAM privileges ("iam:*" or "*")',
+    relation: "stricter",
+    note: "any iam: wildcard; every policy site, every form",
+    on: ["data.aws_iam_policy_document", ...IDENTITY_POLICY_TYPES],
+    readsPolicies: true,
+    check: statementRule("all", (s) =>
+      s.effect === "Allow" && s.actions.some((a) => a === "*" || /^iam:.*\*/i.test(a))
+        ? "allows full IAM privileges"
+        : undefined,
+    ),
+    breakStack: (tf, form) =>
+      addStatement(tf, "aws_iam_role_policy", { Effect: "Allow", Action: "iam:*", Resource: "*" }, form),
+  },
+  unconstrainedRule("CKV_AWS_286", "privilegeEscalation", "identity"),
+  unconstrainedRule("CKV_AWS_287", "credentialsExposure", "identity"),
+  unconstrainedRule("CKV_AWS_288", "dataExfiltration", "identity"),
+  unconstrainedRule("CKV_AWS_289", "permissionsManagement", "identity"),
+  unconstrainedRule("CKV_AWS_290", "writeAccess", "identity"),
+  unconstrainedRule("CKV_AWS_355", "restrictable", "identity"),
+  unconstrainedRule("CKV_AWS_107", "credentialsExposure", "all"),
+  unconstrainedRule("CKV_AWS_108", "dataExfiltration", "all"),
+  unconstrainedRule("CKV_AWS_109", "permissionsManagement", "all"),
+  unconstrainedRule("CKV_AWS_110", "privilegeEscalation", "all"),
+  unconstrainedRule("CKV_AWS_111", "writeAccess", "all"),
+  unconstrainedRule("CKV_AWS_356", "restrictable", "all"),
+  {
+    id: "CKV_AWS_1",
+    title: 'No policy document allows full "*" on "*" administrative privileges',
+    relation: "stricter",
+    note: "every policy site in every form, every statement (Checkov: aws_iam_policy_document data sources)",
+    on: ["data.aws_iam_policy_document", ...IDENTITY_POLICY_TYPES],
+    readsPolicies: true,
+    check: statementRule("all", (s) => (allowsStar(s) && onStar(s) ? 'allows "*" on "*"' : undefined)),
+    breakStack: (tf, form) =>
+      addStatement(tf, "aws_iam_role_policy", { Effect: "Allow", Action: "*", Resource: "*" }, form),
+  },
+  {
+    id: "CKV_AWS_49",
+    title: "No policy document allows wildcard actions",
+    relation: "stricter",
+    note: 'any wildcard, not only "*"; every policy site in every form',
+    on: ["data.aws_iam_policy_document", ...IDENTITY_POLICY_TYPES],
+    readsPolicies: true,
+    check: statementRule("all", (s) => (allowsWildcardAction(s) ? "allows wildcard actions" : undefined)),
+    breakStack: (tf, form) =>
+      addStatement(tf, "aws_iam_role_policy", { Effect: "Allow", Action: "*", Resource: "arn:aws:s3:::b" }, form),
+  },
+  {
+    id: "CKV_AWS_283",
+    title: "No policy document gives anyone access: a wildcard principal needs a condition that limits it",
+    relation: "stricter",
+    note: "any wildcard principal type; only conditions that limit the principal are credited, not any condition",
+    on: ["data.aws_iam_policy_document", "aws_sqs_queue_policy", "aws_sns_topic_policy", "aws_s3_bucket_policy"],
+    readsPolicies: true,
+    check: statementRule("all", (s) => (isPublic(s) ? "gives anyone access" : undefined)),
+    breakStack: (tf, form) =>
+      addStatement(
+        tf,
+        "aws_sns_topic_policy",
+        { Effect: "Allow", Principal: { AWS: "*" }, Action: "sns:Subscribe", Resource: "*" },
+        form,
+      ),
+  },
+  {
+    id: "CKV_AWS_358",
+    title: "GitHub Actions OIDC trust policies admit only named repositories (token.actions.githubusercontent.com:sub)",
+    relation: "stricter",
+    note: "the sub condition must name an organization and repository without a wildcard in either",
+    on: ["aws_iam_role"],
+    readsPolicies: true,
+    check: statementRule("all", (s) => {
+      const github = (s.principals ?? []).some(
+        (p) =>
+          p.type === "Federated" &&
+          p.identifiers.some((id) => id.includes("oidc-provider/token.actions.githubusercontent.com")),
+      );
+      if (!github || s.effect !== "Allow") return undefined;
+      const named = s.conditions.some(
+        (c) =>
+          c.variable === "token.actions.githubusercontent.com:sub" &&
+          c.values.every((v) => /^repo:[^/*]+\/[^/*:]+(:.*)?$/.test(v)),
+      );
+      return named ? undefined : "lets any GitHub repository assume the role";
+    }),
+    breakStack: (tf, form) =>
+      addStatement(
+        tf,
+        "aws_iam_role",
+        {
+          Effect: "Allow",
+          Principal: { Federated: "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" },
+          Action: "sts:AssumeRoleWithWebIdentity",
+        },
+        form,
+      ),
+  },
+  {
+    id: "ORD-IAM-TABLE-LEAST-PRIVILEGE",
+    title: "Table access is limited to the item actions the function uses, on the table itself (IAM: least privilege)",
+    relation: "own",
+    on: [...IDENTITY_POLICY_TYPES],
+    check: (stack) => {
+      const tables = new Set(entries(stack, "aws_dynamodb_table").map(([address]) => ref(address, "arn")));
+      return statementRule("identity", (s) => {
+        if (!s.actions.some((a) => a.toLowerCase().startsWith("dynamodb:"))) return undefined;
+        const extra = s.actions.filter((a) => !TABLE_WRITE_ACTIONS.includes(a));
+        const elsewhere = (s.resources ?? ["*"]).filter((r) => !tables.has(r));
+        if (extra.length) return `allows ${extra.join(", ")}, which the function does not use`;
+        return elsewhere.length ? `names ${elsewhere.join(", ")}` : undefined;
+      })(stack);
+    },
+    breakStack: (tf) => {
+      for (const body of Object.values(resourcesOf(tf, "aws_iam_role_policy"))) {
+        documentAt(tf, body.policy)
+          ?.statement.find((s: TfJson) => s.sid === "WriteOrders")
+          ?.actions.push("dynamodb:DeleteItem");
+      }
+    },
+  },
+  {
+    id: "ORD-KMS-VIA-SERVICE",
+    title: "Every KMS statement in an identity policy is limited to the service that uses the key (kms:ViaService)",
+    relation: "own",
+    on: [...IDENTITY_POLICY_TYPES],
+    check: statementRule("identity", (s) =>
+      s.effect === "Allow" &&
+      s.actions.some((a) => a.toLowerCase().startsWith("kms:") || a === "*") &&
+      !s.conditions.some((c) => c.variable === "kms:ViaService" && /^String(Equals|Like)$/.test(c.test))
+        ? "uses a KMS key without kms:ViaService"
+        : undefined,
+    ),
+    breakStack: (tf) => {
+      for (const body of Object.values(resourcesOf(tf, "aws_iam_role_policy"))) {
+        for (const s of documentAt(tf, body.policy)?.statement ?? []) {
+          if ((s.actions as string[]).some((a) => a.startsWith("kms:"))) delete s.condition;
+        }
+      }
+    },
+  },
+
+  // S3 (the state bucket)
   ...bucketRules(),
+
+  // Provider and backend
+  {
+    id: "CKV_AWS_41",
+    title: "No AWS credentials in the provider configuration",
+    relation: "stricter",
+    note: "access_key and secret_key must not be set at all (Checkov matches AWS key patterns)",
+    on: ["provider.aws"],
+    check: (stack) =>
+      ((stack.tf.provider?.aws ?? []) as TfJson[]).flatMap((p, index) =>
+        ["access_key", "secret_key", "token"]
+          .filter((key) => p[key] !== undefined)
+          .map((key) => finding(`provider.aws[${index}]`, `sets ${key}`)),
+      ),
+    breakStack: (tf) => {
+      tf.provider.aws[0].access_key = "AKIAIOSFODNN7EXAMPLE";
+      tf.provider.aws[0].secret_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    },
+  },
+  {
+    id: "ORD-STATE-SSE-KMS",
+    title: "S3 state is written SSE-KMS with a named key (encrypt, kms_key_id) and locked natively (use_lockfile)",
+    relation: "own",
+    on: ["terraform.backend.s3"],
+    check: (stack) => {
+      const s3 = stack.tf.terraform?.backend?.s3;
+      if (s3 === undefined) return [];
+      const problems = [
+        s3.encrypt === true ? undefined : "does not set encrypt",
+        typeof s3.kms_key_id === "string" && s3.kms_key_id !== ""
+          ? undefined
+          : "names no kms_key_id (state would be AES256)",
+        s3.use_lockfile === true ? undefined : "does not lock with use_lockfile",
+      ];
+      return problems.filter((p): p is string => p !== undefined).map((p) => finding("terraform.backend.s3", p));
+    },
+    breakStack: (tf) => {
+      delete tf.terraform.backend.s3.kms_key_id;
+    },
+  },
 ];
 
 /** The S3 rules, for the state bucket. Each bucket-level setting is a separate resource naming the bucket. */
 function bucketRules(): PolicyRule[] {
-  const settingFor = (tf: TfJson, type: string, bucketId: string): TfJson | undefined =>
-    entries(tf, type).find(([, r]) => r.bucket === ref("aws_s3_bucket", bucketId, "id"))?.[1];
-  const perBucket =
-    (type: string, ok: (setting: TfJson | undefined, tf: TfJson) => boolean, problem: string) =>
-    (tf: TfJson): string[] =>
-      entries(tf, "aws_s3_bucket").flatMap(([id]) =>
-        ok(settingFor(tf, type, id), tf) ? [] : [`aws_s3_bucket.${id} ${problem}`],
-      );
+  const settingFor = (stack: Stack, type: string, bucket: string): TfJson | undefined =>
+    entries(stack, type).find(([, r]) => r.bucket === ref(bucket, "id") || r.bucket === ref(bucket, "bucket"))?.[1];
+  const perBucket = (
+    type: string,
+    ok: (setting: TfJson | undefined, stack: Stack, bucket: TfJson) => boolean,
+    problem: string,
+  ) =>
+    perResource(
+      "aws_s3_bucket",
+      (bucket, stack, address) => ok(settingFor(stack, type, address), stack, bucket),
+      problem,
+    );
   const publicAccess = (id: string, flag: string, what: string): PolicyRule => ({
     id,
-    on: "aws_s3_bucket",
     title: `S3 buckets ${what} (public access block: ${flag})`,
+    relation: "stricter",
+    note: "per bucket: a bucket without a public access block fails too",
+    on: ["aws_s3_bucket"],
     check: perBucket("aws_s3_bucket_public_access_block", (b) => b?.[flag] === true, `does not set ${flag}`),
     breakStack: (tf) => {
       first(tf, "aws_s3_bucket_public_access_block")[flag] = false;
     },
   });
+  const sseAlgorithm = (stack: Stack, address: string, bucket: TfJson): unknown =>
+    settingFor(stack, "aws_s3_bucket_server_side_encryption_configuration", address)?.rule?.[0]
+      ?.apply_server_side_encryption_by_default?.sse_algorithm ??
+    bucket.server_side_encryption_configuration?.rule?.apply_server_side_encryption_by_default?.sse_algorithm;
+  /** The bucket's canned ACL, or "grants" where grants are written out (they may name AllUsers). */
+  const acl = (stack: Stack, address: string, bucket: TfJson): unknown => {
+    const setting = settingFor(stack, "aws_s3_bucket_acl", address);
+    if (setting?.access_control_policy !== undefined || bucket.grant !== undefined) return "grants";
+    return setting?.acl ?? bucket.acl;
+  };
+  const sseConfig = (tf: TfJson): TfJson => first(tf, "aws_s3_bucket_server_side_encryption_configuration");
   return [
     {
       id: "CKV_AWS_21",
-      on: "aws_s3_bucket",
       title: "S3 buckets keep versions (state can be rolled back)",
+      relation: "same",
+      on: ["aws_s3_bucket"],
       check: perBucket(
         "aws_s3_bucket_versioning",
-        (v) => v?.versioning_configuration?.status === "Enabled",
+        (v, _, bucket) => v?.versioning_configuration?.status === "Enabled" || bucket.versioning?.enabled === true,
         "is not versioned",
       ),
       breakStack: (tf) => {
@@ -598,19 +1238,98 @@ function bucketRules(): PolicyRule[] {
       },
     },
     {
+      id: "CKV_AWS_52",
+      title: "S3 buckets require MFA to delete versions (the bucket's own versioning block)",
+      relation: "same",
+      on: ["aws_s3_bucket"],
+      check: perResource(
+        "aws_s3_bucket",
+        (bucket) => bucket.versioning?.mfa_delete === true,
+        "does not require MFA delete",
+      ),
+      breakStack: (tf) => {
+        first(tf, "aws_s3_bucket").versioning = { enabled: true, mfa_delete: false };
+      },
+    },
+    {
+      id: "CKV_AWS_19",
+      title: "S3 buckets encrypt at rest by default (aws:kms or AES256)",
+      relation: "same",
+      on: ["aws_s3_bucket"],
+      check: perResource(
+        "aws_s3_bucket",
+        (bucket, stack, address) =>
+          ["aws:kms", "aws:kms:dsse", "AES256"].includes(String(sseAlgorithm(stack, address, bucket))),
+        "is not encrypted by default",
+      ),
+      breakStack: (tf) => {
+        delete tf.resource.aws_s3_bucket_server_side_encryption_configuration;
+      },
+    },
+    {
       id: "CKV_AWS_145",
-      on: "aws_s3_bucket",
       title: "S3 buckets encrypt with KMS by default",
-      check: perBucket(
-        "aws_s3_bucket_server_side_encryption_configuration",
-        (e) => e?.rule?.[0]?.apply_server_side_encryption_by_default?.sse_algorithm === "aws:kms",
+      relation: "same",
+      on: ["aws_s3_bucket"],
+      check: perResource(
+        "aws_s3_bucket",
+        (bucket, stack, address) => ["aws:kms", "aws:kms:dsse"].includes(String(sseAlgorithm(stack, address, bucket))),
         "is not KMS-encrypted by default",
       ),
       breakStack: (tf) => {
-        first(
-          tf,
-          "aws_s3_bucket_server_side_encryption_configuration",
-        ).rule[0].apply_server_side_encryption_by_default.sse_algorithm = "AES256";
+        sseConfig(tf).rule[0].apply_server_side_encryption_by_default.sse_algorithm = "AES256";
+      },
+    },
+    {
+      id: "CKV2_AWS_67",
+      title: "S3 default encryption uses a customer-managed key that is enabled and rotates",
+      relation: "same",
+      on: ["aws_s3_bucket_server_side_encryption_configuration"],
+      check: perResource(
+        "aws_s3_bucket_server_side_encryption_configuration",
+        (config, stack) => {
+          const byDefault = config.rule?.[0]?.apply_server_side_encryption_by_default;
+          const key = resourceAt(stack, referencedAddress(byDefault?.kms_master_key_id, "aws_kms_key") ?? "");
+          return (
+            ["aws:kms", "aws:kms:dsse"].includes(byDefault?.sse_algorithm) &&
+            key?.enable_key_rotation === true &&
+            key.is_enabled !== false
+          );
+        },
+        "does not encrypt with a rotating customer-managed key of this stack",
+      ),
+      breakStack: (tf) => {
+        delete sseConfig(tf).rule[0].apply_server_side_encryption_by_default.kms_master_key_id;
+      },
+    },
+    {
+      id: "CKV_AWS_20",
+      title: "S3 buckets grant no public read through an ACL",
+      relation: "stricter",
+      note: "any ACL but private fails, explicit grants (which may name AllUsers) included",
+      on: ["aws_s3_bucket"],
+      check: perResource(
+        "aws_s3_bucket",
+        (bucket, stack, address) => [undefined, "private"].includes(acl(stack, address, bucket) as string),
+        "has a non-private ACL",
+      ),
+      breakStack: (tf) => {
+        first(tf, "aws_s3_bucket").acl = "public-read";
+      },
+    },
+    {
+      id: "CKV_AWS_57",
+      title: "S3 buckets grant no public write through an ACL",
+      relation: "stricter",
+      note: "any ACL but private fails, explicit grants (which may name AllUsers) included",
+      on: ["aws_s3_bucket"],
+      check: perResource(
+        "aws_s3_bucket",
+        (bucket, stack, address) => [undefined, "private"].includes(acl(stack, address, bucket) as string),
+        "has a non-private ACL",
+      ),
+      breakStack: (tf) => {
+        first(tf, "aws_s3_bucket").acl = "public-read-write";
       },
     },
     publicAccess("CKV_AWS_53", "block_public_acls", "block public ACLs"),
@@ -618,39 +1337,280 @@ function bucketRules(): PolicyRule[] {
     publicAccess("CKV_AWS_55", "ignore_public_acls", "ignore public ACLs"),
     publicAccess("CKV_AWS_56", "restrict_public_buckets", "restrict public buckets"),
     {
+      id: "CKV2_AWS_6",
+      title: "S3 buckets have a public access block that blocks public ACLs and policies",
+      relation: "same",
+      on: ["aws_s3_bucket"],
+      check: perBucket(
+        "aws_s3_bucket_public_access_block",
+        (b) => b?.block_public_acls === true && b?.block_public_policy === true,
+        "has no public access block",
+      ),
+      breakStack: (tf) => {
+        delete tf.resource.aws_s3_bucket_public_access_block;
+      },
+    },
+    {
+      id: "CKV2_AWS_65",
+      title: "S3 buckets disable ACLs (object ownership BucketOwnerEnforced)",
+      relation: "stricter",
+      note: "per bucket: a bucket without ownership controls fails too",
+      on: ["aws_s3_bucket"],
+      check: perBucket(
+        "aws_s3_bucket_ownership_controls",
+        (o) => o?.rule?.object_ownership === "BucketOwnerEnforced",
+        "keeps ACLs enabled",
+      ),
+      breakStack: (tf) => {
+        first(tf, "aws_s3_bucket_ownership_controls").rule.object_ownership = "ObjectWriter";
+      },
+    },
+    {
+      id: "CKV_AWS_70",
+      title: "No bucket policy allows an action to any principal (unless a condition limits it)",
+      relation: "stricter",
+      note:
+        "credits only the conditions both Checkov's check and policyuniverse credit (a named aws:SourceArn or " +
+        "aws:PrincipalArn, an aws:SourceVpc or aws:SourceVpce); every policy form (Checkov returns UNKNOWN for a data document)",
+      on: ["aws_s3_bucket_policy", "aws_s3_bucket"],
+      readsPolicies: true,
+      check: statementRule(["aws_s3_bucket_policy", "aws_s3_bucket"], (s) =>
+        isPublic(s) || (wildcardPrincipals(s).length > 0 && s.effect === "Allow" && !limitsToSourceOrNetwork(s))
+          ? "is public"
+          : undefined,
+      ),
+      breakStack: (tf, form) =>
+        addStatement(
+          tf,
+          "aws_s3_bucket_policy",
+          { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "*" },
+          form,
+        ),
+    },
+    {
+      id: "CKV_AWS_93",
+      title: "No bucket policy locks out everyone but the root user (an unconditional Deny of policy changes to all)",
+      relation: "same",
+      on: ["aws_s3_bucket_policy", "aws_s3_bucket"],
+      readsPolicies: true,
+      check: statementRule(["aws_s3_bucket_policy", "aws_s3_bucket"], (s) => {
+        if (s.effect !== "Deny" || s.conditions.length || s.notActions.length) return undefined;
+        const everyone = (s.principals ?? []).some((p) => p.identifiers.includes("*"));
+        const lockout = ["s3:PutBucketPolicy", "s3:*BucketPolicy", "s3:Put*", "s3:*", "*"];
+        return everyone && s.actions.some((a) => lockout.includes(a)) ? "denies everyone policy changes" : undefined;
+      }),
+      breakStack: (tf, form) =>
+        addStatement(
+          tf,
+          "aws_s3_bucket_policy",
+          { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*" },
+          form,
+        ),
+    },
+    {
+      id: "CKV_AWS_18",
+      title: "S3 buckets log access",
+      relation: "same",
+      on: ["aws_s3_bucket"],
+      check: perBucket(
+        "aws_s3_bucket_logging",
+        (l, _, bucket) => l !== undefined || bucket.logging !== undefined,
+        "has no access logging",
+      ),
+      breakStack: (tf) => {
+        delete tf.resource.aws_s3_bucket_logging;
+      },
+    },
+    {
+      id: "CKV_AWS_144",
+      title: "S3 buckets replicate to another region (an enabled replication rule)",
+      relation: "same",
+      on: ["aws_s3_bucket"],
+      check: perBucket(
+        "aws_s3_bucket_replication_configuration",
+        (r) => ((r?.rule ?? []) as TfJson[]).some((rule) => rule.status === "Enabled"),
+        "is not replicated",
+      ),
+      breakStack: (tf) => {
+        const bucket = Object.keys(resourcesOf(tf, "aws_s3_bucket"))[0];
+        tf.resource.aws_s3_bucket_replication_configuration = {
+          replica: {
+            bucket: `\${aws_s3_bucket.${bucket}.id}`,
+            role: "r",
+            rule: [{ status: "Disabled", destination: { bucket: "d" } }],
+          },
+        };
+      },
+    },
+    {
+      id: "CKV_AWS_300",
+      title: "S3 lifecycle configurations abort failed multipart uploads for every object",
+      relation: "same",
+      on: ["aws_s3_bucket_lifecycle_configuration"],
+      check: perResource(
+        "aws_s3_bucket_lifecycle_configuration",
+        (l) =>
+          ((l.rule ?? []) as TfJson[]).some(
+            (rule) =>
+              rule.status === "Enabled" &&
+              (rule.abort_incomplete_multipart_upload ?? []).length > 0 &&
+              (rule.filter === undefined ||
+                [rule.filter].flat().every((f: TfJson) => Object.keys(f).length === 0 || f.prefix === "")),
+          ),
+        "does not abort failed uploads for every object",
+      ),
+      breakStack: (tf) => {
+        delete first(tf, "aws_s3_bucket_lifecycle_configuration").rule[0].abort_incomplete_multipart_upload;
+      },
+    },
+    {
       id: "CKV2_AWS_61",
-      on: "aws_s3_bucket",
       title: "S3 buckets have a lifecycle configuration (old state versions expire)",
-      check: perBucket("aws_s3_bucket_lifecycle_configuration", (l) => (l?.rule ?? []).length > 0, "has no lifecycle"),
+      relation: "same",
+      on: ["aws_s3_bucket"],
+      check: perBucket(
+        "aws_s3_bucket_lifecycle_configuration",
+        (l) => l !== undefined,
+        "has no lifecycle configuration",
+      ),
       breakStack: (tf) => {
         delete tf.resource.aws_s3_bucket_lifecycle_configuration;
       },
     },
     {
-      id: "AWS-S3-TLS-ONLY",
-      on: "aws_s3_bucket",
-      title: "Every bucket's policy denies requests without TLS (S3 security best practices)",
-      check: perBucket(
-        "aws_s3_bucket_policy",
-        (p, tf) => p !== undefined && statements(tf, p.policy).some(deniesInsecureTransport),
-        "accepts requests without TLS",
-      ),
+      id: "CKV2_AWS_62",
+      title: "S3 buckets send event notifications",
+      relation: "same",
+      on: ["aws_s3_bucket"],
+      check: perBucket("aws_s3_bucket_notification", (n) => n !== undefined, "has no event notifications"),
       breakStack: (tf) => {
-        const document = documentOf(tf, first(tf, "aws_s3_bucket_policy").policy);
-        document.statement = document.statement.filter((s: Statement) => !deniesInsecureTransport(s));
+        delete tf.resource.aws_s3_bucket_notification;
       },
     },
+    tlsOnlyRule("ORD-S3-TLS-ONLY", "aws_s3_bucket", "aws_s3_bucket_policy", "bucket", "S3", "requests"),
     {
-      id: "CKV_AWS_18",
-      on: "aws_s3_bucket",
-      title: "S3 buckets log access to another bucket",
-      check: perBucket("aws_s3_bucket_logging", (l) => l !== undefined, "has no access logging"),
-    },
-    {
-      id: "CKV_AWS_144",
-      on: "aws_s3_bucket",
-      title: "S3 buckets replicate to another region",
-      check: perBucket("aws_s3_bucket_replication_configuration", (r) => r !== undefined, "is not replicated"),
+      id: "ORD-S3-SSE-KMS-WRITES",
+      title: "Every bucket's policy refuses object writes that are not SSE-KMS or do not say how they are encrypted",
+      relation: "own",
+      on: ["aws_s3_bucket"],
+      check: (stack) => {
+        const objectWrites = (s: Statement, address: string): boolean =>
+          s.effect === "Deny" &&
+          (s.principals ?? []).some((p) => p.identifiers.includes("*")) &&
+          s.actions.some((a) => actionMatches(a, "s3:PutObject")) &&
+          (s.resources ?? []).includes(`${ref(address, "arn")}/*`);
+        const key = "s3:x-amz-server-side-encryption";
+        return entries(stack, "aws_s3_bucket").flatMap(([address]) => {
+          const statements = policySitesOf(stack, "aws_s3_bucket_policy")
+            .filter(({ body }) => referencedAddress(body.bucket, "aws_s3_bucket") === address)
+            .flatMap((site) => site.statements)
+            .filter((s) => objectWrites(s, address));
+          const wrongAlgorithm = statements.some((s) =>
+            s.conditions.some(
+              (c) => c.test === "StringNotEquals" && c.variable === key && c.values.join() === "aws:kms",
+            ),
+          );
+          const noHeader = statements.some((s) =>
+            s.conditions.some((c) => c.test === "Null" && c.variable === key && c.values.join() === "true"),
+          );
+          return wrongAlgorithm && noHeader ? [] : [finding(address, "accepts object writes that are not SSE-KMS")];
+        });
+      },
+      breakStack: (tf) =>
+        removeStatements(tf, "aws_s3_bucket_policy", (s) => String(s.sid).startsWith("DenyObjectWrites")),
     },
   ];
+}
+
+// --- Helpers shared by the rules -------------------------------------------------------------------
+
+/** Every `type` resource's policy (the `policyType` resource naming it in `attribute`) denies requests without TLS. */
+function tlsOnlyRule(
+  id: string,
+  type: string,
+  policyType: string,
+  attribute: string,
+  service: string,
+  what: string,
+): PolicyRule {
+  const noun = { aws_sqs_queue: "queue", aws_sns_topic: "topic", aws_s3_bucket: "bucket" }[type] ?? type;
+  return {
+    id,
+    title: `Every ${noun}'s policy denies ${what} without TLS (${service} security best practices)`,
+    relation: "own",
+    on: [type],
+    check: (stack) => {
+      const denied = new Set(
+        policySitesOf(stack, policyType)
+          .filter(({ statements }) => statements.some(deniesInsecureTransport))
+          .map(({ body }) => referencedAddress(body[attribute], type)),
+      );
+      return entries(stack, type).flatMap(([address]) =>
+        denied.has(address) ? [] : [finding(address, `accepts ${what} without TLS`)],
+      );
+    },
+    breakStack: (tf) => removeStatements(tf, policyType, (s) => s.sid === "DenyInsecureTransport"),
+  };
+}
+
+/** The readable policies of every resource of `type`, with their bodies. */
+function policySitesOf(
+  stack: Stack,
+  type: string,
+): { address: string; body: TfJson; statements: readonly Statement[] }[] {
+  return policySites(stack)
+    .filter((site) => site.type === type && !(site.policy instanceof Error))
+    .map((site) => ({
+      address: site.subject,
+      body: resourceAt(stack, site.subject)!,
+      statements: (site.policy as { statements: readonly Statement[] }).statements,
+    }));
+}
+
+function deniesInsecureTransport(statement: Statement): boolean {
+  return (
+    statement.effect === "Deny" &&
+    (statement.principals ?? []).some((p) => p.identifiers.some(isWildcardArn)) &&
+    statement.conditions.some(
+      (c) => c.test === "Bool" && c.variable === "aws:SecureTransport" && c.values.join() === "false",
+    )
+  );
+}
+
+/**
+ * What Checkov's CKV_AWS_70 credits as limiting a wildcard principal, without its wildcard-account
+ * ARNs or its negated operators: a named aws:SourceArn or aws:PrincipalArn, or an aws:SourceVpc or
+ * aws:SourceVpce.
+ */
+function limitsToSourceOrNetwork(statement: Statement): boolean {
+  return statement.conditions.some(
+    (c) =>
+      (/^Arn(Equals|Like)$/.test(c.test) &&
+        ["aws:sourcearn", "aws:principalarn"].includes(c.variable.toLowerCase()) &&
+        c.values.every((v) => !isWildcardArn(v))) ||
+      (/^String(Equals|EqualsIgnoreCase|Like)$/.test(c.test) &&
+        ["aws:sourcevpc", "aws:sourcevpce"].includes(c.variable.toLowerCase())),
+  );
+}
+
+/** [source queue, DLQ] addresses for every queue with a redrive policy, read from the decoded `jsonencode`. */
+function redrivePairs(stack: Stack): [string, string][] {
+  return entries(stack, "aws_sqs_queue").flatMap(([address, q]) => {
+    if (q.redrive_policy === undefined) return [];
+    const policy = jsonValue(stack, q.redrive_policy) as TfJson | undefined;
+    const dlq = referencedAddress(policy?.deadLetterTargetArn, "aws_sqs_queue");
+    return dlq ? [[address, dlq] as [string, string]] : [];
+  });
+}
+
+/** Checkov's AWS key patterns, and secret-sounding names with a literal value. */
+function looksSecret(name: string, value: string): boolean {
+  if (value.includes("${")) return false;
+  const accessKey = /(?<![A-Z0-9])(A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/;
+  const secretKey = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/;
+  return (
+    accessKey.test(value) ||
+    secretKey.test(value) ||
+    /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_?KEY|ACCESS_?KEY/i.test(name)
+  );
 }

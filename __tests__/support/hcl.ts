@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { App } from "cdktf";
 import { parse } from "@cdktf/hcl2json";
-import { buildApp, settingsFromEnv } from "../../main";
+import { buildApp, configurationFromEnv } from "../../main";
 import { TfJson } from "./tf";
 
 /** Synthesizes the real app as HCL (`cdktf synth --hcl`) and returns each stack's cdk.tf text. */
@@ -14,7 +14,7 @@ export function synthAppHcl(): Record<string, string> {
   process.env.SYNTH_HCL_OUTPUT = "true";
   try {
     const app = new App({ outdir, hclOutput: true, stackTraces: false });
-    buildApp(app, settingsFromEnv({}));
+    buildApp(app, configurationFromEnv({}));
     app.synth();
   } finally {
     if (saved === undefined) delete process.env.SYNTH_HCL_OUTPUT;

@@ -3,14 +3,14 @@ import * as os from "os";
 import * as path from "path";
 import { App, Testing } from "cdktf";
 import { Construct } from "constructs";
-import { DEFAULT_SETTINGS, buildApp, settingsFromEnv } from "../../main";
+import { FUNCTION_BUNDLE_PATH, buildApp, configurationFromEnv } from "../../main";
 
 /** Synthesized Terraform JSON (`cdk.tf.json`), read the way it is written. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type TfJson = Record<string, any>;
 
 /** The built bundle the stacks ship (built by the jest global setup). */
-export const BUNDLE_PATH = DEFAULT_SETTINGS.functionBundlePath;
+export const BUNDLE_PATH = FUNCTION_BUNDLE_PATH;
 
 /** Synthesizes the constructs `build` adds to a fresh stack and parses the result. */
 export function synthConstructs(build: (scope: Construct) => void): TfJson {
@@ -59,6 +59,15 @@ export function statementsOf(tf: TfJson, policyReference: string): TfJson[] {
   return document.statement;
 }
 
+/** The `kms:ViaService` condition the constructs write for `service` in the stack's region. */
+export function viaServiceCondition(service: string): TfJson {
+  return {
+    test: "StringEquals",
+    variable: "kms:ViaService",
+    values: [`${service}.\${data.aws_region.Region.region}.\${data.aws_partition.Partition.dns_suffix}`],
+  };
+}
+
 /** The order pipeline stacks of an app (every stack but the state bootstrap). */
 export function pipelineStacks(stacks: Record<string, TfJson>): Record<string, TfJson> {
   return Object.fromEntries(Object.entries(stacks).filter(([, tf]) => tf.resource?.aws_lambda_function));
@@ -74,7 +83,7 @@ export interface SynthesizedApp {
 export function synthApp(env: NodeJS.ProcessEnv = {}): SynthesizedApp {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "orders-synth-"));
   const app = new App({ outdir, stackTraces: false });
-  buildApp(app, settingsFromEnv(env));
+  buildApp(app, configurationFromEnv(env));
   app.synth();
   const stacks: Record<string, TfJson> = {};
   for (const name of fs.readdirSync(path.join(outdir, "stacks"))) {

@@ -1,0 +1,243 @@
+import { execFile, execFileSync } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import { S3Request, startLoopbackS3 } from "./support/loopback-s3";
+import { TfJson, onlyResource, statementsOf, synthApp } from "./support/tf";
+
+/**
+ * The S3 backend as Terraform itself runs it, offline: `terraform init` on each synthesized
+ * stack folder (config and backend block checked before any AWS call), and the state and
+ * lock writes of Terraform 1.11's S3 backend recorded by a loopback S3 server and judged
+ * against the state bucket's policy. Runs where a terraform binary is on PATH (or in
+ * TERRAFORM_BIN); CI machines have one.
+ */
+
+function findTerraform(): string | undefined {
+  if (process.env.TERRAFORM_BIN) return process.env.TERRAFORM_BIN;
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    const candidate = path.join(dir, "terraform");
+    if (dir && fs.existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+const TERRAFORM = findTerraform();
+const withTerraform = TERRAFORM ? describe : describe.skip;
+const runTerraform = promisify(execFile);
+
+/** A loopback port nothing listens on: STS calls fail at once, without leaving the machine. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A CLI config whose only provider source is an empty folder: init never downloads anything. */
+function offlineCliConfig(dir: string): string {
+  const mirror = path.join(dir, "empty-mirror");
+  fs.mkdirSync(mirror, { recursive: true });
+  const file = path.join(dir, "offline.tfrc");
+  fs.writeFileSync(
+    file,
+    `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["*/*/*"]\n  }\n}\n`,
+  );
+  return file;
+}
+
+async function terraform(cwd: string, args: string[], sts: number): Promise<{ ok: boolean; output: string }> {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: cwd,
+    TF_CLI_CONFIG_FILE: offlineCliConfig(cwd),
+    TF_IN_AUTOMATION: "1",
+    CHECKPOINT_DISABLE: "1",
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${sts}`,
+    AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
+    AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+  };
+  try {
+    const { stdout, stderr } = await runTerraform(TERRAFORM!, [...args, "-no-color"], { cwd, env });
+    return { ok: true, output: stdout + stderr };
+  } catch (error) {
+    const failed = error as { stdout: string; stderr: string };
+    return { ok: false, output: failed.stdout + failed.stderr };
+  }
+}
+
+/** The stacks of the committed environments plus a staging environment that assumes roles for both. */
+function synthesize(): { outdir: string; stacks: Record<string, TfJson> } {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orders-env-")), "environments.json");
+  const committed = JSON.parse(fs.readFileSync("environments.json", "utf8"));
+  const staging = {
+    name: "staging",
+    account: "111122223333",
+    roleArn: "arn:aws:iam::111122223333:role/orders-deploy",
+    stateRoleArn: "arn:aws:iam::444455556666:role/orders-state",
+  };
+  fs.writeFileSync(file, JSON.stringify({ environments: [...committed.environments, staging] }));
+  return synthApp({ ORDERS_ENVIRONMENTS_FILE: file });
+}
+
+/** A copy of a synthesized stack folder. */
+function copyStack(outdir: string, name: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tf-${name}-`));
+  fs.cpSync(path.join(outdir, "stacks", name), dir, { recursive: true });
+  return dir;
+}
+
+withTerraform(
+  `terraform init on each synthesized stack folder (${TERRAFORM ?? "skipped: no terraform binary on PATH"})`,
+  () => {
+    let synthesized: { outdir: string; stacks: Record<string, TfJson> };
+    let sts: number;
+    beforeAll(async () => {
+      synthesized = synthesize();
+      sts = await closedPort();
+    });
+
+    test.each(["orders-dev", "orders-prod", "orders-staging"])(
+      "accepts %s's configuration and backend block (kms_key_id alias/orders-state) and stops only at the credential check",
+      async (name) => {
+        const { ok, output } = await terraform(
+          copyStack(synthesized.outdir, name),
+          ["init", "-input=false", "-backend-config=max_retries=0"],
+          sts,
+        );
+        expect(ok).toBe(false);
+        expect(output).toContain("Initializing the backend...");
+        expect(output).toContain(`127.0.0.1:${sts}`);
+        expect(output).not.toMatch(/Error: Invalid|Unsupported argument|Warning:/);
+      },
+    );
+
+    test("asks STS for orders-staging's state role before anything else", async () => {
+      const { output } = await terraform(
+        copyStack(synthesized.outdir, "orders-staging"),
+        ["init", "-input=false", "-backend-config=max_retries=0"],
+        sts,
+      );
+      expect(output).toMatch(/arn:aws:iam::444455556666:role\/orders-state/);
+    });
+
+    test("refuses a kms_key_id that is not a key, before any AWS call (the check the alias passes)", async () => {
+      const dir = copyStack(synthesized.outdir, "orders-dev");
+      const file = path.join(dir, "cdk.tf.json");
+      const tf = JSON.parse(fs.readFileSync(file, "utf8"));
+      tf.terraform.backend.s3.kms_key_id = "not a key";
+      fs.writeFileSync(file, JSON.stringify(tf));
+      const { ok, output } = await terraform(dir, ["init", "-input=false", "-backend-config=max_retries=0"], sts);
+      expect(ok).toBe(false);
+      expect(output).toContain("Invalid KMS Key ID");
+      expect(output).not.toContain(`127.0.0.1:${sts}`);
+    });
+  },
+);
+
+/** The condition keys of a PutObject as S3 evaluates it (over HTTPS, as the real endpoint is). */
+function requestContext(request: S3Request): Record<string, string | undefined> {
+  return {
+    "s3:x-amz-server-side-encryption": request.headers["x-amz-server-side-encryption"] as string | undefined,
+    "aws:SecureTransport": "true",
+  };
+}
+
+/** Whether a bucket-policy Deny statement applies to a PutObject with this context (the operators the policy uses). */
+function denies(statement: TfJson, context: Record<string, string | undefined>): boolean {
+  if (statement.effect !== "Deny") return false;
+  if (!(statement.actions as string[]).some((a) => a === "s3:*" || a === "s3:PutObject")) return false;
+  return (statement.condition ?? []).every((c: TfJson) => {
+    const value = context[c.variable];
+    if (c.test === "Bool") return value !== undefined && c.values.includes(value);
+    if (c.test === "StringNotEquals") return value === undefined || !c.values.includes(value);
+    if (c.test === "Null") return (value === undefined) === (c.values[0] === "true");
+    throw new Error(`the test does not evaluate ${c.test}`);
+  });
+}
+
+withTerraform(`Terraform 1.11's S3 backend writing state and lock objects (${TERRAFORM ?? "skipped"})`, () => {
+  let puts: (kmsKeyId: string | undefined) => Promise<S3Request[]>;
+  let bucketPolicy: TfJson[];
+  beforeAll(async () => {
+    const { stacks } = synthApp();
+    const bootstrap = stacks["orders-state-bootstrap"];
+    bucketPolicy = statementsOf(bootstrap, onlyResource(bootstrap, "aws_s3_bucket_policy").policy);
+    const backend = stacks["orders-dev"].terraform.backend.s3;
+    const sts = await closedPort();
+    puts = async (kmsKeyId) => {
+      const s3 = await startLoopbackS3();
+      try {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tf-backend-"));
+        const block = { ...backend, kms_key_id: kmsKeyId };
+        fs.writeFileSync(
+          path.join(dir, "main.tf.json"),
+          JSON.stringify({ terraform: { backend: { s3: block } }, output: { written: { value: 1 } } }),
+        );
+        // Only where to send S3 calls changes; the stack's own backend block is used as synthesized.
+        fs.writeFileSync(
+          path.join(dir, "loopback.tfbackend"),
+          [
+            `endpoints = { s3 = "${s3.endpoint}" }`,
+            "use_path_style = true",
+            "skip_credentials_validation = true",
+            "skip_requesting_account_id = true",
+            "skip_metadata_api_check = true",
+            "",
+          ].join("\n"),
+        );
+        const init = await terraform(dir, ["init", "-input=false", "-backend-config=loopback.tfbackend"], sts);
+        expect(init).toEqual({ ok: true, output: expect.any(String) });
+        const apply = await terraform(dir, ["apply", "-input=false", "-auto-approve"], sts);
+        expect(apply).toEqual({ ok: true, output: expect.stringContaining("Apply complete!") });
+        return s3.requests.filter((r) => r.method === "PUT");
+      } finally {
+        await s3.close();
+      }
+    };
+  });
+
+  test("writes the lock file and the state SSE-KMS with the state key's alias, both of which the bucket policy admits", async () => {
+    const written = await puts("alias/orders-state");
+    expect(written.map((r) => r.path)).toEqual([
+      "/order-pipeline-terraform-state/order-pipeline/orders-dev.tfstate.tflock",
+      "/order-pipeline-terraform-state/order-pipeline/orders-dev.tfstate",
+    ]);
+    for (const request of written) {
+      expect(request.headers).toMatchObject({
+        "x-amz-server-side-encryption": "aws:kms",
+        "x-amz-server-side-encryption-aws-kms-key-id": "alias/orders-state",
+      });
+      expect(bucketPolicy.filter((s) => denies(s, requestContext(request)))).toEqual([]);
+    }
+    expect(written[0].headers["if-none-match"]).toBe("*");
+  });
+
+  test("without kms_key_id writes both objects AES256, and the bucket policy refuses them", async () => {
+    const written = await puts(undefined);
+    expect(written).toHaveLength(2);
+    for (const request of written) {
+      expect(request.headers["x-amz-server-side-encryption"]).toBe("AES256");
+      expect(bucketPolicy.filter((s) => denies(s, requestContext(request))).map((s) => s.sid)).toEqual([
+        "DenyObjectWritesNotSseKms",
+      ]);
+    }
+  });
+
+  test("a write that names no encryption at all is refused by the second statement", () => {
+    const bare = { method: "PUT", path: "/b/k", headers: {} };
+    expect(bucketPolicy.filter((s) => denies(s, requestContext(bare))).map((s) => s.sid)).toEqual([
+      "DenyObjectWritesNotSseKms",
+      "DenyObjectWritesWithoutEncryptionHeader",
+    ]);
+  });
+});
+
+test("names the terraform binary the backend tests ran with, or says they were skipped", () => {
+  const version = TERRAFORM ? execFileSync(TERRAFORM, ["version"], { encoding: "utf8" }).split("\n")[0] : "none";
+  expect(version).toMatch(TERRAFORM ? /^Terraform v1\.(1[1-9]|[2-9]\d)\./ : /^none$/);
+});
