@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { App, TerraformStack } from "cdktf";
+import { projectRoot } from "./common/project";
 import { OrderPipelineStack } from "./constructs/order-pipeline-stack";
 import { StateBootstrapStack } from "./constructs/state-bootstrap-stack";
 
@@ -20,7 +21,7 @@ export interface AppSettings {
   readonly functionBundlePath: string;
 }
 
-const ROOT = findProjectRoot(__dirname);
+const ROOT = projectRoot(__dirname);
 
 /** Documented defaults: synth needs no configuration at all. */
 export const DEFAULT_SETTINGS: AppSettings = {
@@ -92,16 +93,6 @@ export function buildApp(app: App, settings: AppSettings): TerraformStack[] {
     });
   });
   return [bootstrap, ...environments];
-}
-
-function findProjectRoot(start: string): string {
-  let dir = start;
-  while (!fs.existsSync(path.join(dir, "cdktf.json"))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cdktf.json not found above ${start}`);
-    dir = parent;
-  }
-  return dir;
 }
 
 if (require.main === module) {

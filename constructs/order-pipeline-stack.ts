@@ -8,6 +8,7 @@ import { OrdersTable } from "./orders-table";
 import { PipelineAlarms, PipelineAlarmsProps } from "./pipeline-alarms";
 import { QueueWithDlq } from "./queue-with-dlq";
 import { SqsLambda } from "./sqs-lambda";
+import { writeStackManifest } from "./stack-manifest";
 import { requireTerraformVersion } from "./terraform-version";
 
 /** Terraform 1.11 brought native S3 state locking (`use_lockfile`). */
@@ -200,5 +201,7 @@ export class OrderPipelineStack extends TerraformStack {
     for (const [outputId, [value, description]] of Object.entries(outputs)) {
       new TerraformOutput(this, outputId, { value, description });
     }
+    // Settings for tools on this machine (npm run sandbox), beside the stack's Terraform.
+    writeStackManifest(this);
   }
 }

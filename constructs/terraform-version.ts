@@ -1,6 +1,5 @@
-import * as fs from "fs";
-import * as path from "path";
-import { ISynthesisSession, TerraformStack } from "cdktf";
+import { TerraformStack } from "cdktf";
+import { addStackFile } from "./stack-files";
 
 /** The file, beside `cdk.tf.json` (or `cdk.tf`), that holds the Terraform version constraint. */
 export const VERSIONS_FILE = "versions.tf.json";
@@ -13,13 +12,5 @@ export const VERSIONS_FILE = "versions.tf.json";
  * `*.tf` and `*.tf.json` file of the folder, so both outputs carry the constraint.
  */
 export function requireTerraformVersion(stack: TerraformStack, constraint: string): void {
-  const synthesizeStack = stack.synthesizer;
-  stack.synthesizer = {
-    synthesize(session: ISynthesisSession): void {
-      synthesizeStack.synthesize(session);
-      const stackFile = path.join(session.outdir, session.manifest.forStack(stack).synthesizedStackPath);
-      const content = { terraform: { required_version: constraint } };
-      fs.writeFileSync(path.join(path.dirname(stackFile), VERSIONS_FILE), `${JSON.stringify(content, null, 2)}\n`);
-    },
-  };
+  addStackFile(stack, VERSIONS_FILE, () => ({ terraform: { required_version: constraint } }));
 }

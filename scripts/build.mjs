@@ -48,7 +48,12 @@ export async function buildApp() {
   await build({
     absWorkingDir: root,
     // local/cli.ts is bundled by buildOps: it shares ops/cli-support.ts.
-    entryPoints: ["main.ts", ...sourcesIn("constructs"), ...sourcesIn("local").filter((f) => !f.endsWith("cli.ts"))],
+    entryPoints: [
+      "main.ts",
+      ...sourcesIn("constructs"),
+      ...sourcesIn("common"),
+      ...sourcesIn("local").filter((f) => !f.endsWith("cli.ts")),
+    ],
     outdir: "dist",
     outbase: ".",
     bundle: false,
