@@ -1,6 +1,5 @@
 import { SUPPORTED_NODE_RUNTIMES, TABLE_WRITE_ACTIONS } from "../../constructs/defaults";
-import { numberValue } from "../../local/stack-settings";
-import { TfJson, policyDocumentOf, resourcesOf } from "../support/tf";
+import { TfJson, numberValue, policyDocumentOf, resourcesOf } from "../support/tf";
 
 /**
  * The policy suite's rules, each named by the public rule it mirrors (Checkov
