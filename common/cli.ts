@@ -175,6 +175,35 @@ export async function guarded(io: CommandIo, command: string, body: () => Promis
   }
 }
 
+/** A command as a user runs it. */
+export interface CommandSpec {
+  /** How a user runs it, e.g. "npm run publish". */
+  readonly name: string;
+  readonly help: string;
+  readonly options: OptionSpecs;
+  /** Whether it takes arguments besides options (dlq's action). */
+  readonly positionals?: boolean;
+}
+
+/**
+ * Runs a command: parses `argv` by `spec`, answers --help, else runs `body`; errors as `guarded` prints them.
+ */
+export function runCommand(
+  spec: CommandSpec,
+  argv: string[],
+  io: CommandIo,
+  body: (parsed: { values: OptionValues; positionals: string[] }) => Promise<number>,
+): Promise<number> {
+  return guarded(io, spec.name, async () => {
+    const parsed = parseCommandLine(argv, spec.options, spec.positionals);
+    if (parsed.values.help) {
+      io.stdout.write(spec.help);
+      return EXIT.ok;
+    }
+    return body(parsed);
+  });
+}
+
 /** What a command's entry file runs: its main function as this process, with its exit code. */
 export type CommandMain = (argv: string[], io: CommandIo) => Promise<number>;
 

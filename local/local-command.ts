@@ -1,11 +1,10 @@
-import * as path from "path";
-import { CommandIo, EXIT, guarded, numberOption, parseCommandLine, stringOption } from "../common/cli";
+import { CommandIo, EXIT, numberOption, runCommand } from "../common/cli";
 import { displayPath, projectRoot } from "../common/project";
-import { readStackManifest } from "../common/stack-manifest";
 import { defaultStackName } from "../common/stacks";
 import { LocalRunSummary, Progress, runLocalPipeline } from "./batch-run";
 import { LocalEnvironment } from "./environment";
 import { functionBundle, loadFunction } from "./function";
+import { chosenManifest } from "./stack-option";
 
 export const LOCAL_COMMAND = "npm run local";
 
@@ -71,20 +70,14 @@ export function summaryText(s: LocalRunSummary, maxReceiveCount: number): string
 }
 
 export async function localMain(argv: string[], io: CommandIo, root = projectRoot(__dirname)): Promise<number> {
-  return guarded(io, LOCAL_COMMAND, async () => {
-    const { values } = parseCommandLine(argv, OPTIONS);
-    if (values.help) {
-      io.stdout.write(LOCAL_HELP);
-      return EXIT.ok;
-    }
-    const out = path.resolve(stringOption(values, "out") ?? path.join(root, "cdktf.out"));
+  return runCommand({ name: LOCAL_COMMAND, help: LOCAL_HELP, options: OPTIONS }, argv, io, async ({ values }) => {
     const orders = numberOption(values, "orders", 200, 1, 100_000)!;
     const badShare = numberOption(values, "bad-share", 0.05, 0, 1, false)!;
     const batchSizeGiven = numberOption(values, "batch-size", undefined, 1, 10_000);
     const concurrency = numberOption(values, "concurrency", 4, 1, 100)!;
     const visibilityTimeout = numberOption(values, "visibility-timeout", 2, 1, 43_200)!;
     const timeout = numberOption(values, "timeout", 120, 1, 3600)!;
-    const { manifest, file } = readStackManifest(out, stringOption(values, "stack"));
+    const { manifest, file } = chosenManifest(values, root);
     const batchSize = batchSizeGiven ?? manifest.function.batchSize;
     io.stdout.write(
       [

@@ -1,13 +1,13 @@
 import * as fs from "fs";
 import * as path from "path";
-import { CommandIo, EXIT, UsageError, guarded, numberOption, parseCommandLine, stringOption } from "../common/cli";
+import { CommandIo, EXIT, UsageError, numberOption, runCommand, stringOption } from "../common/cli";
 import { LOCAL_OUTPUTS_FILE, OutputsFile } from "../common/outputs";
 import { displayPath, projectRoot } from "../common/project";
-import { readStackManifest } from "../common/stack-manifest";
 import { defaultStackName } from "../common/stacks";
 import { LocalEnvironment } from "./environment";
 import { EventSourceMapping, Invocation } from "./event-source";
 import { functionBundle, loadFunction } from "./function";
+import { chosenManifest } from "./stack-option";
 
 export const SANDBOX_COMMAND = "npm run sandbox";
 
@@ -85,13 +85,7 @@ function invocationLines(functionName: string, maxReceiveCount: number, invocati
 }
 
 export async function sandboxMain(argv: string[], io: CommandIo, root = projectRoot(__dirname)): Promise<number> {
-  return guarded(io, SANDBOX_COMMAND, async () => {
-    const { values } = parseCommandLine(argv, OPTIONS);
-    if (values.help) {
-      io.stdout.write(SANDBOX_HELP);
-      return EXIT.ok;
-    }
-    const out = path.resolve(stringOption(values, "out") ?? path.join(root, "cdktf.out"));
+  return runCommand({ name: SANDBOX_COMMAND, help: SANDBOX_HELP, options: OPTIONS }, argv, io, async ({ values }) => {
     const outputsFile = path.resolve(stringOption(values, "outputs-file") ?? path.join(root, LOCAL_OUTPUTS_FILE));
     const data = stringOption(values, "data");
     const dataDir = data === undefined ? undefined : path.resolve(data);
@@ -105,7 +99,7 @@ export async function sandboxMain(argv: string[], io: CommandIo, root = projectR
     if (dataDir && fs.existsSync(dataDir) && !fs.statSync(dataDir).isDirectory()) {
       throw new UsageError(`--data must be a folder (given ${JSON.stringify(data)}, a file)`);
     }
-    const { manifest, file } = readStackManifest(out, stringOption(values, "stack"));
+    const { manifest, file } = chosenManifest(values, root);
     const concurrency = concurrencyGiven ?? Math.min(4, manifest.function.maximumConcurrency ?? 4);
     const stopSignal = firstStopSignal();
 

@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { parseOrderMessage } from "../functions/process-order/parse";
 import { describeAwsError, queueUrlProblem } from "../common/aws";
-import { CommandIo, EXIT, OptionValues, UsageError, guarded, numberOption, parseCommandLine } from "../common/cli";
+import { CommandIo, EXIT, OptionValues, UsageError, numberOption, runCommand } from "../common/cli";
 import { projectRoot } from "../common/project";
 import { sleep } from "../common/sleep";
 import { defaultStackName } from "../common/stacks";
@@ -194,43 +194,43 @@ function isUnsupportedAction(error: unknown): boolean {
 }
 
 export async function dlqMain(argv: string[], io: CommandIo, root = projectRoot(__dirname)): Promise<number> {
-  return guarded(io, DLQ_COMMAND, async () => {
-    const { values, positionals } = parseCommandLine(argv, OPTIONS, true);
-    if (values.help) {
-      io.stdout.write(DLQ_HELP);
-      return EXIT.ok;
-    }
-    const action = positionals[0];
-    if (positionals.length !== 1 || !Object.hasOwn(ACTIONS, action)) {
-      throw new UsageError(
-        `give one action: list, redrive or purge (given ${positionals.length ? JSON.stringify(positionals.join(" ")) : "none"})`,
-      );
-    }
-    // Every option is checked before any call.
-    numberOption(values, "max", undefined, 1, 1000);
-    numberOption(values, "rate", undefined, 1, 500);
-    numberOption(values, "interval", undefined, 50, 60_000);
-    const target = new Target(values, root);
-    const queueUrl = target.value("dlq-url", "dlq_url", queueUrlProblem);
-    const settings = target.client("sqs", queueUrl);
-    const client = new SQSClient(settings);
-    try {
-      return await ACTIONS[action as keyof typeof ACTIONS](client, queueUrl, values, io);
-    } catch (error) {
-      if (error instanceof UsageError) throw error;
-      if (action === "redrive" && isUnsupportedAction(error)) {
-        const server = settings.endpoint ?? new URL(queueUrl).origin;
-        io.stderr.write(
-          `redrive needs SQS's StartMessageMoveTask, which the SQS server at ${server} does not implement ` +
-            `(it answered ${(error as Error).name}: ${(error as Error).message}); fauxqs, the server of ` +
-            `"npm run sandbox", has none: nothing was moved\n`,
+  return runCommand(
+    { name: DLQ_COMMAND, help: DLQ_HELP, options: OPTIONS, positionals: true },
+    argv,
+    io,
+    async ({ values, positionals }) => {
+      const action = positionals[0];
+      if (positionals.length !== 1 || !Object.hasOwn(ACTIONS, action)) {
+        throw new UsageError(
+          `give one action: list, redrive or purge (given ${positionals.length ? JSON.stringify(positionals.join(" ")) : "none"})`,
         );
-        return EXIT.failed;
       }
-      io.stderr.write(`${describeAwsError("sqs", error, settings.endpoint)}\n`);
-      return EXIT.failed;
-    } finally {
-      client.destroy();
-    }
-  });
+      // Every option is checked before any call.
+      numberOption(values, "max", undefined, 1, 1000);
+      numberOption(values, "rate", undefined, 1, 500);
+      numberOption(values, "interval", undefined, 50, 60_000);
+      const target = new Target(values, root);
+      const queueUrl = target.value("dlq-url", "dlq_url", queueUrlProblem);
+      const settings = target.client("sqs", queueUrl);
+      const client = new SQSClient(settings);
+      try {
+        return await ACTIONS[action as keyof typeof ACTIONS](client, queueUrl, values, io);
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        if (action === "redrive" && isUnsupportedAction(error)) {
+          const server = settings.endpoint ?? new URL(queueUrl).origin;
+          io.stderr.write(
+            `redrive needs SQS's StartMessageMoveTask, which the SQS server at ${server} does not implement ` +
+              `(it answered ${(error as Error).name}: ${(error as Error).message}); fauxqs, the server of ` +
+              `"npm run sandbox", has none: nothing was moved\n`,
+          );
+          return EXIT.failed;
+        }
+        io.stderr.write(`${describeAwsError("sqs", error, settings.endpoint)}\n`);
+        return EXIT.failed;
+      } finally {
+        client.destroy();
+      }
+    },
+  );
 }

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { InvalidOrderError, parseJsonObject, parseOrder } from "../functions/process-order/parse";
 import { describeAwsError, topicArnProblem } from "../common/aws";
-import { CommandIo, EXIT, OptionValues, UsageError, guarded, numberOption, parseCommandLine } from "../common/cli";
+import { CommandIo, EXIT, OptionValues, UsageError, numberOption, runCommand } from "../common/cli";
 import { sampleOrder } from "../common/orders";
 import { projectRoot } from "../common/project";
 import { publishOrders } from "../common/publish";
@@ -134,12 +134,7 @@ function readFile(file: string): string {
 }
 
 export async function publishMain(argv: string[], io: CommandIo, deps: PublishDependencies = {}): Promise<number> {
-  return guarded(io, PUBLISH_COMMAND, async () => {
-    const { values } = parseCommandLine(argv, OPTIONS);
-    if (values.help) {
-      io.stdout.write(PUBLISH_HELP);
-      return EXIT.ok;
-    }
+  return runCommand({ name: PUBLISH_COMMAND, help: PUBLISH_HELP, options: OPTIONS }, argv, io, async ({ values }) => {
     const target = new Target(values, deps.root ?? projectRoot(__dirname));
     const orders = await ordersFrom(values, deps.readStdin ?? (() => readAll(process.stdin)));
     const topicArn = target.value("topic-arn", "topic_arn", topicArnProblem);

@@ -2,7 +2,7 @@ import { randomUUID } from "crypto";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { describeAwsError, tableNameProblem, topicArnProblem } from "../common/aws";
-import { CommandIo, EXIT, guarded, numberOption, parseCommandLine } from "../common/cli";
+import { CommandIo, EXIT, numberOption, runCommand } from "../common/cli";
 import { sampleOrder } from "../common/orders";
 import { projectRoot } from "../common/project";
 import { publishOrders } from "../common/publish";
@@ -41,12 +41,7 @@ const OPTIONS = {
 } as const;
 
 export async function smokeMain(argv: string[], io: CommandIo, root = projectRoot(__dirname)): Promise<number> {
-  return guarded(io, SMOKE_COMMAND, async () => {
-    const { values } = parseCommandLine(argv, OPTIONS);
-    if (values.help) {
-      io.stdout.write(SMOKE_HELP);
-      return EXIT.ok;
-    }
+  return runCommand({ name: SMOKE_COMMAND, help: SMOKE_HELP, options: OPTIONS }, argv, io, async ({ values }) => {
     const timeoutMs = numberOption(values, "timeout", 60, 1, 900)! * 1000;
     const intervalMs = numberOption(values, "interval", 500, 50, 10_000)!;
     const target = new Target(values, root);
