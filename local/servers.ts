@@ -50,16 +50,11 @@ export async function startDynamoDb(options: { dataDir?: string } = {}): Promise
   const endpoint = await listen(server);
   return {
     endpoint,
+    // dynalite's close also closes its database (releasing the LevelDB lock of --data).
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
-        server.close((error) => {
-          if (error) return reject(error);
-          // With a path, dynalite keeps a LevelDB open: close it so its lock is released.
-          const db = (server as unknown as { db?: { close?: (cb: () => void) => void } }).db;
-          if (options.dataDir && db?.close) db.close(() => resolve());
-          else resolve();
-        });
+        server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
 }
