@@ -1,12 +1,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import { App, TerraformStack } from "cdktf";
+import { projectRoot } from "./common/project";
 import { Configuration, DEFAULT_APP_SETTINGS, readConfiguration, stackNameOf } from "./common/environments";
 import { stateKeyAliasName } from "./constructs/defaults";
 import { OrderPipelineStack } from "./constructs/order-pipeline-stack";
 import { StateBootstrapStack } from "./constructs/state-bootstrap-stack";
 
-const ROOT = findProjectRoot(__dirname);
+const ROOT = projectRoot(__dirname);
 
 /** The function bundle every pipeline stack ships (built by `npm run build`). */
 export const FUNCTION_BUNDLE_PATH = path.join(ROOT, "dist", "functions", "process-order", "index.js");
@@ -57,16 +58,6 @@ export function buildApp(
     });
   });
   return [bootstrap, ...pipelines];
-}
-
-function findProjectRoot(start: string): string {
-  let dir = start;
-  while (!fs.existsSync(path.join(dir, "cdktf.json"))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cdktf.json not found above ${start}`);
-    dir = parent;
-  }
-  return dir;
 }
 
 if (require.main === module) {

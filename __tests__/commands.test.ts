@@ -1,38 +1,56 @@
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { lines, runBuilt, synthesized } from "./support/commands";
 
-// The built commands, run as the npm scripts run them: a packaging mistake (a module the
-// build did not emit) fails here, not on a user's machine.
-const run = (file: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, [file, ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 60_000 });
+// The built commands, run as their npm scripts run them (after the build): a packaging mistake
+// (a module the build did not emit, two commands' mains in one bundle) fails here.
+const COMMANDS = [
+  ["npm run local", "dist/local/cli.js", "../local/local-command"],
+  ["npm run sandbox", "dist/local/sandbox.js", "../local/sandbox-command"],
+  ["npm run publish", "dist/ops/publish.js", "../ops/publish-command"],
+  ["npm run smoke", "dist/ops/smoke.js", "../ops/smoke-command"],
+  ["npm run dlq", "dist/ops/dlq.js", "../ops/dlq-command"],
+] as const;
 
-describe.each([
-  ["npm run local", "dist/local/cli.js"],
-  ["npm run publish", "dist/ops/publish.js"],
-  ["npm run smoke", "dist/ops/smoke.js"],
-  ["npm run dlq", "dist/ops/dlq.js"],
-])("%s (%s)", (name, file) => {
-  test("answers --help with its usage and exit code 0", () => {
-    const result = run(file, ["--help"]);
-    expect(result.status).toBe(0);
-    expect(result.stdout).toContain(`Usage: ${name}`);
+describe.each(COMMANDS)("%s (%s)", (name, file, library) => {
+  test("answers --help with its own usage only, and exit code 0", async () => {
+    const result = await runBuilt(file, ["--help"]);
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(result.stdout.split("\n").filter((l) => l.startsWith("Usage:"))).toEqual([
+      expect.stringMatching(new RegExp(`^Usage: ${name}( |$)`)),
+    ]);
   });
 
-  test("rejects an unknown option with exit code 2 and the usage", () => {
-    const result = run(file, ["--no-such-option"]);
+  test("has a library module that runs nothing when imported", async () => {
+    const exit = jest.spyOn(process, "exit").mockImplementation((() => undefined) as never);
+    const out = jest.spyOn(process.stdout, "write");
+    const err = jest.spyOn(process.stderr, "write");
+    try {
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require(library);
+      });
+      // A main started on import would have parsed jest's arguments and answered by now.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect([exit.mock.calls, out.mock.calls, err.mock.calls]).toEqual([[], [], []]);
+    } finally {
+      exit.mockRestore();
+      out.mockRestore();
+      err.mockRestore();
+    }
+  });
+});
+
+describe("npm run smoke", () => {
+  test("takes its own --timeout option (once rejected by a bundle that ran publish's main first)", async () => {
+    const result = await runBuilt("dist/ops/smoke.js", ["--timeout", "0"]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain("Unknown option '--no-such-option'");
-    expect(result.stderr).toContain(`Usage: ${name}`);
+    expect(result.stderr.split("\n")[0]).toBe('--timeout must be an integer between 1 and 900 (given "0")');
   });
 });
 
 describe("npm run local as a process", () => {
-  test("runs the pipeline from a synthesized stack and prints published = stored + DLQ", () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), "orders-local-"));
-    expect(run("dist/synth.js", [], { CDKTF_OUTDIR: out }).status).toBe(0);
-    const result = run("dist/local/cli.js", [
+  test("runs a batch through the pipeline on local servers and prints the checks it made", async () => {
+    const out = await synthesized();
+    const result = await runBuilt("dist/local/cli.js", [
       "--out",
       out,
       "--orders",
@@ -42,23 +60,21 @@ describe("npm run local as a process", () => {
       "--visibility-timeout",
       "1",
     ]);
-    expect(
-      result.stderr
-        .split("\n")
-        .filter(
-          (l) =>
-            l && !/NodeVersionSupportWarning|node >=22|upgrade|a\.co|updates|versions published|trace-warnings/.test(l),
-        ),
-    ).toEqual([]);
-    expect(result.status).toBe(0);
-    expect(result.stdout).toContain("visibility timeout 1 s for this run (the stack's: 180 s)");
-    expect(result.stdout).toMatch(/published {4}20\n {2}stored {7}18\n {2}in the DLQ {3}2\n/);
-    expect(result.stdout).toContain("published = stored + DLQ: yes");
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
+    const printed = lines(result.stdout);
+    expect(printed).toContain("  visibility timeout 1 s for this run (the stack's: 180 s)");
+    expect(printed).toContain(
+      "  topic orders-dev-OrderTopic -> queue orders-dev-OrderQueue (raw message delivery off)",
+    );
+    const summary = printed.slice(printed.indexOf("Summary"));
+    expect(summary.filter((l) => !/duration|throughput|invocations/.test(l))).toEqual([
+      "Summary",
+      "  published    20 (2 poison)",
+      "  stored       18",
+      "  in the DLQ   2",
+      "  published = stored + DLQ: yes",
+      "  every good order stored, no poison order stored: yes",
+      "  every poison order received 3 times, then in the DLQ unchanged: yes",
+    ]);
   }, 60_000);
-
-  test("says to synthesize first when the stack folder is missing", () => {
-    const result = run("dist/local/cli.js", ["--out", path.join(os.tmpdir(), "nowhere")]);
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain('cdk.tf.json does not exist: run "npm run synth" first');
-  });
 });

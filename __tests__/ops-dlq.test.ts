@@ -1,3 +1,8 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { AddressInfo } from "net";
+import type { Server } from "http";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -6,26 +11,36 @@ import {
   SQSClient,
   SendMessageCommand,
 } from "@aws-sdk/client-sqs";
-import { LOCAL_AWS_ENV, LocalServer, startSqs } from "../local/servers";
-import { sampleOrder, snsDeliveryBody } from "../local/sns-delivery";
-import { dlqMain } from "../ops/dlq";
+import { LOCAL_CREDENTIALS } from "../common/aws";
+import { poisonOrder, sampleOrder } from "../common/orders";
+import { dlqMain } from "../ops/dlq-command";
 import { recordingIo } from "./support/io";
+import { runBuilt } from "./support/commands";
+import { snsDeliveryBody } from "./support/sns-envelope";
 
-let server: LocalServer;
+/**
+ * `npm run dlq` against local-aws-sqs, an SQS API server that has the message-move task (the
+ * sandbox's fauxqs has none: see the sandbox test). The built command reads the DLQ and the
+ * endpoint from an outputs file, as it does with outputs.local.json.
+ */
+
+let server: Server;
+let endpoint: string;
 let sqs: SQSClient;
-let savedEnv: NodeJS.ProcessEnv;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orders-dlq-"));
 
 beforeAll(async () => {
-  server = await startSqs();
-  savedEnv = { ...process.env };
-  Object.assign(process.env, LOCAL_AWS_ENV, { AWS_ENDPOINT_URL_SQS: server.endpoint });
-  sqs = new SQSClient({});
+  const { createSqsServer } = await import("local-aws-sqs");
+  server = await createSqsServer({ port: 0, hostname: "127.0.0.1", emulateQueueCreationLifecycle: false });
+  if (!server.listening) await new Promise((resolve) => server.once("listening", resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  sqs = new SQSClient({ endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
 });
 
 afterAll(async () => {
   sqs.destroy();
-  process.env = savedEnv;
-  await server.stop();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
 });
 
 let n = 0;
@@ -33,8 +48,11 @@ let n = 0;
  * A source queue and its DLQ holding three dead letters (a valid order, an invalid one, a malformed
  * body) that got there the real way: received past maxReceiveCount, then moved by SQS's redrive.
  * With `direct`, they are sent straight to the DLQ instead, so SQS knows no source for them.
+ * Returns an outputs file naming the DLQ and the server, as the sandbox writes one.
  */
-async function queuesWithDeadLetters(direct = false): Promise<{ queueUrl: string; dlqUrl: string; orderId: string }> {
+async function queuesWithDeadLetters(
+  direct = false,
+): Promise<{ queueUrl: string; dlqUrl: string; orderId: string; outputs: string }> {
   n++;
   const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `dlq-${n}` }));
   const dlqArn = (
@@ -52,7 +70,7 @@ async function queuesWithDeadLetters(direct = false): Promise<{ queueUrl: string
   const order = sampleOrder();
   const bodies = [
     snsDeliveryBody(JSON.stringify(order), { rawMessageDelivery: false, topicArn: "arn:aws:sns:us-east-1:1:t" }),
-    JSON.stringify(sampleOrder({ currency: "eur" })),
+    JSON.stringify(poisonOrder()),
     "{broken",
   ];
   const target = direct ? dlq.QueueUrl : queue.QueueUrl;
@@ -63,7 +81,14 @@ async function queuesWithDeadLetters(direct = false): Promise<{ queueUrl: string
     // The receive after maxReceiveCount moves them to the DLQ.
     await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.QueueUrl, MaxNumberOfMessages: 10 }));
   }
-  return { queueUrl: queue.QueueUrl!, dlqUrl: dlq.QueueUrl!, orderId: order.orderId as string };
+  const outputs = path.join(dir, `outputs-${n}.json`);
+  fs.writeFileSync(
+    outputs,
+    JSON.stringify({
+      "orders-dev": { dlq_url: dlq.QueueUrl, aws_region: "us-east-1", aws_endpoint_url_sqs: endpoint },
+    }),
+  );
+  return { queueUrl: queue.QueueUrl!, dlqUrl: dlq.QueueUrl!, orderId: order.orderId as string, outputs };
 }
 
 async function visible(queueUrl: string): Promise<number> {
@@ -74,11 +99,11 @@ async function visible(queueUrl: string): Promise<number> {
 }
 
 describe("npm run dlq -- list", () => {
-  test("shows each dead letter with its receive count, first-seen time and orderId or reason", async () => {
-    const { dlqUrl, orderId } = await queuesWithDeadLetters();
-    const io = recordingIo();
-    expect(await dlqMain(["list", "--dlq-url", dlqUrl], io)).toBe(0);
-    const lines = io.out().trim().split("\n");
+  test("shows each dead letter with its receive count, first-seen time and orderId or why it failed", async () => {
+    const { dlqUrl, orderId, outputs } = await queuesWithDeadLetters();
+    const result = await runBuilt("dist/ops/dlq.js", ["list", "--outputs", outputs]);
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
+    const lines = result.stdout.trim().split("\n");
     expect(lines[0]).toBe(`3 message(s) on ${dlqUrl}`);
     const rows = lines.slice(1).sort();
     expect(rows).toHaveLength(3);
@@ -93,26 +118,25 @@ describe("npm run dlq -- list", () => {
     );
   });
 
-  test("consumes nothing", async () => {
-    const { dlqUrl } = await queuesWithDeadLetters(true);
-    await dlqMain(["list", "--dlq-url", dlqUrl], recordingIo());
+  test("consumes nothing: every message is visible again afterwards", async () => {
+    const { dlqUrl, outputs } = await queuesWithDeadLetters(true);
+    expect((await runBuilt("dist/ops/dlq.js", ["list", "--outputs", outputs])).status).toBe(0);
     expect(await visible(dlqUrl)).toBe(3);
   });
 
   test("stops at --max", async () => {
-    const { dlqUrl } = await queuesWithDeadLetters(true);
-    const io = recordingIo();
-    await dlqMain(["list", "--dlq-url", dlqUrl, "--max", "2"], io);
-    expect(io.out().trim().split("\n")).toHaveLength(3);
+    const { outputs } = await queuesWithDeadLetters(true);
+    const result = await runBuilt("dist/ops/dlq.js", ["list", "--outputs", outputs, "--max", "2"]);
+    expect(result.stdout.trim().split("\n")).toHaveLength(3);
   });
 });
 
 describe("npm run dlq -- redrive", () => {
   test("moves every dead letter back to its source queue with a message-move task and reports progress", async () => {
-    const { queueUrl, dlqUrl } = await queuesWithDeadLetters();
-    const io = recordingIo();
-    expect(await dlqMain(["redrive", "--dlq-url", dlqUrl, "--interval", "100"], io)).toBe(0);
-    const lines = io.out().trim().split("\n");
+    const { queueUrl, dlqUrl, outputs } = await queuesWithDeadLetters();
+    const result = await runBuilt("dist/ops/dlq.js", ["redrive", "--outputs", outputs, "--interval", "100"]);
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
+    const lines = result.stdout.trim().split("\n");
     expect(lines[0]).toMatch(
       /^started moving messages from arn:aws:sqs:us-east-1:\d+:dlq-\d+ back to their source queue \(task \S+\)$/,
     );
@@ -120,67 +144,42 @@ describe("npm run dlq -- redrive", () => {
     expect(await visible(dlqUrl)).toBe(0);
     expect(await visible(queueUrl)).toBe(3);
   });
-});
 
-describe("npm run dlq -- redrive of messages SQS cannot trace to a source", () => {
-  test("exits 1 with SQS's reason", async () => {
-    const { dlqUrl } = await queuesWithDeadLetters(true);
-    const io = recordingIo();
-    expect(await dlqMain(["redrive", "--dlq-url", dlqUrl, "--interval", "100"], io)).toBe(1);
-    expect(io.err()).toBe("the move ended FAILED: CouldNotDetermineMessageSource\n");
+  test("exits 1 with SQS's reason when SQS cannot trace the messages to a source", async () => {
+    const { dlqUrl, outputs } = await queuesWithDeadLetters(true);
+    const result = await runBuilt("dist/ops/dlq.js", ["redrive", "--outputs", outputs, "--interval", "100"]);
+    expect({ status: result.status, stderr: result.stderr }).toEqual({
+      status: 1,
+      stderr: "the move ended FAILED: CouldNotDetermineMessageSource\n",
+    });
     expect(await visible(dlqUrl)).toBe(3);
   });
 });
 
 describe("npm run dlq -- purge", () => {
-  test("purges after a yes", async () => {
-    const { dlqUrl } = await queuesWithDeadLetters(true);
-    const io = recordingIo(true);
-    expect(await dlqMain(["purge", "--dlq-url", dlqUrl], io)).toBe(0);
-    expect(io.out()).toBe(`purged ${dlqUrl}\n`);
+  test("purges with --yes", async () => {
+    const { dlqUrl, outputs } = await queuesWithDeadLetters(true);
+    const result = await runBuilt("dist/ops/dlq.js", ["purge", "--yes", "--outputs", outputs]);
+    expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 0, stdout: `purged ${dlqUrl}\n` });
     // The server accepted the purge: SQS allows one per queue per 60 seconds.
     await expect(sqs.send(new PurgeQueueCommand({ QueueUrl: dlqUrl }))).rejects.toThrow(
       /Only one PurgeQueue operation/,
     );
   });
 
+  // Confirmation needs a terminal: these run the command in-process with an answer.
+  test("purges after a yes at the terminal", async () => {
+    const { dlqUrl, outputs } = await queuesWithDeadLetters(true);
+    const io = recordingIo(true);
+    expect(await dlqMain(["purge", "--outputs", outputs], io)).toBe(0);
+    expect(io.out()).toBe(`purged ${dlqUrl}\n`);
+  });
+
   test("purges nothing after a no", async () => {
-    const { dlqUrl } = await queuesWithDeadLetters(true);
+    const { dlqUrl, outputs } = await queuesWithDeadLetters(true);
     const io = recordingIo(false);
-    expect(await dlqMain(["purge", "--dlq-url", dlqUrl], io)).toBe(0);
+    expect(await dlqMain(["purge", "--outputs", outputs], io)).toBe(0);
     expect(io.out()).toBe("not purged\n");
     await expect(sqs.send(new PurgeQueueCommand({ QueueUrl: dlqUrl }))).resolves.toBeDefined();
-  });
-
-  test("refuses to purge without a terminal to confirm or --yes", async () => {
-    const { dlqUrl } = await queuesWithDeadLetters(true);
-    const io = recordingIo();
-    expect(await dlqMain(["purge", "--dlq-url", dlqUrl], io)).toBe(2);
-    expect(io.err().split("\n")[0]).toBe(
-      "purge deletes every message on the DLQ: run it in a terminal to confirm, or pass --yes",
-    );
-    expect(await visible(dlqUrl)).toBe(3);
-  });
-});
-
-describe("npm run dlq bad input", () => {
-  test("asks for one action", async () => {
-    const io = recordingIo();
-    expect(await dlqMain(["drain", "--dlq-url", "http://x"], io)).toBe(2);
-    expect(io.err().split("\n")[0]).toBe('give one action: list, redrive or purge (given "drain")');
-  });
-
-  test("exits 1 with a plain message when SQS cannot be reached", async () => {
-    const io = recordingIo();
-    const saved = process.env.AWS_ENDPOINT_URL_SQS;
-    process.env.AWS_ENDPOINT_URL_SQS = "http://127.0.0.1:9";
-    try {
-      expect(await dlqMain(["list", "--dlq-url", "http://127.0.0.1:9/000000000000/dlq"], io)).toBe(1);
-    } finally {
-      process.env.AWS_ENDPOINT_URL_SQS = saved;
-    }
-    expect(io.err()).toBe(
-      "could not reach SQS (ECONNREFUSED): check the region, AWS_ENDPOINT_URL_SQS and the network\n",
-    );
   });
 });

@@ -9,6 +9,7 @@ import { OrdersTable } from "./orders-table";
 import { PipelineAlarms, PipelineAlarmsProps } from "./pipeline-alarms";
 import { QueueWithDlq } from "./queue-with-dlq";
 import { SqsLambda } from "./sqs-lambda";
+import { writeStackManifest } from "./stack-manifest";
 import { requireTerraformVersion } from "./terraform-version";
 import { PropsValidator } from "./validation";
 
@@ -268,5 +269,7 @@ export class OrderPipelineStack extends TerraformStack {
     for (const [outputId, [value, description]] of Object.entries(outputs)) {
       new TerraformOutput(this, outputId, { value, description });
     }
+    // Settings for tools on this machine (npm run sandbox), beside the stack's Terraform.
+    writeStackManifest(this);
   }
 }

@@ -1,6 +1,5 @@
-import * as fs from "fs";
-import * as path from "path";
-import { ISynthesisSession, TerraformStack } from "cdktf";
+import { TerraformStack } from "cdktf";
+import { addStackFile } from "./stack-files";
 
 /** Terraform 1.11 brought native S3 state locking (`use_lockfile`), which every stack's state relies on. */
 export const REQUIRED_TERRAFORM_VERSION = ">= 1.11.0";
@@ -16,13 +15,5 @@ export const VERSIONS_FILE = "versions.tf.json";
  * `*.tf` and `*.tf.json` file of the folder, so both outputs carry the constraint.
  */
 export function requireTerraformVersion(stack: TerraformStack, constraint: string = REQUIRED_TERRAFORM_VERSION): void {
-  const synthesizeStack = stack.synthesizer;
-  stack.synthesizer = {
-    synthesize(session: ISynthesisSession): void {
-      synthesizeStack.synthesize(session);
-      const stackFile = path.join(session.outdir, session.manifest.forStack(stack).synthesizedStackPath);
-      const content = { terraform: { required_version: constraint } };
-      fs.writeFileSync(path.join(path.dirname(stackFile), VERSIONS_FILE), `${JSON.stringify(content, null, 2)}\n`);
-    },
-  };
+  addStackFile(stack, VERSIONS_FILE, () => ({ terraform: { required_version: constraint } }));
 }

@@ -10,17 +10,24 @@ const root = path.join(__dirname, "..");
 const { startDynamoDb, createTable, localDynamoDbClient, LOCAL_AWS_ENV } = require(
   path.join(root, "dist/local/servers.js"),
 );
-const { loadStack, pipelineSettings } = require(path.join(root, "dist/local/stack-settings.js"));
-const { LocalEnvironment, runLocalPipeline } = require(path.join(root, "dist/local/pipeline.js"));
-const { sampleOrder, snsDeliveryBody } = require(path.join(root, "dist/local/sns-delivery.js"));
+const { readStackManifest } = require(path.join(root, "dist/common/stack-manifest.js"));
+const { LocalEnvironment } = require(path.join(root, "dist/local/environment.js"));
+const { runLocalPipeline } = require(path.join(root, "dist/local/batch-run.js"));
+const { sampleOrder } = require(path.join(root, "dist/common/orders.js"));
 const { DynamoDBDocumentClient, PutCommand } = require("@aws-sdk/lib-dynamodb");
 
 const BUNDLE = path.join(root, "dist/functions/process-order/index.js");
 const TOPIC = "arn:aws:sns:us-east-1:000000000000:bench-OrderTopic";
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 2000);
 
+/** What SNS writes into the queue for one order (raw message delivery off). */
+function snsEnvelope(order) {
+  const MessageId = randomUUID();
+  return JSON.stringify({ Type: "Notification", MessageId, TopicArn: TOPIC, Message: JSON.stringify(order) });
+}
+
 function record(order) {
-  const body = snsDeliveryBody(JSON.stringify(order), { rawMessageDelivery: false, topicArn: TOPIC });
+  const body = snsEnvelope(order);
   return {
     messageId: randomUUID(),
     receiptHandle: "r",
@@ -68,7 +75,7 @@ async function plainRate(documents, tableName, batchSize, count) {
 }
 
 async function main() {
-  const settings = pipelineSettings(loadStack(path.join(root, "cdktf.out/stacks/orders-dev")));
+  const settings = readStackManifest(path.join(root, "cdktf.out"), "orders-dev").manifest;
   const dynamo = await startDynamoDb();
   const client = localDynamoDbClient(dynamo.endpoint);
   await createTable(client, settings.table);
@@ -104,20 +111,17 @@ async function main() {
   client.destroy();
   await dynamo.stop();
 
-  const env = await LocalEnvironment.start();
+  const env = await LocalEnvironment.start(settings, { visibilityTimeoutSeconds: 2 });
   try {
-    const summary = await runLocalPipeline(env, settings, {
+    Object.assign(process.env, env.functionEnv());
+    delete require.cache[require.resolve(BUNDLE)];
+    const summary = await runLocalPipeline(env, require(BUNDLE).handler, {
       orders: 1000,
       badShare: 0,
-      batchSize: settings.batchSize,
+      batchSize: settings.function.batchSize,
       concurrency: 4,
       visibilityTimeoutSeconds: 2,
       timeoutSeconds: 300,
-      loadHandler: () => {
-        Object.assign(process.env, env.handlerEnv(settings));
-        delete require.cache[require.resolve(BUNDLE)];
-        return require(BUNDLE).handler;
-      },
     });
     results.localRun = {
       orders: summary.published,

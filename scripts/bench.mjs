@@ -3,7 +3,7 @@
 // runs each (median and spread), and writes BENCHMARKS.md. No timed assertion lives in the
 // tests; this script is where speed is measured. BENCH_RUNS sets the runs per measurement.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import { dirname, join } from "node:path";
@@ -88,6 +88,8 @@ function buildUsualApp() {
     return text;
   };
   writeFileSync(join(dir, "main.ts"), rewrite(readFileSync(join(root, "main.ts"), "utf8")));
+  // Shared modules main.ts and constructs/ import (no provider imports to rewrite).
+  cpSync(join(root, "common"), join(dir, "common"), { recursive: true });
   for (const file of readdirSync(join(root, "constructs")).filter((f) => f.endsWith(".ts"))) {
     writeFileSync(join(dir, "constructs", file), rewrite(readFileSync(join(root, "constructs", file), "utf8")));
   }
@@ -102,7 +104,7 @@ function buildUsualApp() {
         skipLibCheck: false,
         types: ["node"],
       },
-      include: ["main.ts", "constructs/**/*.ts"],
+      include: ["main.ts", "constructs/**/*.ts", "common/**/*.ts"],
     }),
   );
   return dir;
@@ -215,6 +217,15 @@ async function main() {
   if (t.status !== 0) throw new Error("throughput benchmark failed");
   const throughput = JSON.parse(readFileSync(throughputFile, "utf8"));
 
+  log("6. the sandbox: start to ready, and its end-to-end test (scripts/bench-sandbox.mjs)");
+  const sandboxFile = join(out, "sandbox.json");
+  if (
+    spawnSync(node, ["scripts/bench-sandbox.mjs", sandboxFile], { cwd: root, stdio: ["ignore", "ignore", "inherit"] })
+      .status !== 0
+  )
+    throw new Error("sandbox benchmark failed");
+  const sandbox = JSON.parse(readFileSync(sandboxFile, "utf8"));
+
   // Report.
   const goals = [
     [
@@ -293,6 +304,15 @@ ${throughput.batches.map((b) => `| ${b.batchSize} | ${b.handler.toFixed(0)} | ${
 Local pipeline run (\`npm run local\` machinery: SQS and DynamoDB servers, batch ${"10"}, 4 pollers, no poison):
 ${throughput.localRun.orders} orders in ${throughput.localRun.seconds.toFixed(2)} s = ${throughput.localRun.ordersPerSecond.toFixed(0)} orders/s
 (nothing lost: ${throughput.localRun.nothingLost ? "yes" : "no"}).
+
+## 6. The sandbox
+
+\`npm run sandbox\` until it prints \`ready\` (then stopped with SIGINT), and the end-to-end test of the operator
+path (\`__tests__/sandbox.e2e.test.ts\`: the sandbox and every operator command as child processes).
+
+| Measure | Median (s) | Min-max (s) | Runs |
+|---|---|---|---|
+${[...sandbox.ready, sandbox.e2e].map((m) => `| ${m.label} | ${m.median.toFixed(2)} | ${m.min.toFixed(2)}-${m.max.toFixed(2)} | ${m.times.length} |`).join("\n")}
 `;
   writeFileSync(join(root, "BENCHMARKS.md"), md);
   process.stdout.write(md);

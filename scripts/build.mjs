@@ -39,7 +39,7 @@ export async function buildFunctions() {
   );
 }
 
-/** main.ts, common/, constructs/ and local/ -> dist/ (transpile only, CommonJS): dist/main.js, dist/local/cli.js, ... */
+/** main.ts, common/, constructs/ and local/ -> dist/ (transpile only, CommonJS): dist/main.js, dist/local/servers.js, ... */
 export async function buildApp() {
   const sourcesIn = (dir) =>
     readdirSync(join(root, dir))
@@ -47,12 +47,12 @@ export async function buildApp() {
       .map((f) => join(dir, f));
   await build({
     absWorkingDir: root,
-    // local/cli.ts is bundled by buildOps: it shares ops/cli-support.ts.
+    // The commands' entry files are bundled by buildOps.
     entryPoints: [
       "main.ts",
-      ...sourcesIn("common"),
       ...sourcesIn("constructs"),
-      ...sourcesIn("local").filter((f) => !f.endsWith("cli.ts")),
+      ...sourcesIn("common"),
+      ...sourcesIn("local").filter((f) => !COMMAND_ENTRIES.includes(f)),
     ],
     outdir: "dist",
     outbase: ".",
@@ -84,17 +84,23 @@ export async function buildSynth() {
   });
 }
 
+/** One entry file per command, which only runs that command's main. */
+const COMMAND_ENTRIES = [
+  join("ops", "publish.ts"),
+  join("ops", "smoke.ts"),
+  join("ops", "dlq.ts"),
+  join("local", "cli.ts"),
+  join("local", "sandbox.ts"),
+];
+
 /**
- * Commands (ops/<command>.ts -> dist/ops/<command>.js, local/cli.ts -> dist/local/cli.js),
- * each bundled with the project code it uses; npm packages stay external.
+ * Commands (ops/<command>.ts -> dist/ops/<command>.js, local/cli.ts -> dist/local/cli.js, local/sandbox.ts
+ * -> dist/local/sandbox.js), each bundled with the project code it uses; npm packages stay external.
  */
 export async function buildOps() {
   await build({
     absWorkingDir: root,
-    entryPoints: [
-      ...["publish", "smoke", "dlq"].map((command) => join("ops", `${command}.ts`)),
-      join("local", "cli.ts"),
-    ],
+    entryPoints: COMMAND_ENTRIES,
     outdir: "dist",
     outbase: ".",
     bundle: true,

@@ -4,8 +4,7 @@ import {
   SUPPORTED_NODE_RUNTIMES,
   TABLE_WRITE_ACTIONS,
 } from "../../constructs/defaults";
-import { numberValue } from "../../local/stack-settings";
-import { TfJson, resourcesOf } from "../support/tf";
+import { TfJson, numberValue, resourcesOf } from "../support/tf";
 import {
   IDENTITY_POLICY_TYPES,
   PolicySite,

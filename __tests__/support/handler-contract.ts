@@ -2,8 +2,9 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { LOCAL_AWS_ENV, LocalServer, createTable, localDynamoDbClient, startDynamoDb } from "../../local/servers";
-import { sampleOrder, snsDeliveryBody } from "../../local/sns-delivery";
-import { PipelineSettings, pipelineSettings } from "../../local/stack-settings";
+import { sampleOrder } from "../../common/orders";
+import { StackManifest, readStackManifest } from "../../common/stack-manifest";
+import { snsDeliveryBody } from "./sns-envelope";
 import { TOPIC_ARN, sqsEvent, sqsRecord } from "./sqs-events";
 import { synthApp } from "./tf";
 
@@ -66,13 +67,13 @@ export function describeHandlerContract(title: string, modulePath: string): void
     let dynamo: LocalServer;
     let client: DynamoDBClient;
     let documents: DynamoDBDocumentClient;
-    let settings: PipelineSettings;
+    let settings: StackManifest;
     let handler: Handler;
     let env: Record<string, string>;
     let savedEnv: NodeJS.ProcessEnv;
 
     beforeAll(async () => {
-      settings = pipelineSettings(synthApp().stacks["orders-dev"]);
+      settings = readStackManifest(synthApp().outdir, "orders-dev").manifest;
       dynamo = await startDynamoDb();
       client = localDynamoDbClient(dynamo.endpoint);
       documents = DynamoDBDocumentClient.from(client);
@@ -100,7 +101,7 @@ export function describeHandlerContract(title: string, modulePath: string): void
     test("stores an order delivered the way the stack's subscription delivers it", async () => {
       const order = sampleOrder();
       const body = snsDeliveryBody(JSON.stringify(order), {
-        rawMessageDelivery: settings.rawMessageDelivery,
+        rawMessageDelivery: settings.subscription.rawMessageDelivery,
         topicArn: TOPIC_ARN,
       });
       const { response } = await invoke(handler, sqsEvent([sqsRecord(body)]));
@@ -348,7 +349,7 @@ export function describeHandlerContract(title: string, modulePath: string): void
       const { response, logs } = await withEnv({ AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:9" }, () =>
         invoke(loadHandler(modulePath), sqsEvent(records)),
       );
-      expect(Date.now() - started).toBeLessThan(settings.functionTimeoutSeconds * 1000);
+      expect(Date.now() - started).toBeLessThan(settings.function.timeoutSeconds * 1000);
       const reported = response.batchItemFailures.map((f) => f.itemIdentifier).sort();
       expect(reported).toEqual(records.map((r) => r.messageId).sort());
       expect(logs.every((l) => l.level === "ERROR" && l.outcome === "failed")).toBe(true);

@@ -1,4 +1,4 @@
-import { CommandIo } from "../../ops/cli-support";
+import { CommandIo } from "../../common/cli";
 
 /** A CommandIo that records what a command writes, with an optional answer to confirmations. */
 export function recordingIo(answer?: boolean): CommandIo & { out: () => string; err: () => string } {

@@ -68,6 +68,14 @@ export function viaServiceCondition(service: string): TfJson {
   };
 }
 
+/** The value of a number attribute, or the default of the variable it names; undefined otherwise. */
+export function numberValue(tf: TfJson, value: unknown): number | undefined {
+  if (typeof value === "number") return value;
+  const variable = /^\$\{var\.([\w-]+)\}$/.exec(String(value));
+  const fallback = variable ? tf.variable?.[variable[1]]?.default : undefined;
+  return typeof fallback === "number" ? fallback : undefined;
+}
+
 /** The order pipeline stacks of an app (every stack but the state bootstrap). */
 export function pipelineStacks(stacks: Record<string, TfJson>): Record<string, TfJson> {
   return Object.fromEntries(Object.entries(stacks).filter(([, tf]) => tf.resource?.aws_lambda_function));

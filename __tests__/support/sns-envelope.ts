@@ -1,8 +1,10 @@
 import { randomUUID } from "crypto";
 
 /**
- * What SNS writes into a subscribed SQS queue for one published message: the
- * message itself with raw message delivery on, otherwise the SNS notification JSON.
+ * A fixture for the function's unit tests: what SNS writes into a subscribed SQS queue for one
+ * published message (the message itself with raw message delivery on, else SNS's notification
+ * JSON). The commands never build it: `npm run local` and `npm run sandbox` publish through a real
+ * SNS API server, and the sandbox test checks this fixture's fields against what that server delivers.
  */
 export function snsDeliveryBody(
   message: string,
@@ -21,19 +23,4 @@ export function snsDeliveryBody(
     SigningCertURL: "https://sns.us-east-1.amazonaws.com/local.pem",
     UnsubscribeURL: `https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${options.topicArn}:${messageId}`,
   });
-}
-
-/** A valid order (the product's message contract), unique by default. */
-export function sampleOrder(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    orderId: `order-${randomUUID()}`,
-    customerId: "customer-42",
-    items: [
-      { sku: "SKU-1", quantity: 2, unitPrice: 9.5 },
-      { sku: "SKU-2", quantity: 1, unitPrice: 0 },
-    ],
-    currency: "EUR",
-    createdAt: "2026-11-27T10:00:00Z",
-    ...overrides,
-  };
 }

@@ -1,0 +1,176 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { LOCAL_CREDENTIALS, clientSettings, isLoopback, queueUrlProblem, regionOf } from "../common/aws";
+import { UsageError, numberOption, parseCommandLine } from "../common/cli";
+import { readStackOutputs } from "../common/outputs";
+import { projectRoot } from "../common/project";
+import { chooseStack, defaultStackName } from "../common/stacks";
+
+const OPTIONS = {
+  orders: { type: "string" },
+  verbose: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+describe("the command-line parser", () => {
+  test("reads a negative number after an option as its value, so the range rule can answer", () => {
+    expect(parseCommandLine(["--orders", "-5"], OPTIONS).values).toEqual({ orders: "-5" });
+    expect(parseCommandLine(["--orders", "-.5"], OPTIONS).values).toEqual({ orders: "-.5" });
+  });
+
+  test("reads --name=value, --name value and a short boolean alike", () => {
+    expect(parseCommandLine(["--orders=3", "--verbose", "-h"], OPTIONS).values).toEqual({
+      orders: "3",
+      verbose: true,
+      help: true,
+    });
+  });
+
+  test("takes the value after an option literally, even when it looks like another option's name", () => {
+    expect(parseCommandLine(["--orders", "verbose"], OPTIONS).values).toEqual({ orders: "verbose" });
+  });
+
+  test("rejects an option followed by another option as missing its value", () => {
+    expect(() => parseCommandLine(["--orders", "--verbose"], OPTIONS)).toThrow(
+      new UsageError("--orders needs a value"),
+    );
+  });
+
+  test("keeps arguments after -- as positionals", () => {
+    expect(parseCommandLine(["--", "--orders"], OPTIONS, true).positionals).toEqual(["--orders"]);
+  });
+});
+
+describe("number options", () => {
+  test.each([
+    [{ n: "1e3" }, 1000],
+    [{ n: " 7 " }, 7],
+    [{}, 5],
+  ])("reads %j as %d", (values, expected) => {
+    expect(numberOption(values, "n", 5, 1, 10_000)).toBe(expected);
+  });
+
+  test("rejects a fraction where an integer is needed, quoting what was given", () => {
+    expect(() => numberOption({ n: "2.5" }, "n", 5, 1, 10)).toThrow(
+      '--n must be an integer between 1 and 10 (given "2.5")',
+    );
+  });
+});
+
+describe("the stack a command uses", () => {
+  test("defaults to the dev stack of the configured name prefix", () => {
+    expect(defaultStackName({})).toBe("orders-dev");
+    expect(defaultStackName({ ORDERS_NAME_PREFIX: "orders-alice" })).toBe("orders-alice-dev");
+  });
+
+  test("refuses a stack that does not exist, listing those that do", () => {
+    expect(() => chooseStack("orders-qa", ["orders-prod", "orders-dev"], "cdktf.out", {})).toThrow(
+      new UsageError('--stack must name a stack in cdktf.out: it holds orders-dev, orders-prod (given "orders-qa")'),
+    );
+  });
+
+  test("says when there is no stack at all", () => {
+    expect(() => chooseStack(undefined, [], "outputs.json", { ORDERS_NAME_PREFIX: "x" })).toThrow(
+      new UsageError("the default stack x-dev is not in outputs.json: it holds none; pass --stack <name>"),
+    );
+  });
+});
+
+describe("stack outputs files", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orders-outputs-"));
+  const write = (name: string, content: unknown): string => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, JSON.stringify(content));
+    return file;
+  };
+
+  test("reads the file cdktf deploy --outputs-file writes, by stack", () => {
+    const file = write("deploy.json", {
+      "orders-dev": { topic_arn: "a", count: 3 },
+      "orders-prod": { topic_arn: "b" },
+    });
+    expect(readStackOutputs(file, "orders-prod", {})).toEqual({
+      file,
+      stack: "orders-prod",
+      values: { topic_arn: "b" },
+    });
+  });
+
+  test("reads terraform output -json, which names no stack", () => {
+    const file = write("tf.json", { topic_arn: { value: "a", type: "string", sensitive: false } });
+    expect(readStackOutputs(file, undefined, {})).toEqual({ file, values: { topic_arn: "a" } });
+  });
+
+  test("refuses a file that is not JSON", () => {
+    const file = path.join(dir, "broken.json");
+    fs.writeFileSync(file, "{");
+    expect(() => readStackOutputs(file, undefined, {})).toThrow(/^--outputs \S+broken\.json is not JSON: /);
+  });
+});
+
+describe("AWS clients", () => {
+  test.each([
+    ["http://127.0.0.1:4566", true],
+    ["http://127.1.2.3:80", true],
+    ["http://[::1]:4566", true],
+    ["http://localhost:4566", true],
+    ["http://sqs.us-east-1.localhost:4566/000000000000/q", true],
+    ["https://sqs.us-east-1.amazonaws.com", false],
+    ["http://169.254.169.254", false],
+    ["not a url", false],
+  ])("knows whether %s is this machine (%s)", (url, expected) => {
+    expect(isLoopback(url)).toBe(expected);
+  });
+
+  test("gives a loopback endpoint static local credentials and the region, so real credentials are never looked up", () => {
+    expect(clientSettings("sns", { endpoint: "http://127.0.0.1:4566", region: "eu-west-1", env: {} })).toMatchObject({
+      endpoint: "http://127.0.0.1:4566",
+      region: "eu-west-1",
+      credentials: LOCAL_CREDENTIALS,
+    });
+  });
+
+  test("treats a loopback endpoint from AWS_ENDPOINT_URL_SQS the same way", () => {
+    const settings = clientSettings("sqs", { env: { AWS_ENDPOINT_URL_SQS: "http://127.0.0.1:9324" } });
+    expect(settings).toMatchObject({ region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    expect(settings).not.toHaveProperty("endpoint");
+  });
+
+  test("leaves credentials to the SDK for AWS, with the region of the ARN", () => {
+    const settings = clientSettings("sns", { target: "arn:aws:sns:eu-west-1:123456789012:t", env: {} });
+    expect(settings).toMatchObject({ region: "eu-west-1", maxAttempts: 3 });
+    expect(settings).not.toHaveProperty("credentials");
+  });
+
+  test("bounds every request, so a server that never answers cannot hang a command", () => {
+    expect(clientSettings("dynamodb", { env: {} }).requestHandler).toEqual({
+      connectionTimeout: 5000,
+      requestTimeout: 30_000,
+      throwOnRequestTimeout: true,
+    });
+  });
+
+  test("reads the region of an AWS queue URL", () => {
+    expect(regionOf("https://sqs.eu-central-1.amazonaws.com/123456789012/q")).toBe("eu-central-1");
+  });
+
+  test.each([
+    "http://127.0.0.1:4566/000000000000/orders-dev-OrderQueueDLQ",
+    "https://sqs.us-east-1.amazonaws.com/123456789012/q.fifo",
+  ])("accepts the queue URL %s", (url) => {
+    expect(queueUrlProblem(url, "--dlq-url")).toBeUndefined();
+  });
+});
+
+describe("the project root", () => {
+  test("is the folder of cdktf.json, from a source or a built file", () => {
+    const root = path.join(__dirname, "..");
+    expect(projectRoot(path.join(root, "dist", "ops"))).toBe(root);
+    expect(projectRoot(__dirname)).toBe(root);
+  });
+
+  test("says so when no folder above holds cdktf.json", () => {
+    expect(() => projectRoot(os.tmpdir())).toThrow(`cdktf.json not found in ${os.tmpdir()} or any folder above it`);
+  });
+});

@@ -1,0 +1,49 @@
+import { UsageError } from "./cli";
+import { ConfigurationError, defaultStackName as firstStackOf, readConfiguration } from "./environments";
+import { projectRoot } from "./project";
+
+/**
+ * Which stack a command works on. Stack names come from the app's own configuration
+ * (`common/environments.ts`: ORDERS_NAME_PREFIX and the environments file), the same
+ * function main.ts uses, so the commands follow whatever synth builds.
+ */
+
+/** What the commands' help says of the default stack. */
+export const DEFAULT_STACK_HELP =
+  "<ORDERS_NAME_PREFIX>-<first environment of environments.json>, orders-dev as committed";
+
+/**
+ * The stack a command uses when no --stack is given: the first environment's stack
+ * (`<namePrefix>-<name>`). A broken configuration is the user's input: a UsageError.
+ */
+export function defaultStackName(env: NodeJS.ProcessEnv = process.env, root = projectRoot(__dirname)): string {
+  try {
+    return firstStackOf(readConfiguration(env, root));
+  } catch (error) {
+    if (error instanceof ConfigurationError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * The stack to use: `given` (from --stack) or the default, which must be one of `existing`
+ * (the stacks `where` holds, e.g. "cdktf.out" or "outputs.json"); otherwise a UsageError that
+ * lists the ones that exist.
+ */
+export function chooseStack(
+  given: string | undefined,
+  existing: readonly string[],
+  where: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const stack = given ?? defaultStackName(env);
+  if (existing.includes(stack)) return stack;
+  const holds = existing.length > 0 ? `it holds ${[...existing].sort().join(", ")}` : "it holds none";
+  if (given !== undefined) {
+    throw new UsageError(`--stack must name a stack in ${where}: ${holds} (given ${JSON.stringify(given)})`);
+  }
+  throw new UsageError(
+    `the default stack ${stack} is not in ${where}: ${holds}; pass --stack <name>` +
+      (env.ORDERS_NAME_PREFIX ? "" : " (or set ORDERS_NAME_PREFIX as for synth)"),
+  );
+}

@@ -1,0 +1,158 @@
+import * as fs from "fs";
+import * as path from "path";
+import { CommandIo, EXIT, UsageError, numberOption, runCommand, stringOption } from "../common/cli";
+import { LOCAL_OUTPUTS_FILE, OutputsFile } from "../common/outputs";
+import { displayPath, projectRoot } from "../common/project";
+import { DEFAULT_STACK_HELP } from "../common/stacks";
+import { LocalEnvironment } from "./environment";
+import { EventSourceMapping, Invocation } from "./event-source";
+import { functionBundle, loadFunction } from "./function";
+import { chosenManifest } from "./stack-option";
+
+export const SANDBOX_COMMAND = "npm run sandbox";
+
+export const SANDBOX_HELP = `Usage: npm run sandbox -- [options]
+
+The stack's AWS on this machine, until Ctrl-C: synthesizes, then starts an SNS+SQS server
+(fauxqs) and a DynamoDB server (dynalite) on 127.0.0.1, creates the stack's topic, queue, DLQ,
+subscription and table with the names and settings synth wrote to
+cdktf.out/stacks/<stack>/stack-manifest.json, and runs the built ProcessOrderLambda the way
+Lambda's event source mapping runs it. Prints "ready" once everything is up and writes the
+stack outputs, with the local endpoints, to outputs.local.json: every operator command works
+against it with --outputs outputs.local.json.
+
+Options:
+  --stack <name>              synthesized stack (default: ${DEFAULT_STACK_HELP})
+  --out <dir>                 synth output folder holding stacks/<stack> (default cdktf.out)
+  --data <dir>                keep queues, messages and the table in <dir> across restarts
+                              (default: in memory, gone when the sandbox stops)
+  --outputs-file <file>       where to write the stack outputs (default ${LOCAL_OUTPUTS_FILE})
+  --visibility-timeout <s>    the queue's visibility timeout here, 1-43200 s (default 2; the stack's
+                              is printed: shortened so a failed order is retried in seconds)
+  --concurrency <n>           pollers at once, 1-100 (default 4, at most the stack's maximum concurrency)
+  --verbose                   print the function's own log lines
+  -h, --help                  this text
+
+Exit codes: 0 stopped by Ctrl-C (SIGINT) or SIGTERM, 1 a server or the function could not start,
+2 bad input.
+`;
+
+const OPTIONS = {
+  stack: { type: "string" },
+  out: { type: "string" },
+  data: { type: "string" },
+  "outputs-file": { type: "string" },
+  "visibility-timeout": { type: "string" },
+  concurrency: { type: "string" },
+  verbose: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Resolves on the first SIGINT or SIGTERM (npm forwards the terminal's Ctrl-C too: later ones are ignored). */
+function firstStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.removeListener("SIGINT", onSignal);
+      process.removeListener("SIGTERM", onSignal);
+      // Still listening, so a repeated signal does not kill the process mid-stop.
+      process.on("SIGINT", () => undefined);
+      process.on("SIGTERM", () => undefined);
+      resolve(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}
+
+/** Writes JSON through a temporary file, so a command reading it never sees half of it. */
+function writeJsonAtomically(file: string, content: unknown): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, `${JSON.stringify(content, null, 2)}\n`);
+  fs.renameSync(temporary, file);
+}
+
+/** One line per invocation, then one per failed record with its receive count. */
+function invocationLines(functionName: string, maxReceiveCount: number, invocation: Invocation): string {
+  const time = new Date().toISOString().slice(11, 19);
+  const outcome = invocation.error ? `all failed: ${invocation.error}` : `${invocation.failed} failed`;
+  const failed = invocation.receives
+    .filter((r) => !r.completed)
+    .map((r) => {
+      const next = r.receiveCount >= maxReceiveCount ? ": next to the DLQ" : "";
+      return `  failed ${r.messageId} (receive ${r.receiveCount} of ${maxReceiveCount}${next})\n`;
+    });
+  return `${time} ${functionName}: ${invocation.records} record(s), ${outcome}\n${failed.join("")}`;
+}
+
+export async function sandboxMain(argv: string[], io: CommandIo, root = projectRoot(__dirname)): Promise<number> {
+  return runCommand({ name: SANDBOX_COMMAND, help: SANDBOX_HELP, options: OPTIONS }, argv, io, async ({ values }) => {
+    const outputsFile = path.resolve(stringOption(values, "outputs-file") ?? path.join(root, LOCAL_OUTPUTS_FILE));
+    const data = stringOption(values, "data");
+    const dataDir = data === undefined ? undefined : path.resolve(data);
+    const visibilityTimeout = numberOption(values, "visibility-timeout", 2, 1, 43_200)!;
+    const concurrencyGiven = numberOption(values, "concurrency", undefined, 1, 100);
+    if (!fs.existsSync(path.dirname(outputsFile))) {
+      throw new UsageError(
+        `--outputs-file must be in an existing folder (given ${JSON.stringify(values["outputs-file"])})`,
+      );
+    }
+    if (dataDir && fs.existsSync(dataDir) && !fs.statSync(dataDir).isDirectory()) {
+      throw new UsageError(`--data must be a folder (given ${JSON.stringify(data)}, a file)`);
+    }
+    const { manifest, file } = chosenManifest(values, root);
+    const concurrency = concurrencyGiven ?? Math.min(4, manifest.function.maximumConcurrency ?? 4);
+    const stopSignal = firstStopSignal();
+
+    const env = await LocalEnvironment.start(manifest, { visibilityTimeoutSeconds: visibilityTimeout, dataDir });
+    let mapping: EventSourceMapping | undefined;
+    try {
+      const bundle = functionBundle(root);
+      const handler = loadFunction(bundle, env.functionEnv(), values.verbose === true);
+      const { outputs } = env;
+      mapping = new EventSourceMapping({
+        sqs: env.sqs,
+        queueUrl: outputs.queue_url,
+        queueArn: env.queueArn,
+        region: manifest.region,
+        handler,
+        batchSize: manifest.function.batchSize,
+        concurrency,
+        // Below the visibility timeout, and short so that Ctrl-C stops promptly.
+        waitTimeSeconds: Math.min(1, visibilityTimeout - 1),
+        timeoutSeconds: manifest.function.timeoutSeconds,
+        onInvocation: (invocation) =>
+          io.stdout.write(invocationLines(manifest.function.name, manifest.maxReceiveCount, invocation)),
+        onError: (error) => io.stderr.write(`polling ${manifest.queue.name} failed: ${error.message}\n`),
+      });
+      mapping.start();
+      const outputsContent: OutputsFile = { [manifest.stack]: { ...outputs } };
+      writeJsonAtomically(outputsFile, outputsContent);
+      const s = manifest.subscription;
+      io.stdout.write(
+        [
+          `Sandbox of ${manifest.stack} (settings from ${displayPath(file)})`,
+          `  SNS+SQS   fauxqs    ${outputs.aws_endpoint_url_sns}`,
+          `  DynamoDB  dynalite  ${outputs.aws_endpoint_url_dynamodb}`,
+          `  topic ${manifest.topic.name} -> queue ${manifest.queue.name} ` +
+            `(raw message delivery ${s.rawMessageDelivery ? "on" : "off"}${s.filterPolicy ? `, filter policy ${s.filterPolicy}` : ""})`,
+          `  queue: to ${manifest.deadLetterQueue.name} after ${manifest.maxReceiveCount} receives; ` +
+            `visibility timeout ${visibilityTimeout} s here (the stack's: ${manifest.queue.visibilityTimeoutSeconds} s)`,
+          `  table ${manifest.table.name} (key ${manifest.table.partitionKey.name})`,
+          `  function ${manifest.function.name}: ${displayPath(bundle)}, batch size ${manifest.function.batchSize}, ` +
+            `${concurrency} poller(s)`,
+          `  data: ${dataDir ? `kept in ${displayPath(dataDir)}` : "in memory (--data <dir> keeps it)"}`,
+          `  outputs: ${displayPath(outputsFile)} (npm run publish -- --outputs ${displayPath(outputsFile)} --count 20)`,
+          "ready",
+          "",
+        ].join("\n"),
+      );
+      const signal = await stopSignal;
+      io.stdout.write(`${signal}: stopping\n`);
+    } finally {
+      await mapping?.stop();
+      await env.stop();
+    }
+    io.stdout.write("stopped\n");
+    return EXIT.ok;
+  });
+}

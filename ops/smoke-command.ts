@@ -1,0 +1,99 @@
+import { randomUUID } from "crypto";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { describeAwsError, tableNameProblem, topicArnProblem } from "../common/aws";
+import { CommandIo, EXIT, numberOption, runCommand } from "../common/cli";
+import { sampleOrder } from "../common/orders";
+import { projectRoot } from "../common/project";
+import { publishOrders } from "../common/publish";
+import { sleep } from "../common/sleep";
+import { DEFAULT_STACK_HELP } from "../common/stacks";
+import { Target } from "./target";
+
+export const SMOKE_COMMAND = "npm run smoke";
+
+export const SMOKE_HELP = `Usage: npm run smoke -- [options]
+
+After a deploy (or against "npm run sandbox"): publishes one uniquely identified test order to
+OrderTopic and polls the Orders table until the item appears. Prints the latency; exits non-zero
+when it does not appear in time, so a pipeline can gate on it.
+
+Options:
+  --outputs <file>        stack outputs: outputs.json from "npm run deploy" (the default), or
+                          outputs.local.json from "npm run sandbox" (its endpoints included)
+  --stack <name>          the stack in that file (default: ${DEFAULT_STACK_HELP})
+  --topic-arn <arn>       the topic, instead of the stack output topic_arn
+  --table-name <name>     the table, instead of the stack output table_name
+  --timeout <s>           how long to wait, 1-900 s (default 60)
+  --interval <ms>         between two reads of the table, 50-10000 ms (default 500)
+
+Exit codes: 0 stored, 1 not stored in time (or AWS unreachable), 2 bad input.
+`;
+
+const OPTIONS = {
+  stack: { type: "string" },
+  outputs: { type: "string" },
+  "topic-arn": { type: "string" },
+  "table-name": { type: "string" },
+  timeout: { type: "string" },
+  interval: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export async function smokeMain(argv: string[], io: CommandIo, root = projectRoot(__dirname)): Promise<number> {
+  return runCommand({ name: SMOKE_COMMAND, help: SMOKE_HELP, options: OPTIONS }, argv, io, async ({ values }) => {
+    const timeoutMs = numberOption(values, "timeout", 60, 1, 900)! * 1000;
+    const intervalMs = numberOption(values, "interval", 500, 50, 10_000)!;
+    const target = new Target(values, root);
+    const topicArn = target.value("topic-arn", "topic_arn", topicArnProblem);
+    const tableName = target.value("table-name", "table_name", tableNameProblem);
+    const snsSettings = target.client("sns", topicArn);
+    const dynamoSettings = target.client("dynamodb", topicArn);
+
+    const order = sampleOrder({
+      orderId: `smoke-${Date.now()}-${randomUUID().slice(0, 8)}`,
+      customerId: "smoke-test",
+      smoke: true,
+    });
+    const sns = new SNSClient(snsSettings);
+    const dynamodb = new DynamoDBClient(dynamoSettings);
+    try {
+      const started = Date.now();
+      let messageId: string;
+      try {
+        [messageId] = await publishOrders(sns, topicArn, [order]);
+      } catch (error) {
+        io.stderr.write(`${describeAwsError("sns", error, snsSettings.endpoint)}\n`);
+        return EXIT.failed;
+      }
+      io.stdout.write(`published smoke order ${order.orderId} (message ${messageId})\n`);
+      while (Date.now() - started < timeoutMs) {
+        try {
+          const found = await dynamodb.send(
+            new GetItemCommand({
+              TableName: tableName,
+              Key: { orderId: { S: order.orderId as string } },
+              ConsistentRead: true,
+            }),
+          );
+          if (found.Item) {
+            io.stdout.write(`stored in ${tableName} after ${Date.now() - started} ms\n`);
+            return EXIT.ok;
+          }
+        } catch (error) {
+          io.stderr.write(`${describeAwsError("dynamodb", error, dynamoSettings.endpoint)}\n`);
+          return EXIT.failed;
+        }
+        await sleep(intervalMs);
+      }
+      io.stderr.write(
+        `smoke order ${order.orderId} not stored in ${tableName} within ${timeoutMs / 1000} s: ` +
+          `look at the DLQ (npm run dlq -- list), the alarms and the function's log group\n`,
+      );
+      return EXIT.failed;
+    } finally {
+      sns.destroy();
+      dynamodb.destroy();
+    }
+  });
+}

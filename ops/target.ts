@@ -1,0 +1,60 @@
+import * as path from "path";
+import { AwsService, ClientSettings, clientSettings, endpointProblem } from "../common/aws";
+import { OptionValues, UsageError, stringOption } from "../common/cli";
+import { DEPLOY_OUTPUTS_FILE, StackOutputs, outputField, readStackOutputs, requireOutput } from "../common/outputs";
+
+/** Checks a value; returns why it is wrong (naming `field`), or undefined. */
+export type Check = (value: string, field: string) => string | undefined;
+
+/**
+ * Where an operator command finds what it works on: a flag (`--topic-arn`), else the stack outputs
+ * file (`--outputs`, default outputs.json; `--stack`). Every value is checked before any call,
+ * and the endpoints a file names (outputs.local.json from `npm run sandbox`) go to the clients.
+ */
+export class Target {
+  private outputs?: StackOutputs;
+  private readonly file: string;
+
+  constructor(
+    private readonly values: OptionValues,
+    root: string,
+  ) {
+    this.file = path.resolve(stringOption(values, "outputs") ?? path.join(root, DEPLOY_OUTPUTS_FILE));
+    // A file given by --outputs is always read: its endpoints apply even when flags give every value.
+    if (values.outputs !== undefined) this.stackOutputs();
+  }
+
+  private stackOutputs(): StackOutputs {
+    this.outputs ??= readStackOutputs(this.file, stringOption(this.values, "stack"));
+    return this.outputs;
+  }
+
+  /** `--<flag>`'s value, else the stack output `output`; either must pass `check`. */
+  value(flag: string, output: string, check: Check): string {
+    const given = stringOption(this.values, flag);
+    let value: string;
+    let problem: string | undefined;
+    if (given !== undefined) {
+      value = given;
+      problem = check(given, `--${flag}`);
+    } else {
+      const outputs = this.stackOutputs();
+      value = requireOutput(outputs, output, flag);
+      problem = check(value, outputField(outputs, output));
+    }
+    if (problem) throw new UsageError(problem);
+    return value;
+  }
+
+  /** Client settings for `service` working on `target` (an ARN or queue URL), with the file's endpoint if it names one. */
+  client(service: AwsService, target: string): ClientSettings & { readonly endpoint?: string } {
+    const outputs = this.outputs;
+    const endpointOutput = `aws_endpoint_url_${service}`;
+    const endpoint = outputs?.values[endpointOutput];
+    if (endpoint !== undefined) {
+      const problem = endpointProblem(endpoint, outputField(outputs!, endpointOutput));
+      if (problem) throw new UsageError(problem);
+    }
+    return clientSettings(service, { endpoint, region: outputs?.values.aws_region, target });
+  }
+}
