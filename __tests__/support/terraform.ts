@@ -96,11 +96,15 @@ export interface TerraformResult {
   readonly diagnostics: Diagnostic[];
 }
 
-/** Runs `terraform <args>` in `cwd` offline; never rejects on a non-zero exit code. */
-export function terraform(cwd: string, args: string[]): Promise<TerraformResult> {
+/** Runs `terraform <args>` in `cwd` offline (plus `env`); never rejects on a non-zero exit code. */
+export function terraform(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<TerraformResult> {
   if (!TERRAFORM) throw new Error("no terraform binary on PATH");
   return new Promise((resolve, reject) => {
-    const child = spawn(TERRAFORM!, args, { cwd, env: terraformEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(TERRAFORM!, args, {
+      cwd,
+      env: { ...terraformEnv(), ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
