@@ -47,17 +47,14 @@ function unquoteEdits(text) {
   while (i < n) {
     const c = text[i];
     const frame = top();
+    const opaque = opaqueEnd(text, i);
     if (c === "\n") {
       if (frame.body) Object.assign(frame, { header: null, argument: null, statementStart: true });
       i++;
     } else if (c === " " || c === "\t" || c === "\r") {
       i++;
-    } else if (c === "#" || (c === "/" && text[i + 1] === "/")) {
-      i = lineEnd(text, i);
-    } else if (c === "/" && text[i + 1] === "*") {
-      i = commentEnd(text, i);
-    } else if (c === "<" && text[i + 1] === "<") {
-      i = heredocEnd(text, i);
+    } else if (opaque !== undefined) {
+      i = opaque;
     } else if (c === '"') {
       const template = scanTemplate(text, i);
       const isLabel = frame.body && frame.argument === null;
@@ -129,14 +126,11 @@ function expressionEnd(text, start) {
   let i = start;
   while (i < text.length) {
     const c = text[i];
+    const opaque = opaqueEnd(text, i);
     if (c === '"') {
       i = scanTemplate(text, i).end;
-    } else if (c === "#" || (c === "/" && text[i + 1] === "/")) {
-      i = lineEnd(text, i);
-    } else if (c === "/" && text[i + 1] === "*") {
-      i = commentEnd(text, i);
-    } else if (c === "<" && text[i + 1] === "<") {
-      i = heredocEnd(text, i);
+    } else if (opaque !== undefined) {
+      i = opaque;
     } else if (c === "{" || c === "[" || c === "(") {
       depth++;
       i++;
@@ -150,6 +144,15 @@ function expressionEnd(text, start) {
     }
   }
   throw new Error(`unterminated interpolation at offset ${start}`);
+}
+
+/** Where a comment or heredoc starting at `start` ends (its text is never rewritten), or undefined. */
+function opaqueEnd(text, start) {
+  const c = text[start];
+  if (c === "#" || (c === "/" && text[start + 1] === "/")) return lineEnd(text, start);
+  if (c === "/" && text[start + 1] === "*") return commentEnd(text, start);
+  if (c === "<" && text[start + 1] === "<") return heredocEnd(text, start);
+  return undefined;
 }
 
 function lineEnd(text, start) {
