@@ -148,7 +148,7 @@ describeWithTerraform("bad Terraform variables fail terraform plan through their
       ]);
     const results = await mapLimit(runs, 4, (run) => planVariables(run.dir, run.values, run.varFile));
     plans = new Map(runs.map((run, i) => [key(run.stack, run.values, run.varFile), results[i]]));
-  });
+  }, 180_000); // about 30 terraform processes: a few seconds, a minute on a starved machine
 
   test("runs for every pipeline stack", () => {
     expect(stackNames.sort()).toEqual(["orders-dev", "orders-prod"]);

@@ -18,6 +18,11 @@ import { configLoadingDiagnostics, describeWithTerraform, terraform } from "./su
 import { TfJson, pipelineStacks, synthApp, synthConstructs } from "./support/tf";
 
 const FIXTURES = path.join(__dirname, "fixtures", "format-hcl");
+/**
+ * For a hook that synthesizes and runs the format step: each WebAssembly parser or formatter it
+ * loads takes about a second of CPU, which becomes tens of seconds on a starved 2-core machine.
+ */
+const SEVERAL_PROCESSES = 180_000;
 
 /** Writes `files` (stack name -> cdk.tf text) as a synth output folder and returns it. */
 function outdirWith(files: Record<string, string>): string {
@@ -49,7 +54,7 @@ describe("the HCL export (npm run synth:hcl)", () => {
         await Promise.all(Object.entries(texts).map(async ([name, text]) => [name, await parseHcl("cdk.tf", text)])),
       );
     [parsed, parsedRaw] = await Promise.all([parseAll(exported.hcl), parseAll(exported.raw)]);
-  });
+  }, SEVERAL_PROCESSES);
 
   test("writes a cdk.tf for every stack the app synthesizes", () => {
     expect(Object.keys(exported.hcl).sort()).toEqual(Object.keys(json).sort());
@@ -180,7 +185,7 @@ describe("the format step (scripts/format-hcl.mjs)", () => {
     const outdir = outdirWith({ edge: input });
     expect(formatHclStep(outdir).status).toBe(0);
     formatted = fs.readFileSync(path.join(outdir, "stacks", "edge", "cdk.tf"), "utf8");
-  });
+  }, SEVERAL_PROCESSES);
 
   test("unquotes interpolation-only values and quoted references, and leaves keys, operands, templates, heredocs and comments alone", () => {
     expect(formatted).toBe(expected);

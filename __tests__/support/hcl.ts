@@ -52,7 +52,8 @@ export async function synthAppHcl(): Promise<HclExport> {
 export function formatHclStep(outdir: string): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [path.join(ROOT, "scripts", "format-hcl.mjs"), outdir], {
     encoding: "utf8",
-    timeout: 60_000,
+    // A guard against a hang only: the step takes 1 s here, 15 s beside two CPU burners.
+    timeout: 150_000,
   });
 }
 
