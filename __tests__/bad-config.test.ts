@@ -1,4 +1,4 @@
-import * as fs from "fs";
+import * as path from "path";
 import { Construct } from "constructs";
 import { Testing } from "cdktf";
 import {
@@ -11,9 +11,8 @@ import {
   QueueWithDlq,
   SqsLambda,
 } from "../constructs";
-import { parseHcl } from "./support/hcl";
-import { BUNDLE_PATH, TfJson, pipelineStacks, synthApp, synthError } from "./support/tf";
-import { evaluateExpression, variableError } from "./support/tf-validation";
+import { VariablesPlan, describeWithTerraform, mapLimit, planVariables, variablesFolder } from "./support/terraform";
+import { BUNDLE_PATH, pipelineStacks, synthApp, synthError } from "./support/tf";
 
 const queue = (scope: Construct, props: Partial<ConstructorParameters<typeof QueueWithDlq>[2]> = {}) =>
   new QueueWithDlq(scope, "Q", { queueName: "q", ...props });
@@ -150,12 +149,7 @@ describe("bad stack props fail synth with one message naming the prop, the rule 
   });
 });
 
-describe("bad Terraform variables fail plan through their validation blocks", () => {
-  let stacks: Record<string, TfJson>;
-  beforeAll(() => {
-    stacks = pipelineStacks(synthApp().stacks);
-  });
-
+describeWithTerraform("bad Terraform variables fail terraform plan through their validation blocks", () => {
   const invalid: [string, unknown, string][] = [
     [
       "log_retention_days",
@@ -171,11 +165,6 @@ describe("bad Terraform variables fail plan through their validation blocks", ()
       'alarm_emails must hold e-mail addresses such as ops@example.com (given ["ops@example.com","not-an-address"]).',
     ],
   ];
-
-  test.each(invalid)("rejects %s = %j", async (name, value, message) => {
-    for (const tf of Object.values(stacks)) expect(await variableError(tf, name, value)).toBe(message);
-  });
-
   const valid: [string, unknown][] = [
     ["log_retention_days", 1],
     ["log_retention_days", 3653],
@@ -184,41 +173,54 @@ describe("bad Terraform variables fail plan through their validation blocks", ()
     ["alarm_emails", []],
     ["alarm_emails", ["ops@example.com", "on-call+orders@example.org"]],
   ];
+  const EXAMPLE = path.resolve("terraform.tfvars.example");
 
-  test.each(valid)("accepts %s = %j", async (name, value) => {
-    for (const tf of Object.values(stacks)) expect(await variableError(tf, name, value)).toBeUndefined();
+  // One folder per stack holding only its variable blocks, initialized once; every plan runs
+  // up front, a few at a time, and each test reads its own results.
+  let plans: Map<string, VariablesPlan>;
+  let stackNames: string[];
+  const key = (stack: string, values: Record<string, unknown>, varFile?: string) =>
+    JSON.stringify([stack, values, varFile ?? null]);
+  const planOf = (stack: string, values: Record<string, unknown>, varFile?: string): VariablesPlan =>
+    plans.get(key(stack, values, varFile))!;
+
+  beforeAll(async () => {
+    const stacks = pipelineStacks(synthApp().stacks);
+    stackNames = Object.keys(stacks);
+    const folders = await Promise.all(stackNames.map((name) => variablesFolder(stacks[name].variable)));
+    const runs: { stack: string; dir: string; values: Record<string, unknown>; varFile?: string }[] =
+      stackNames.flatMap((stack, i) => [
+        ...[...invalid, ...valid].map(([name, value]) => ({ stack, dir: folders[i], values: { [name]: value } })),
+        { stack, dir: folders[i], values: {} },
+        { stack, dir: folders[i], values: {}, varFile: EXAMPLE },
+      ]);
+    const results = await mapLimit(runs, 4, (run) => planVariables(run.dir, run.values, run.varFile));
+    plans = new Map(runs.map((run, i) => [key(run.stack, run.values, run.varFile), results[i]]));
+  }, 180_000); // about 30 terraform processes: a few seconds, a minute on a starved machine
+
+  test("runs for every pipeline stack", () => {
+    expect(stackNames.sort()).toEqual(["orders-dev", "orders-prod"]);
   });
 
-  test("accepts every default", async () => {
-    for (const tf of Object.values(stacks)) {
-      for (const [name, variable] of Object.entries(tf.variable as Record<string, TfJson>)) {
-        expect({ name, error: await variableError(tf, name, variable.default) }).toEqual({ name, error: undefined });
-      }
+  test.each(invalid)("rejects %s = %j with the stack's own message and exit code 1", (name, value, message) => {
+    for (const stack of stackNames) {
+      expect({ stack, ...planOf(stack, { [name]: value }) }).toEqual({ stack, code: 1, errors: [message] });
     }
   });
 
-  test("accepts every value in terraform.tfvars.example", async () => {
-    const example = await parseHcl("terraform.tfvars", fs.readFileSync("terraform.tfvars.example", "utf8"));
-    for (const tf of Object.values(stacks)) {
-      for (const [name, value] of Object.entries(example)) {
-        expect({ name, error: await variableError(tf, name, value) }).toEqual({ name, error: undefined });
-      }
+  test.each(valid)("accepts %s = %j", (name, value) => {
+    for (const stack of stackNames) {
+      expect({ stack, ...planOf(stack, { [name]: value }) }).toEqual({ stack, code: 0, errors: [] });
     }
   });
-});
 
-describe("the validation evaluator", () => {
-  test("refuses an expression it does not implement rather than passing it", async () => {
-    await expect(evaluateExpression("${upper(var.x)}", { "var.x": "a" })).rejects.toThrow("unsupported function upper");
+  test("accepts every default", () => {
+    for (const stack of stackNames) expect({ stack, ...planOf(stack, {}) }).toEqual({ stack, code: 0, errors: [] });
   });
 
-  test("evaluates HCL's own operators and functions", async () => {
-    expect(
-      await evaluateExpression('${var.x >= 2 && contains(["a"], var.y) || floor(1.5) == 2}', {
-        "var.x": 3,
-        "var.y": "a",
-      }),
-    ).toBe(true);
-    expect(await evaluateExpression('${can(regex("^a+$", var.y))}', { "var.y": "b" })).toBe(false);
+  test("accepts every value in terraform.tfvars.example", () => {
+    for (const stack of stackNames) {
+      expect({ stack, ...planOf(stack, {}, EXAMPLE) }).toEqual({ stack, code: 0, errors: [] });
+    }
   });
 });

@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import * as path from "path";
 import { parseHcl } from "./support/hcl";
 import { TfJson, pipelineStacks, synthApp } from "./support/tf";
 
@@ -30,5 +31,31 @@ describe("terraform.tfvars.example", () => {
     for (const name of Object.keys(example)) {
       expect(text).toMatch(new RegExp(`#[^\\n]*\\n(#[^\\n]*\\n)*${name} =`));
     }
+  });
+});
+
+describe("terraform.tfvars.example's own instructions", () => {
+  const header = fs
+    .readFileSync("terraform.tfvars.example", "utf8")
+    .split("\n")
+    .filter((line) => line.startsWith("#"))
+    .join("\n");
+
+  test("send the copy to the project root, where git ignores it, and the -var-file command there", () => {
+    expect(header).toContain("Copy this file to terraform.tfvars at the project root");
+    expect(fs.readFileSync(".gitignore", "utf8").split("\n")).toContain("terraform.tfvars");
+    const [, stackDir, varFile] = /terraform -chdir=(\S+) plan -var-file=(\S+)/.exec(header)!;
+    expect(path.resolve(stackDir, varFile)).toBe(path.resolve("terraform.tfvars"));
+    expect(path.resolve(stackDir)).toBe(path.resolve("cdktf.out", "stacks", "orders-dev"));
+  });
+
+  test("give the same local plan command as docs/pipeline.md", () => {
+    const command = /terraform -chdir=\S+ plan -var-file=\S+/.exec(header)![0];
+    expect(fs.readFileSync("docs/pipeline.md", "utf8")).toContain(command);
+  });
+
+  test("name the repository variables the pull-request workflow reads", () => {
+    const workflow = fs.readFileSync(".github/workflows/plan.yml", "utf8");
+    for (const variable of header.match(/TFVARS_\w+/g)!) expect(workflow).toContain(`tfvars: ${variable}`);
   });
 });

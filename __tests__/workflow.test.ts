@@ -1,52 +1,91 @@
 import * as fs from "fs";
 import { parse } from "yaml";
+import { pipelineStacks, synthApp } from "./support/tf";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Workflow = Record<string, any>;
 
-describe("the pull-request pipeline example (.github/workflows/plan.yml)", () => {
+describe("the pull-request pipeline (.github/workflows/plan.yml)", () => {
   let workflow: Workflow;
-  let steps: (job: string) => string[];
+  let stacks: string[];
+  let pipeline: string[];
+  const steps = (job: string): string[] => workflow.jobs[job].steps.map((s: Workflow) => s.run ?? s.uses);
+  const step = (job: string, uses: string): Workflow =>
+    workflow.jobs[job].steps.find((s: Workflow) => String(s.uses).startsWith(uses));
   beforeAll(() => {
     workflow = parse(fs.readFileSync(".github/workflows/plan.yml", "utf8"));
-    steps = (job) => workflow.jobs[job].steps.map((s: Workflow) => s.run ?? s.uses);
+    const app = synthApp().stacks;
+    stacks = Object.keys(app).sort();
+    pipeline = Object.keys(pipelineStacks(app)).sort();
   });
 
   test("runs on pull requests", () => {
     expect(Object.keys(workflow.on)).toEqual(["pull_request"]);
   });
 
-  test("installs from the lock file, checks, runs the README's test command and synthesizes", () => {
-    expect(steps("synth")).toEqual(
-      expect.arrayContaining(["npm ci", "npm run typecheck", "npm run lint", "npm test", "npm run synth"]),
-    );
-    const order = ["npm ci", "npm test", "npm run synth"].map((s) => steps("synth").indexOf(s));
-    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  test("installs from the lock file, synthesizes once and uploads the stack folders", () => {
+    expect(steps("synth")).toEqual(expect.arrayContaining(["npm ci", "npm run synth"]));
+    expect(steps("synth").indexOf("npm ci")).toBeLessThan(steps("synth").indexOf("npm run synth"));
+    expect(step("synth", "actions/upload-artifact").with.path).toBe("cdktf.out/stacks/");
   });
 
-  test("uploads the synthesized stack folders", () => {
-    const upload = workflow.jobs.synth.steps.find((s: Workflow) =>
-      String(s.uses).startsWith("actions/upload-artifact"),
-    );
-    expect(upload.with.path).toBe("cdktf.out/stacks/");
-  });
-
-  test("runs terraform init and plan in each environment's stack folder, after synth", () => {
-    expect(workflow.jobs.plan.needs).toBe("synth");
-    expect(workflow.jobs.plan.strategy.matrix.stack).toEqual(["orders-dev", "orders-prod"]);
-    expect(steps("plan")).toEqual(
+  test("validates every stack the app synthesizes, without credentials or state", () => {
+    expect(workflow.jobs.validate.needs).toBe("synth");
+    expect([...workflow.jobs.validate.strategy.matrix.stack].sort()).toEqual(stacks);
+    expect(workflow.jobs.validate.env.STACK).toBe("${{ matrix.stack }}");
+    expect(steps("validate")).toEqual(
       expect.arrayContaining([
-        "terraform -chdir=stacks/${{ matrix.stack }} init -input=false",
-        "terraform -chdir=stacks/${{ matrix.stack }} plan -input=false -lock=false -out=tfplan",
+        "terraform -chdir=stacks/$STACK init -backend=false -input=false",
+        "terraform -chdir=stacks/$STACK validate",
       ]),
     );
+    expect(steps("validate")).not.toContain("aws-actions/configure-aws-credentials@v4");
   });
 
-  test("uses a Terraform with S3 lock files and short-lived credentials", () => {
-    const setup = workflow.jobs.plan.steps.find((s: Workflow) =>
-      String(s.uses).startsWith("hashicorp/setup-terraform"),
+  test("checks the HCL export with terraform fmt -check and validate", () => {
+    const runs = steps("hcl-export").join("\n");
+    expect(runs).toContain("npm run synth:hcl");
+    expect(runs).toContain("terraform fmt -check -recursive cdktf.out/stacks");
+    expect(runs).toContain('terraform -chdir="$dir" validate');
+  });
+
+  test("plans every environment from its stack folder, after validation, with its tfvars from a repository variable", () => {
+    const plan = workflow.jobs.plan;
+    expect(plan.needs).toBe("validate");
+    expect(plan.strategy.matrix.include.map((m: Workflow) => m.stack).sort()).toEqual(pipeline);
+    for (const { stack, tfvars } of plan.strategy.matrix.include) {
+      expect(tfvars).toBe(`TFVARS_${stack.toUpperCase().replace(/-/g, "_")}`);
+    }
+    expect(plan.env).toEqual({ STACK: "${{ matrix.stack }}", TFVARS: "${{ vars[matrix.tfvars] }}" });
+    const runs = steps("plan").filter((s) => !s.includes("@"));
+    expect(runs).toEqual([
+      `printf '%s\\n' "$TFVARS" > "$RUNNER_TEMP/$STACK.tfvars"`,
+      "terraform -chdir=stacks/$STACK init -input=false",
+      'terraform -chdir=stacks/$STACK plan -input=false -lock=false -var-file="$RUNNER_TEMP/$STACK.tfvars" -out=tfplan',
+    ]);
+    expect(steps("plan").indexOf("aws-actions/configure-aws-credentials@v4")).toBeLessThan(
+      steps("plan").indexOf(runs[1]),
     );
-    expect(setup.with.terraform_version).toBe("~1.11");
-    expect(workflow.permissions["id-token"]).toBe("write");
+  });
+
+  test("uses Terraform 1.11 (S3 lock files) everywhere, and short-lived credentials only where it plans", () => {
+    for (const job of ["validate", "hcl-export", "plan"]) {
+      expect(step(job, "hashicorp/setup-terraform").with.terraform_version).toBe("~1.11");
+    }
+    expect(workflow.permissions).toEqual({ contents: "read" });
+    expect(workflow.jobs.plan.permissions["id-token"]).toBe("write");
+    for (const job of ["synth", "validate", "hcl-export"]) expect(workflow.jobs[job].permissions).toBeUndefined();
+  });
+
+  test("docs/pipeline.md gives the exact terraform commands the workflow runs", () => {
+    const page = fs.readFileSync("docs/pipeline.md", "utf8");
+    const commands = ["validate", "hcl-export", "plan"]
+      .flatMap(steps)
+      .flatMap((s) => s.split("\n"))
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith("terraform ") || line.startsWith("printf "));
+    expect(commands.length).toBeGreaterThanOrEqual(7);
+    for (const command of commands)
+      expect({ command, documented: page.includes(command) }).toMatchObject({ documented: true });
   });
 });

@@ -212,8 +212,6 @@ export const S3_BUCKET_NAME: NameRule = {
 };
 
 export const STATE_BUCKET_DEFAULTS = {
-  /** Relative to the stack folder: the project root, outside cdktf.out/ which every synth rebuilds. */
-  localStatePath: "../../../state-bootstrap.tfstate",
   noncurrentVersionDays: 90,
   /** Always keep the last few versions, however old. */
   newerNoncurrentVersions: 10,

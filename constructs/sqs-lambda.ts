@@ -183,6 +183,9 @@ export class SqsLambda extends Construct implements IGrantable {
       sourceFile: this.asset.path,
       // Relative to the stack folder, which is Terraform's working directory.
       outputPath: `${this.asset.path}.zip`,
+      // The zip records the file's mode, which follows the build machine's umask: fixed, every machine
+      // zips the same bytes and plans no spurious code change (terraform-provider-archive issue 34).
+      outputFileMode: "0644",
     });
 
     this.fn = new LambdaFunction(this, "Function", {

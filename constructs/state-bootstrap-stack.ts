@@ -23,9 +23,9 @@ export interface StateBootstrapStackProps extends AwsTarget {
    */
   readonly keyAlias: string;
   /**
-   * Where this stack keeps its own (local) state, relative to its stack folder. Outside
-   * `cdktf.out/`, which every synth rebuilds.
-   * @default "../../../state-bootstrap.tfstate" (the project root)
+   * A state file path to write into the stack folder, relative to it.
+   * @default none: `terraform init -backend-config=path=<file>` names it (`npm run bootstrap` does), so a
+   * copy of the stack folder never points at a wrong state file, and init refuses to run without it
    */
   readonly localStatePath?: string;
   /**
@@ -55,7 +55,10 @@ export class StateBootstrapStack extends TerraformStack {
       .throwIfInvalid();
 
     addAwsProvider(this, "shared", props);
-    new LocalBackend(this, { path: props.localStatePath ?? STATE_BUCKET_DEFAULTS.localStatePath });
+    new LocalBackend(this, props.localStatePath ? { path: props.localStatePath } : {});
+    // Given no path, LocalBackend writes an absolute path of the build machine; terraform init
+    // refuses an empty one until -backend-config=path=... names the state file.
+    if (!props.localStatePath) this.addOverride("terraform.backend.local.path", "");
     requireTerraformVersion(this);
 
     this.stateKey = new EncryptionKey(this, "StateKey", {

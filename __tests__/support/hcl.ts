@@ -1,13 +1,30 @@
+import { SpawnSyncReturns, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { App } from "cdktf";
+import { format } from "@cdktf/hcl-tools";
 import { parse } from "@cdktf/hcl2json";
 import { buildApp, configurationFromEnv } from "../../main";
 import { TfJson } from "./tf";
 
-/** Synthesizes the real app as HCL (`cdktf synth --hcl`) and returns each stack's cdk.tf text. */
-export function synthAppHcl(): Record<string, string> {
+const ROOT = path.join(__dirname, "..", "..");
+
+/** The HCL export of the real app, as `npm run synth:hcl` leaves it. */
+export interface HclExport {
+  /** The synth output folder, after the format step. */
+  readonly outdir: string;
+  /** Each stack's cdk.tf as `cdktf synth --hcl` wrote it, before the format step. */
+  readonly raw: Record<string, string>;
+  /** Each stack's cdk.tf after the format step (scripts/format-hcl.mjs). */
+  readonly hcl: Record<string, string>;
+}
+
+/**
+ * Synthesizes the real app the way `npm run synth:hcl` does: the app in HCL mode, hclwrite.Format
+ * over each cdk.tf (what `cdktf synth --hcl` does after the app), then the format step.
+ */
+export async function synthAppHcl(): Promise<HclExport> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "orders-hcl-"));
   // cdktf 0.21's stacks read HCL mode from SYNTH_HCL_OUTPUT (what `cdktf synth --hcl` sets), not from the App.
   const saved = process.env.SYNTH_HCL_OUTPUT;
@@ -20,11 +37,34 @@ export function synthAppHcl(): Record<string, string> {
     if (saved === undefined) delete process.env.SYNTH_HCL_OUTPUT;
     else process.env.SYNTH_HCL_OUTPUT = saved;
   }
-  const stacks: Record<string, string> = {};
-  for (const name of fs.readdirSync(path.join(outdir, "stacks"))) {
-    stacks[name] = fs.readFileSync(path.join(outdir, "stacks", name, "cdk.tf"), "utf8");
-  }
-  return stacks;
+  const file = (name: string) => path.join(outdir, "stacks", name, "cdk.tf");
+  const names = fs.readdirSync(path.join(outdir, "stacks"));
+  const read = (): Record<string, string> =>
+    Object.fromEntries(names.map((name) => [name, fs.readFileSync(file(name), "utf8")]));
+  for (const name of names) fs.writeFileSync(file(name), await format(fs.readFileSync(file(name), "utf8")));
+  const raw = read();
+  const step = formatHclStep(outdir);
+  if (step.status !== 0) throw new Error(`scripts/format-hcl.mjs failed:\n${step.stderr}`);
+  return { outdir, raw, hcl: read() };
+}
+
+/** Runs the format step of `npm run synth:hcl` (scripts/format-hcl.mjs) on a synth output folder. */
+export function formatHclStep(outdir: string): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [path.join(ROOT, "scripts", "format-hcl.mjs"), outdir], {
+    encoding: "utf8",
+    // A guard against a hang only: the step takes 1 s here, 15 s beside two CPU burners.
+    timeout: 150_000,
+  });
+}
+
+/**
+ * Values written as an interpolation-only string, `= "${aws_sqs_queue.q.arn}"` (also in lists and
+ * objects): what terraform fmt rewrites. A portable stand-in for `terraform fmt -check`'s unquoting
+ * half, line by line; `terraform fmt -check` itself runs where a terraform binary exists.
+ */
+export function interpolationOnlyValues(text: string): string[] {
+  const value = /(^|[=[(,{])\s*"\$\{([^"\\]|\\.|"([^"\\]|\\.)*")*\}"\s*([,\])}]|$)/;
+  return text.split("\n").filter((line) => value.test(line.trim()));
 }
 
 /** Parses HCL with HashiCorp's parser (hcl2json, the Go HCL library compiled to WebAssembly). */
