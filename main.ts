@@ -32,6 +32,14 @@ export const DEFAULT_SETTINGS: AppSettings = {
   functionBundlePath: path.join(ROOT, "dist", "functions", "process-order", "index.js"),
 };
 
+/** Bad configuration (ORDERS_* variables): synth prints its message alone and exits 2 (scripts/synth.cjs). */
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigurationError";
+  }
+}
+
 /** Reads ORDERS_* variables over the defaults and checks them; one error lists every bad value. */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): AppSettings {
   const region = env.ORDERS_REGION || DEFAULT_SETTINGS.region;
@@ -63,7 +71,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): AppSettings {
   const problems = rules
     .filter(([key, , pattern]) => !pattern.test(settings[key]))
     .map(([key, variable, , allowed]) => `${variable} must be ${allowed} (given ${JSON.stringify(settings[key])})`);
-  if (problems.length > 0) throw new Error(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
+  if (problems.length > 0) throw new ConfigurationError(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
   return settings;
 }
 
