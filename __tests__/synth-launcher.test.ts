@@ -97,6 +97,14 @@ describe("the synth launcher (cdktf.json's app, npm run synth)", () => {
     expect(fs.existsSync(path.join(dir, "cdktf.out", "stacks", "shop-dev", "cdk.tf.json"))).toBe(true);
   });
 
+  test("synthesizes again, without building, after a change to the launcher", () => {
+    const before = runs();
+    append("scripts/synth-cache.cjs", "\n// changed\n");
+    launch();
+    expect(runs().build).toBe(before.build);
+    expect(runs().synth).not.toBe(before.synth);
+  });
+
   test("synthesizes again when a synthesized file was edited, and restores it", () => {
     launch();
     const file = path.join(dir, "cdktf.out", "stacks", "orders-dev", "cdk.tf.json");

@@ -1,13 +1,13 @@
 // @ts-check
 // Whether a synth would write what the output folder already holds. A synth's output is a function
 // of the build (its inputs' hash, scripts/build-cache.cjs), the environment, the working directory,
-// the Node.js version and cdktf.json; after a synth, every file of the output folder is recorded
-// with its content hash. The next synth with the same key is skipped while those files are all
-// there, unchanged (and, for a clean synth, nothing else is). Files under a `.terraform` folder
-// (providers that `terraform init` puts into a stack folder) are never hashed.
+// the Node.js version, cdktf.json and the launcher itself; after a synth, every file of the output
+// folder is recorded with its content hash. The next synth with the same key is skipped while those
+// files are all there, unchanged (and, for a clean synth, nothing else is). Files under a
+// `.terraform` folder (providers that `terraform init` puts into a stack folder) are never hashed.
 //
 // The record is written only when every project file the app read during the synth is a build
-// input (tracedReads); otherwise the next synth runs again, and a note says which file to add.
+// input (untrackedReads); otherwise the next synth runs again, and a note says which file to add.
 "use strict";
 const crypto = require("node:crypto");
 const fs = require("node:fs");
@@ -16,6 +16,8 @@ const { URL, fileURLToPath } = require("node:url");
 const { inputFiles } = require("./build-cache.cjs");
 
 const STATE_FILE = "dist/.synth-state.json";
+/** The code that decides how a synth runs. */
+const LAUNCHER_FILES = ["scripts/synth.cjs", "scripts/synth-cache.cjs"];
 /** Variables a shell changes between identical commands; they never reach a stack. */
 const VOLATILE_ENV = new Set(["_", "OLDPWD", "SHLVL"]);
 
@@ -38,6 +40,7 @@ function synthKey(root, buildHash, outdir) {
         cwd: process.cwd(),
         node: process.version,
         cdktfJson: readOrNull(path.join(root, "cdktf.json")),
+        launcher: LAUNCHER_FILES.map((file) => readOrNull(path.join(root, file))),
         env,
       }),
     )
