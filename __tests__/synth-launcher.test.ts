@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { copyProject, runIn } from "./support/project-copy";
 
@@ -130,6 +131,17 @@ describe("the synth launcher (cdktf.json's app, npm run synth)", () => {
     expect(result.status).toBe(0);
     expect(runs().synth).not.toBe(before.synth);
     expect(fs.existsSync(path.join(dir, "cdktf.out", "stacks", "orders-dev", ".terraform"))).toBe(false);
+  });
+
+  test("with --clean, refuses to empty an output folder that holds something else, exit code 2", () => {
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "orders-not-out-"));
+    fs.writeFileSync(path.join(elsewhere, "notes.txt"), "keep me");
+    const result = runIn(dir, "node scripts/synth.cjs --clean", { CDKTF_OUTDIR: elsewhere });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(
+      `CDKTF_OUTDIR ${elsewhere} is not empty and holds no synth output (manifest.json, stacks/): not removing it\n`,
+    );
+    expect(fs.readdirSync(elsewhere)).toEqual(["notes.txt"]);
   });
 
   test("with --force, builds and synthesizes although nothing changed", () => {
