@@ -61,27 +61,6 @@ describe("the synth launcher (cdktf.json's app, npm run synth)", () => {
     expect(runs().synth).not.toBe(before.synth);
   });
 
-  test.each([
-    ["a construct", "constructs/index.ts", "\n// changed\n"],
-    ["the function", "functions/process-order/index.ts", "\n// changed\n"],
-    ["the lock file", "package-lock.json", "\n"],
-    ["the build script", "scripts/build.mjs", "\n// changed\n"],
-    ["tsconfig.json", "tsconfig.json", "\n"],
-  ])("rebuilds after a change to %s (%s)", (_what, file, text) => {
-    const before = runs();
-    append(file, text);
-    expect(runIn(dir, "node scripts/build.mjs").status).toBe(0);
-    expect(runs().build).not.toBe(before.build);
-  });
-
-  test("rebuilds after a new file in a source folder, one that does not exist yet included (common/)", () => {
-    const before = runs();
-    fs.mkdirSync(path.join(dir, "common"), { recursive: true });
-    fs.writeFileSync(path.join(dir, "common", "shared.ts"), "export const shared = 1;\n");
-    launch();
-    expect(runs().build).not.toBe(before.build);
-  });
-
   test("rebuilds when a built file is missing", () => {
     const before = runs();
     fs.rmSync(path.join(dir, "dist", "functions", "process-order", "index.js"));
