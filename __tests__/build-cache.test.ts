@@ -24,6 +24,7 @@ describe("the build's inputs hash", () => {
     dir = copyProject();
     unchanged = inputsHash(dir);
   });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test.each([
     ["the app's entry", "main.ts"],

@@ -34,6 +34,10 @@ beforeAll(() => {
   expect(runIn(throwing, "node scripts/build.mjs").status).toBe(0);
 });
 
+afterAll(() => {
+  for (const dir of [unchanged, throwing]) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 describe.each(["npm run synth", "npm run synth:cli"])("%s", (command) => {
   describe("with an invalid setting (ORDERS_REGION=mars-1)", () => {
     let output: string;

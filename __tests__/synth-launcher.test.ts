@@ -23,6 +23,7 @@ describe("the synth launcher (cdktf.json's app, npm run synth)", () => {
     dir = copyProject();
     app = JSON.parse(fs.readFileSync(path.join(dir, "cdktf.json"), "utf8")).app;
   });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test("is what cdktf.json runs", () => {
     expect(app).toBe("node scripts/synth.cjs");
