@@ -1,6 +1,8 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import AWS_PROVIDER from "@cdktf/provider-aws/package.json";
+import ARCHIVE_PROVIDER from "@cdktf/provider-archive/package.json";
 import {
   TfJson,
   idWhere,
@@ -231,11 +233,17 @@ describe.each(["dev", "prod"] as const)("the orders-%s stack", (environment) => 
     expect(tf.terraform.required_version).toBeUndefined();
   });
 
-  test("pins the AWS and archive providers", () => {
-    expect(tf.terraform.required_providers).toEqual({
-      aws: { source: "aws", version: "6.25.0" },
-      archive: { source: "hashicorp/archive", version: "2.7.1" },
-    });
+  test("pins the AWS and archive providers to the exact versions their provider packages were generated for", () => {
+    // "aws" (cdktf) and "hashicorp/aws" (CDK Terrain) are the same registry address.
+    const address = (source: string) => (source.includes("/") ? source : `hashicorp/${source}`);
+    const { aws, archive, ...others } = tf.terraform.required_providers;
+    expect(others).toEqual({});
+    expect([address(aws.source), aws.version]).toEqual(["hashicorp/aws", AWS_PROVIDER.cdktf.provider.version]);
+    expect([address(archive.source), archive.version]).toEqual([
+      "hashicorp/archive",
+      ARCHIVE_PROVIDER.cdktf.provider.version,
+    ]);
+    expect(aws.version).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   test("deploys to us-east-1 with any account (none pinned), tagging what manages every resource", () => {

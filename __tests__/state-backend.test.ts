@@ -1,73 +1,29 @@
-import { execFile, execFileSync } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { promisify } from "util";
 import { S3Request, startLoopbackS3 } from "./support/loopback-s3";
+import { TERRAFORM, describeWithTerraform, terraform as runTerraform, terraformEnv } from "./support/terraform";
 import { TfJson, onlyResource, statementsOf, synthApp } from "./support/tf";
 
 /**
  * The S3 backend as Terraform itself runs it, offline: `terraform init` on each synthesized
  * stack folder (config and backend block checked before any AWS call), and the state and
  * lock writes of Terraform 1.11's S3 backend recorded by a loopback S3 server and judged
- * against the state bucket's policy. Runs where a terraform binary is on PATH (or in
- * TERRAFORM_BIN); CI machines have one.
+ * against the state bucket's policy. Runs where a terraform binary is on PATH (CI machines have
+ * one; support/terraform.ts says when it is missing).
  */
 
-function findTerraform(): string | undefined {
-  if (process.env.TERRAFORM_BIN) return process.env.TERRAFORM_BIN;
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    const candidate = path.join(dir, "terraform");
-    if (dir && fs.existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
+/** Where terraformEnv() points STS (and every AWS endpoint): a closed loopback port, so calls fail at once. */
+const STS = "127.0.0.1:1";
 
-const TERRAFORM = findTerraform();
-const withTerraform = TERRAFORM ? describe : describe.skip;
-const runTerraform = promisify(execFile);
-
-/** A loopback port nothing listens on: STS calls fail at once, without leaving the machine. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** A CLI config whose only provider source is an empty folder: init never downloads anything. */
-function offlineCliConfig(dir: string): string {
-  const mirror = path.join(dir, "empty-mirror");
-  fs.mkdirSync(mirror, { recursive: true });
-  const file = path.join(dir, "offline.tfrc");
-  fs.writeFileSync(
-    file,
-    `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["*/*/*"]\n  }\n}\n`,
-  );
-  return file;
-}
-
-async function terraform(cwd: string, args: string[], sts: number): Promise<{ ok: boolean; output: string }> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: cwd,
-    TF_CLI_CONFIG_FILE: offlineCliConfig(cwd),
-    TF_IN_AUTOMATION: "1",
-    CHECKPOINT_DISABLE: "1",
-    AWS_EC2_METADATA_DISABLED: "true",
-    AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${sts}`,
+/** terraform, offline (support/terraform.ts), with dummy credentials so the backend gets as far as STS. */
+async function terraform(cwd: string, args: string[]): Promise<{ ok: boolean; output: string }> {
+  const result = await runTerraform(cwd, [...args, "-no-color"], {
     AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
     AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-  };
-  try {
-    const { stdout, stderr } = await runTerraform(TERRAFORM!, [...args, "-no-color"], { cwd, env });
-    return { ok: true, output: stdout + stderr };
-  } catch (error) {
-    const failed = error as { stdout: string; stderr: string };
-    return { ok: false, output: failed.stdout + failed.stderr };
-  }
+  });
+  return { ok: result.code === 0, output: result.stdout + result.stderr };
 }
 
 /** The stacks of the committed environments plus a staging environment that assumes roles for both. */
@@ -91,53 +47,48 @@ function copyStack(outdir: string, name: string): string {
   return dir;
 }
 
-withTerraform(
-  `terraform init on each synthesized stack folder (${TERRAFORM ?? "skipped: no terraform binary on PATH"})`,
-  () => {
-    let synthesized: { outdir: string; stacks: Record<string, TfJson> };
-    let sts: number;
-    beforeAll(async () => {
-      synthesized = synthesize();
-      sts = await closedPort();
-    });
+describeWithTerraform("terraform init on each synthesized stack folder", () => {
+  let synthesized: { outdir: string; stacks: Record<string, TfJson> };
+  beforeAll(async () => {
+    synthesized = synthesize();
+  });
 
-    test.each(["orders-dev", "orders-prod", "orders-staging"])(
-      "accepts %s's configuration and backend block (kms_key_id alias/orders-state) and stops only at the credential check",
-      async (name) => {
-        const { ok, output } = await terraform(
-          copyStack(synthesized.outdir, name),
-          ["init", "-input=false", "-backend-config=max_retries=0"],
-          sts,
-        );
-        expect(ok).toBe(false);
-        expect(output).toContain("Initializing the backend...");
-        expect(output).toContain(`127.0.0.1:${sts}`);
-        expect(output).not.toMatch(/Error: Invalid|Unsupported argument|Warning:/);
-      },
-    );
-
-    test("asks STS for orders-staging's state role before anything else", async () => {
-      const { output } = await terraform(
-        copyStack(synthesized.outdir, "orders-staging"),
-        ["init", "-input=false", "-backend-config=max_retries=0"],
-        sts,
-      );
-      expect(output).toMatch(/arn:aws:iam::444455556666:role\/orders-state/);
-    });
-
-    test("refuses a kms_key_id that is not a key, before any AWS call (the check the alias passes)", async () => {
-      const dir = copyStack(synthesized.outdir, "orders-dev");
-      const file = path.join(dir, "cdk.tf.json");
-      const tf = JSON.parse(fs.readFileSync(file, "utf8"));
-      tf.terraform.backend.s3.kms_key_id = "not a key";
-      fs.writeFileSync(file, JSON.stringify(tf));
-      const { ok, output } = await terraform(dir, ["init", "-input=false", "-backend-config=max_retries=0"], sts);
+  test.each(["orders-dev", "orders-prod", "orders-staging"])(
+    "accepts %s's configuration and backend block (kms_key_id alias/orders-state) and stops only at the credential check",
+    async (name) => {
+      const { ok, output } = await terraform(copyStack(synthesized.outdir, name), [
+        "init",
+        "-input=false",
+        "-backend-config=max_retries=0",
+      ]);
       expect(ok).toBe(false);
-      expect(output).toContain("Invalid KMS Key ID");
-      expect(output).not.toContain(`127.0.0.1:${sts}`);
-    });
-  },
-);
+      expect(output).toContain("Initializing the backend...");
+      expect(output).toContain(STS);
+      expect(output).not.toMatch(/Error: Invalid|Unsupported argument|Warning:/);
+    },
+  );
+
+  test("asks STS for orders-staging's state role before anything else", async () => {
+    const { output } = await terraform(copyStack(synthesized.outdir, "orders-staging"), [
+      "init",
+      "-input=false",
+      "-backend-config=max_retries=0",
+    ]);
+    expect(output).toMatch(/arn:aws:iam::444455556666:role\/orders-state/);
+  });
+
+  test("refuses a kms_key_id that is not a key, before any AWS call (the check the alias passes)", async () => {
+    const dir = copyStack(synthesized.outdir, "orders-dev");
+    const file = path.join(dir, "cdk.tf.json");
+    const tf = JSON.parse(fs.readFileSync(file, "utf8"));
+    tf.terraform.backend.s3.kms_key_id = "not a key";
+    fs.writeFileSync(file, JSON.stringify(tf));
+    const { ok, output } = await terraform(dir, ["init", "-input=false", "-backend-config=max_retries=0"]);
+    expect(ok).toBe(false);
+    expect(output).toContain("Invalid KMS Key ID");
+    expect(output).not.toContain(STS);
+  });
+});
 
 /** The condition keys of a PutObject as S3 evaluates it (over HTTPS, as the real endpoint is). */
 function requestContext(request: S3Request): Record<string, string | undefined> {
@@ -160,7 +111,7 @@ function denies(statement: TfJson, context: Record<string, string | undefined>):
   });
 }
 
-withTerraform(`Terraform 1.11's S3 backend writing state and lock objects (${TERRAFORM ?? "skipped"})`, () => {
+describeWithTerraform("Terraform 1.11's S3 backend writing state and lock objects", () => {
   let puts: (kmsKeyId: string | undefined) => Promise<S3Request[]>;
   let bucketPolicy: TfJson[];
   beforeAll(async () => {
@@ -168,7 +119,6 @@ withTerraform(`Terraform 1.11's S3 backend writing state and lock objects (${TER
     const bootstrap = stacks["orders-state-bootstrap"];
     bucketPolicy = statementsOf(bootstrap, onlyResource(bootstrap, "aws_s3_bucket_policy").policy);
     const backend = stacks["orders-dev"].terraform.backend.s3;
-    const sts = await closedPort();
     puts = async (kmsKeyId) => {
       const s3 = await startLoopbackS3();
       try {
@@ -190,9 +140,9 @@ withTerraform(`Terraform 1.11's S3 backend writing state and lock objects (${TER
             "",
           ].join("\n"),
         );
-        const init = await terraform(dir, ["init", "-input=false", "-backend-config=loopback.tfbackend"], sts);
+        const init = await terraform(dir, ["init", "-input=false", "-backend-config=loopback.tfbackend"]);
         expect(init).toEqual({ ok: true, output: expect.any(String) });
-        const apply = await terraform(dir, ["apply", "-input=false", "-auto-approve"], sts);
+        const apply = await terraform(dir, ["apply", "-input=false", "-auto-approve"]);
         expect(apply).toEqual({ ok: true, output: expect.stringContaining("Apply complete!") });
         return s3.requests.filter((r) => r.method === "PUT");
       } finally {
@@ -238,6 +188,8 @@ withTerraform(`Terraform 1.11's S3 backend writing state and lock objects (${TER
 });
 
 test("names the terraform binary the backend tests ran with, or says they were skipped", () => {
-  const version = TERRAFORM ? execFileSync(TERRAFORM, ["version"], { encoding: "utf8" }).split("\n")[0] : "none";
+  const version = TERRAFORM
+    ? execFileSync(TERRAFORM, ["version"], { encoding: "utf8", env: terraformEnv() }).split("\n")[0]
+    : "none";
   expect(version).toMatch(TERRAFORM ? /^Terraform v1\.(1[1-9]|[2-9]\d)\./ : /^none$/);
 });

@@ -1,0 +1,163 @@
+// @ts-check
+// Whether a synth would write what the output folder already holds. A synth's output is a function
+// of the build (its inputs' hash, scripts/build-cache.cjs), the environment, the working directory,
+// the Node.js version, cdktf.json and the launcher itself; after a synth, every file of the output
+// folder is recorded with its content hash. The next synth with the same key is skipped while those
+// files are all there, unchanged (and, for a clean synth, nothing else is). Files under a
+// `.terraform` folder (providers that `terraform init` puts into a stack folder) are never hashed.
+//
+// The record is written only when every project file the app read during the synth is a build
+// input (untrackedReads); otherwise the next synth runs again, and a note says which file to add.
+"use strict";
+const crypto = require("node:crypto");
+const fs = require("node:fs");
+const path = require("node:path");
+const { URL, fileURLToPath } = require("node:url");
+const { inputFiles } = require("./build-cache.cjs");
+
+const STATE_FILE = "dist/.synth-state.json";
+/** The code that decides how a synth runs. */
+const LAUNCHER_FILES = ["scripts/synth.cjs", "scripts/synth-cache.cjs"];
+/** Variables a shell changes between identical commands; they never reach a stack. */
+const VOLATILE_ENV = new Set(["_", "OLDPWD", "SHLVL"]);
+
+/**
+ * @param {string} root
+ * @param {string} buildHash the build's inputs hash
+ * @param {string} outdir absolute output folder
+ * @returns {string}
+ */
+function synthKey(root, buildHash, outdir) {
+  const env = Object.entries(process.env)
+    .filter(([name]) => !VOLATILE_ENV.has(name))
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return crypto
+    .createHash("sha256")
+    .update(
+      JSON.stringify({
+        buildHash,
+        outdir,
+        cwd: process.cwd(),
+        node: process.version,
+        cdktfJson: readOrNull(path.join(root, "cdktf.json")),
+        launcher: LAUNCHER_FILES.map((file) => readOrNull(path.join(root, file))),
+        env,
+      }),
+    )
+    .digest("hex");
+}
+
+/** @param {string} file */
+function readOrNull(file) {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** @param {string} file */
+function sha256(file) {
+  return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+}
+
+/**
+ * Every file under `dir`, relative with "/" separators; `.terraform` folders skipped unless `all`.
+ * @param {string} dir
+ * @param {boolean} all
+ * @returns {string[]}
+ */
+function filesUnder(dir, all) {
+  const files = [];
+  const walk = (/** @type {string} */ rel) => {
+    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const file = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (all || entry.name !== ".terraform") walk(file);
+      } else files.push(file);
+    }
+  };
+  walk("");
+  return files;
+}
+
+/**
+ * True when the last recorded synth had `key` and its files are in `outdir` unchanged; with
+ * `exact` (a clean synth), also nothing else is there.
+ * @param {string} root
+ * @param {string} key
+ * @param {string} outdir
+ * @param {{ exact: boolean }} options
+ * @returns {boolean}
+ */
+function outputIsCurrent(root, key, outdir, { exact }) {
+  let state;
+  try {
+    state = JSON.parse(fs.readFileSync(path.join(root, STATE_FILE), "utf8"));
+    if (state.key !== key) return false;
+    const recorded = Object.keys(state.files);
+    if (exact && filesUnder(outdir, true).length !== recorded.length) return false;
+    return recorded.every((file) => sha256(path.join(outdir, file)) === state.files[file]);
+  } catch {
+    return false; // no record, or a recorded file is gone
+  }
+}
+
+/** @param {string} root */
+function forgetSynth(root) {
+  fs.rmSync(path.join(root, STATE_FILE), { force: true });
+}
+
+/**
+ * @param {string} root
+ * @param {string} key
+ * @param {string} outdir
+ */
+function recordSynth(root, key, outdir) {
+  const files = Object.fromEntries(filesUnder(outdir, false).map((file) => [file, sha256(path.join(outdir, file))]));
+  const file = path.join(root, STATE_FILE);
+  const staging = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(staging, JSON.stringify({ id: crypto.randomUUID(), key, files }, null, 2));
+  fs.renameSync(staging, file);
+}
+
+/**
+ * Runs `action` while recording the project files it reads through node:fs (readFileSync,
+ * openSync, copyFileSync, readdirSync), and returns those that are not build inputs: files under
+ * node_modules/, dist/ (built from the inputs) and `outdir` are not counted.
+ * @param {string} root
+ * @param {string} outdir
+ * @param {() => void} action
+ * @returns {string[]}
+ */
+function untrackedReads(root, outdir, action) {
+  const read = new Set();
+  /** @type {Record<string, Function>} */
+  const originals = {};
+  for (const name of /** @type {const} */ (["readFileSync", "openSync", "copyFileSync", "readdirSync"])) {
+    const original = fs[name];
+    originals[name] = original;
+    // @ts-expect-error: the same function, observed
+    fs[name] = function (/** @type {unknown} */ file, /** @type {unknown[]} */ ...rest) {
+      if (typeof file === "string") read.add(path.resolve(file));
+      else if (file instanceof URL) read.add(fileURLToPath(file));
+      return original.call(this, file, ...rest);
+    };
+  }
+  try {
+    action();
+  } finally {
+    // @ts-expect-error: restoring the originals
+    for (const [name, original] of Object.entries(originals)) fs[name] = original;
+  }
+  const inputs = inputFiles(root);
+  // A folder is covered when the hash covers what is in it.
+  const covered = (/** @type {string} */ file) =>
+    file === "cdktf.json" || inputs.some((input) => input === file || input.startsWith(`${file}/`));
+  return [...read]
+    .filter((file) => file.startsWith(root + path.sep) && file !== outdir && !file.startsWith(outdir + path.sep))
+    .map((file) => path.relative(root, file).split(path.sep).join("/"))
+    .filter((file) => !/^(node_modules|dist)(\/|$)/.test(file) && !covered(file));
+}
+
+module.exports = { STATE_FILE, synthKey, outputIsCurrent, forgetSynth, recordSynth, untrackedReads };
