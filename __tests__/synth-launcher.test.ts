@@ -78,6 +78,22 @@ describe("the synth launcher (cdktf.json's app, npm run synth)", () => {
     expect(fs.existsSync(path.join(dir, "cdktf.out", "stacks", "shop-dev", "cdk.tf.json"))).toBe(true);
   });
 
+  test("synthesizes again, without building, when an environments file outside the project changes", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orders-envs-")), "environments.json");
+    const synthesized = (stack: string) => fs.existsSync(path.join(dir, "cdktf.out", "stacks", stack, "cdk.tf.json"));
+    fs.writeFileSync(file, JSON.stringify({ environments: [{ name: "dev" }, { name: "qa" }] }));
+    launch({ ORDERS_ENVIRONMENTS_FILE: file });
+    expect(synthesized("orders-qa")).toBe(true);
+    const before = runs();
+    launch({ ORDERS_ENVIRONMENTS_FILE: file });
+    expect(runs()).toEqual(before);
+    fs.writeFileSync(file, JSON.stringify({ environments: [{ name: "dev" }, { name: "uat" }] }));
+    launch({ ORDERS_ENVIRONMENTS_FILE: file });
+    expect(runs().build).toBe(before.build);
+    expect(runs().synth).not.toBe(before.synth);
+    expect(synthesized("orders-uat")).toBe(true);
+  });
+
   test("synthesizes again, without building, after a change to the launcher", () => {
     const before = runs();
     append("scripts/synth-cache.cjs", "\n// changed\n");

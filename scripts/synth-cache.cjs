@@ -6,8 +6,9 @@
 // files are all there, unchanged (and, for a clean synth, nothing else is). Files under a
 // `.terraform` folder (providers that `terraform init` puts into a stack folder) are never hashed.
 //
-// The record is written only when every project file the app read during the synth is a build
-// input (untrackedReads); otherwise the next synth runs again, and a note says which file to add.
+// Files the app read during the synth that the build's hash does not cover (an environments file
+// named by ORDERS_ENVIRONMENTS_FILE, wherever it is) are recorded with their content hash too
+// (readsDuring), and a change to any of them makes the next synth run.
 "use strict";
 const crypto = require("node:crypto");
 const fs = require("node:fs");
@@ -82,8 +83,26 @@ function filesUnder(dir, all) {
 }
 
 /**
- * True when the last recorded synth had `key` and its files are in `outdir` unchanged; with
- * `exact` (a clean synth), also nothing else is there.
+ * The content hash of what a synth read at `file`: a file's bytes, a folder's sorted entry names, or
+ * null when nothing is there.
+ * @param {string} file absolute
+ * @returns {string | null}
+ */
+function readHash(file) {
+  try {
+    if (fs.statSync(file).isDirectory()) {
+      return crypto.createHash("sha256").update(fs.readdirSync(file).sort().join("\n")).digest("hex");
+    }
+    return sha256(file);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * True when the last recorded synth had `key`, every file it read outside the build's inputs is
+ * unchanged, and its files are in `outdir` unchanged; with `exact` (a clean synth), also nothing
+ * else is there.
  * @param {string} root
  * @param {string} key
  * @param {string} outdir
@@ -95,6 +114,7 @@ function outputIsCurrent(root, key, outdir, { exact }) {
   try {
     state = JSON.parse(fs.readFileSync(path.join(root, STATE_FILE), "utf8"));
     if (state.key !== key) return false;
+    if (!Object.entries(state.reads).every(([file, hash]) => readHash(file) === hash)) return false;
     const recorded = Object.keys(state.files);
     if (exact && filesUnder(outdir, true).length !== recorded.length) return false;
     return recorded.every((file) => sha256(path.join(outdir, file)) === state.files[file]);
@@ -109,32 +129,46 @@ function forgetSynth(root) {
 }
 
 /**
+ * Records the synth: its key, the files it read outside the build's inputs (absolute paths, from
+ * readsDuring) with their content hashes, and every file it wrote to `outdir` with its hash.
  * @param {string} root
  * @param {string} key
  * @param {string} outdir
+ * @param {readonly string[]} reads
  */
-function recordSynth(root, key, outdir) {
+function recordSynth(root, key, outdir, reads) {
   const files = Object.fromEntries(filesUnder(outdir, false).map((file) => [file, sha256(path.join(outdir, file))]));
   const file = path.join(root, STATE_FILE);
   const staging = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(staging, JSON.stringify({ id: crypto.randomUUID(), key, files }, null, 2));
+  const readHashes = Object.fromEntries(reads.map((read) => [read, readHash(read)]));
+  fs.writeFileSync(staging, JSON.stringify({ id: crypto.randomUUID(), key, reads: readHashes, files }, null, 2));
   fs.renameSync(staging, file);
 }
 
 /**
- * Runs `action` while recording the project files it reads through node:fs (readFileSync,
- * openSync, copyFileSync, readdirSync), and returns those that are not build inputs: files under
- * node_modules/, dist/ (built from the inputs) and `outdir` are not counted.
+ * Runs `action` while recording the files it reads through node:fs (readFileSync, openSync,
+ * copyFileSync, readdirSync, existsSync, statSync), and returns, as absolute paths, those whose
+ * content the key does not already cover: not the build's inputs or cdktf.json, nor what is under
+ * the project's node_modules/ (fixed by the lock file, a build input), dist/ (built from the inputs)
+ * or `outdir` (the synth's own output).
  * @param {string} root
  * @param {string} outdir
  * @param {() => void} action
  * @returns {string[]}
  */
-function untrackedReads(root, outdir, action) {
+function readsDuring(root, outdir, action) {
   const read = new Set();
   /** @type {Record<string, Function>} */
   const originals = {};
-  for (const name of /** @type {const} */ (["readFileSync", "openSync", "copyFileSync", "readdirSync"])) {
+  const observed = /** @type {const} */ ([
+    "readFileSync",
+    "openSync",
+    "copyFileSync",
+    "readdirSync",
+    "existsSync",
+    "statSync",
+  ]);
+  for (const name of observed) {
     const original = fs[name];
     originals[name] = original;
     // @ts-expect-error: the same function, observed
@@ -150,14 +184,12 @@ function untrackedReads(root, outdir, action) {
     // @ts-expect-error: restoring the originals
     for (const [name, original] of Object.entries(originals)) fs[name] = original;
   }
-  const inputs = inputFiles(root);
-  // A folder is covered when the hash covers what is in it.
-  const covered = (/** @type {string} */ file) =>
-    file === "cdktf.json" || inputs.some((input) => input === file || input.startsWith(`${file}/`));
-  return [...read]
-    .filter((file) => file.startsWith(root + path.sep) && file !== outdir && !file.startsWith(outdir + path.sep))
-    .map((file) => path.relative(root, file).split(path.sep).join("/"))
-    .filter((file) => !/^(node_modules|dist)(\/|$)/.test(file) && !covered(file));
+  const inputs = new Set(inputFiles(root).map((file) => path.join(root, file)));
+  inputs.add(path.join(root, "cdktf.json"));
+  const derived = ["node_modules", "dist"].map((dir) => path.join(root, dir)).concat(outdir);
+  const under = (/** @type {string} */ file, /** @type {string} */ dir) =>
+    file === dir || file.startsWith(dir + path.sep);
+  return [...read].filter((file) => !inputs.has(file) && !derived.some((dir) => under(file, dir))).sort();
 }
 
-module.exports = { STATE_FILE, synthKey, outputIsCurrent, forgetSynth, recordSynth, untrackedReads };
+module.exports = { STATE_FILE, synthKey, outputIsCurrent, forgetSynth, recordSynth, readsDuring };

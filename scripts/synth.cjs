@@ -41,14 +41,8 @@ async function main() {
   synthCache.forgetSynth(root);
   // V8's code cache for the 1.6 MB bundle: about 40 ms less per synth. Kept beside the bundle.
   enableCompileCache?.(path.join(root, "dist", ".compile-cache"));
-  const untracked = synthCache.untrackedReads(root, outdir, () => require(path.join(root, "dist", "synth.js")));
-  if (untracked.length === 0) synthCache.recordSynth(root, key, outdir);
-  else {
-    process.stderr.write(
-      `synth: ${untracked.join(", ")} shaped this synth but is not a build input; every synth runs until it is ` +
-        "(SOURCE_DIRS or ROOT_FILES in scripts/build-cache.cjs)\n",
-    );
-  }
+  const reads = synthCache.readsDuring(root, outdir, () => require(path.join(root, "dist", "synth.js")));
+  synthCache.recordSynth(root, key, outdir, reads);
 }
 
 /** Removes the output folder, when it is one: CDKTF_OUTDIR may name any folder. */
