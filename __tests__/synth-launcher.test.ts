@@ -94,6 +94,14 @@ describe("the synth launcher (cdktf.json's app, npm run synth)", () => {
     expect(synthesized("orders-uat")).toBe(true);
   });
 
+  test("removes an HCL export's cdk.tf beside the JSON it writes, so terraform never loads both", () => {
+    const hcl = path.join(dir, "cdktf.out", "stacks", "orders-dev", "cdk.tf");
+    fs.writeFileSync(hcl, 'resource "null_resource" "left_by_synth_hcl" {}\n');
+    launch();
+    expect(fs.existsSync(hcl)).toBe(false);
+    expect(fs.existsSync(path.join(dir, "cdktf.out", "stacks", "orders-dev", "cdk.tf.json"))).toBe(true);
+  });
+
   test("synthesizes again, without building, after a change to the launcher", () => {
     const before = runs();
     append("scripts/synth-cache.cjs", "\n// changed\n");

@@ -34,6 +34,7 @@ async function main() {
   }
   // cdktf writes to CDKTF_OUTDIR (cdktf-cli sets it), else to cdktf.out in the working directory.
   const outdir = path.resolve(process.env.CDKTF_OUTDIR || "cdktf.out");
+  if (!clean) removeOtherFormat(outdir);
   const key = synthCache.synthKey(root, hash, outdir);
   if (!force && synthCache.outputIsCurrent(root, key, outdir, { exact: clean })) return;
 
@@ -43,6 +44,19 @@ async function main() {
   enableCompileCache?.(path.join(root, "dist", ".compile-cache"));
   const reads = synthCache.readsDuring(root, outdir, () => require(path.join(root, "dist", "synth.js")));
   synthCache.recordSynth(root, key, outdir, reads);
+}
+
+/**
+ * Removes the other output format from every stack folder (cdk.tf for a JSON synth, cdk.tf.json for
+ * an HCL one): Terraform loads both and fails on the duplicate configuration, as `npm run deploy`
+ * after `npm run synth:hcl` did.
+ */
+function removeOtherFormat(outdir) {
+  const hcl = process.env.SYNTH_HCL_OUTPUT === "true" || process.env.SYNTH_HCL_OUTPUT === "1";
+  const other = hcl ? "cdk.tf.json" : "cdk.tf";
+  const stacks = path.join(outdir, "stacks");
+  if (!fs.existsSync(stacks)) return;
+  for (const stack of fs.readdirSync(stacks)) fs.rmSync(path.join(stacks, stack, other), { force: true });
 }
 
 /** Removes the output folder, when it is one: CDKTF_OUTDIR may name any folder. */
