@@ -1,4 +1,14 @@
-import { Order, OrderSchema, SnsNotificationSchema, describeIssues } from "./order";
+import {
+  InexactNumber,
+  Order,
+  OrderSchema,
+  PathProblem,
+  STORAGE_LIMITS,
+  SnsNotificationSchema,
+  decimal,
+  describeIssues,
+  storageProblems,
+} from "./order";
 
 /**
  * Reading an SQS message body into an order: shared by the function and the
@@ -11,14 +21,19 @@ export class MalformedMessageError extends Error {
   public override readonly name = "MalformedMessageError";
 }
 
-/** The order breaks the contract; the message lists every broken field. */
+/** How many broken rules an InvalidOrderError's message lists; the rest are counted. */
+export const MAX_LISTED_PROBLEMS = 10;
+
+/** The order breaks the contract; the message lists every broken field (the first 10, then a count). */
 export class InvalidOrderError extends Error {
   public override readonly name = "InvalidOrderError";
   constructor(
     public readonly orderId: string | undefined,
     public readonly problems: readonly string[],
   ) {
-    super(`invalid order: ${problems.join("; ")}`);
+    const listed = problems.slice(0, MAX_LISTED_PROBLEMS).join("; ");
+    const more = problems.length - MAX_LISTED_PROBLEMS;
+    super(`invalid order: ${listed}${more > 0 ? `; and ${more} more` : ""}`);
   }
 }
 
@@ -38,14 +53,28 @@ export function parseOrderMessage(body: string, sqsMessageId: string): ParsedMes
   return { order: parseOrder(candidate), carrierMessageId };
 }
 
-/** Checks a value against the order contract; throws InvalidOrderError listing every broken field. */
+/**
+ * Checks a value against the order contract and DynamoDB's limits; throws
+ * InvalidOrderError listing every broken rule, each bad value quoted once.
+ */
 export function parseOrder(candidate: Record<string, unknown>): Order {
   const parsed = OrderSchema.safeParse(candidate);
-  if (!parsed.success) {
+  const storage = storageProblems(candidate);
+  const schema = parsed.success ? [] : describeIssues(parsed.error.issues, candidate);
+  // A value the storage check names (an inexact or infinite number) is not quoted a second time.
+  const problems = [...schema.filter((p) => !storage.some((s) => samePath(s, p))), ...storage];
+  if (problems.length > 0) {
     const orderId = typeof candidate.orderId === "string" ? candidate.orderId : undefined;
-    throw new InvalidOrderError(orderId, describeIssues(parsed.error.issues, candidate));
+    throw new InvalidOrderError(
+      orderId,
+      problems.map((p) => p.text),
+    );
   }
-  return parsed.data;
+  return parsed.data!;
+}
+
+function samePath(a: PathProblem, b: PathProblem): boolean {
+  return a.path.length === b.path.length && a.path.every((key, i) => key === b.path[i]);
 }
 
 /** Parses JSON text that must be an object; throws MalformedMessageError otherwise. */
@@ -61,5 +90,32 @@ export function parseJsonObject(text: string, what: string): Record<string, unkn
     const kind = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
     throw new MalformedMessageError(`${what} must be a JSON object (given ${kind})`);
   }
-  return value as Record<string, unknown>;
+  return mayHoldInexactNumbers(text, value) ? JSON.parse(text, markInexact) : (value as Record<string, unknown>);
+}
+
+// A number token with 16 or more digits, or an exponent: only those can read as a different number.
+const LONG_OR_EXPONENT_NUMBER = /[:[,]\s*-?(?:\d(?:\.?\d){15}|[\d.]+[eE])/;
+
+/** Whether a second, slower parse that sees each number as written is needed (and safe: not nested too deep). */
+function mayHoldInexactNumbers(text: string, value: object): boolean {
+  return LONG_OR_EXPONENT_NUMBER.test(text) && !nestsDeeperThan(value, STORAGE_LIMITS.maxNestingLevels + 1);
+}
+
+function nestsDeeperThan(root: object, limit: number): boolean {
+  let level: unknown[] = [root];
+  for (let depth = 0; level.length > 0; depth++) {
+    if (depth > limit) return true;
+    level = level.flatMap((v) => (v !== null && typeof v === "object" ? Object.values(v) : []));
+  }
+  return false;
+}
+
+/** JSON.parse reviver: a number whose text reads as a different number becomes an InexactNumber. */
+function markInexact(_key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value !== "number" || !Number.isFinite(value) || context?.source === undefined) return value;
+  const written = decimal(context.source);
+  const read = decimal(String(value));
+  return written?.digits === read?.digits && (written?.digits === "0" || written?.exponent === read?.exponent)
+    ? value
+    : new InexactNumber(context.source, value);
 }
