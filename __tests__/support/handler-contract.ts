@@ -579,7 +579,7 @@ export function describeHandlerContract(title: string, modulePath: string): void
           expect(logs).toHaveLength(5);
           expect(logs.every((l) => l.outcome === "failed" && l.errorKind === "DeadlineExceededError")).toBe(true);
           expect(logs[0].error).toBe(
-            "no result 1001 ms before the function timeout (not started, or its request aborted); " +
+            "no result 1002 ms before the function timeout (not started, or its request aborted); " +
               "SQS will deliver it again",
           );
           // Aborted at the deadline, not left to the socket's own 2 s idle timeout.
