@@ -69,7 +69,10 @@ describe("ProcessOrderLambda under faults", () => {
     return started;
   }
 
-  /** One invocation of a fresh handler module against `endpoint`, `remainingMs` before the function times out. */
+  /**
+   * One invocation of a fresh handler module against `endpoint`, `remainingMs` before the function
+   * times out; its log lines include any written in the 200 ms after it returned.
+   */
   async function run(
     endpoint: string,
     records: SQSRecord[],
@@ -78,7 +81,7 @@ describe("ProcessOrderLambda under faults", () => {
   ): Promise<Invocation & { endsAt: number }> {
     const { context, endsAt } = fakeContext(remainingMs);
     const invocation = await withEnv({ AWS_ENDPOINT_URL_DYNAMODB: endpoint, ...env }, () =>
-      invoke(loadHandler(SOURCE), sqsEvent(records), context),
+      invoke(loadHandler(SOURCE), sqsEvent(records), context, { afterMs: 200 }),
     );
     return { ...invocation, endsAt };
   }

@@ -569,8 +569,9 @@ export function describeHandlerContract(title: string, modulePath: string): void
         try {
           const records = Array.from({ length: 5 }, () => sqsRecord(deliveryBody(sampleOrder())));
           const { context, endsAt } = fakeContext(1_800);
+          // Listening on after it returns: a request aborted at the deadline must not log a second line.
           const { response, logs, returnedAt } = await withEnv({ AWS_ENDPOINT_URL_DYNAMODB: stall.endpoint }, () =>
-            invoke(loadHandler(modulePath), sqsEvent(records), context),
+            invoke(loadHandler(modulePath), sqsEvent(records), context, { afterMs: 300 }),
           );
           expect(returnedAt).toBeLessThan(endsAt);
           expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
@@ -600,8 +601,20 @@ export function describeHandlerContract(title: string, modulePath: string): void
         expect(logs[0]).toMatchObject({ errorKind: "ConfigurationError", error: "ORDERS_TABLE_NAME is not set" });
       });
 
-      test.each(["0", "101", "2.5", "many"])(
-        "reports every record when MAX_RECORDS_IN_FLIGHT is %s, naming the allowed range",
+      test.each(["1", "100"])(
+        "stores an order with MAX_RECORDS_IN_FLIGHT at %s, the end of its range",
+        async (given) => {
+          const order = sampleOrder();
+          const { response } = await withEnv({ MAX_RECORDS_IN_FLIGHT: given }, async () =>
+            invoke(loadHandler(modulePath), sqsEvent([sqsRecord(deliveryBody(order))])),
+          );
+          expect(response.batchItemFailures).toEqual([]);
+          expect(await stored(order.orderId as string)).toMatchObject(order);
+        },
+      );
+
+      test.each(["0", "101", "2.5", "many", ""])(
+        "reports every record when MAX_RECORDS_IN_FLIGHT is %p, naming the allowed range",
         async (given) => {
           const record = sqsRecord(deliveryBody(sampleOrder()));
           const { response, logs } = await withEnv({ MAX_RECORDS_IN_FLIGHT: given }, async () =>

@@ -18,8 +18,17 @@ export interface Invocation {
   readonly returnedAt: number;
 }
 
-/** Invokes the handler, capturing the JSON log lines it writes (and keeping them out of the test output). */
-export async function invoke(handler: Handler, event: SQSEvent, context?: Context): Promise<Invocation> {
+/**
+ * Invokes the handler, capturing the JSON log lines it writes (and keeping them out of the test
+ * output). With `afterMs`, capture goes on that long after it returns: a line written then would
+ * land in the next invocation's logs on Lambda.
+ */
+export async function invoke(
+  handler: Handler,
+  event: SQSEvent,
+  context?: Context,
+  { afterMs = 0 }: { readonly afterMs?: number } = {},
+): Promise<Invocation> {
   const written: string[] = [];
   const capture = (chunk: string | Uint8Array): boolean => {
     written.push(chunk.toString());
@@ -30,6 +39,7 @@ export async function invoke(handler: Handler, event: SQSEvent, context?: Contex
   try {
     const response = await handler(event, context);
     const returnedAt = Date.now();
+    if (afterMs > 0) await new Promise((resolve) => setTimeout(resolve, afterMs));
     // Lines that are not JSON (Node's own process warnings) are not the function's log lines.
     const lines = written
       .join("")

@@ -88,7 +88,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
   const { variable, min, max } = MAX_RECORDS_IN_FLIGHT;
   const given = env[variable];
   let maxInFlight: number = MAX_RECORDS_IN_FLIGHT.default;
-  if (given !== undefined && given !== "") {
+  if (given !== undefined) {
     const value = Number(given);
     if (Number.isInteger(value) && value >= min && value <= max) maxInFlight = value;
     else problems.push(`${variable} must be an integer between ${min} and ${max} (given ${JSON.stringify(given)})`);
@@ -248,7 +248,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
   const deadline = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
       passed = true;
-      controller.abort(new DeadlineExceededError("deadline"));
+      controller.abort();
       resolve();
     }, budgetMs);
   });
