@@ -97,6 +97,14 @@ export function describeHandlerContract(title: string, modulePath: string): void
         });
       });
 
+      test("stores an order whose orderId uses every kind of character allowed, 64 of them", async () => {
+        const order = sampleOrder({ orderId: `Order_2026-${"x".repeat(46)}-AZaz09` });
+        expect((order.orderId as string).length).toBe(64);
+        const { response } = await invoke(handler, sqsEvent([sqsRecord(deliveryBody(order))]));
+        expect(response.batchItemFailures).toEqual([]);
+        expect(await stored(order.orderId as string)).toMatchObject(order);
+      });
+
       test("keeps fields outside the contract as they are", async () => {
         const order = sampleOrder({ note: "leave at door", gift: { wrap: true } });
         await invoke(handler, sqsEvent([sqsRecord(deliveryBody(order))]));
@@ -116,6 +124,7 @@ export function describeHandlerContract(title: string, modulePath: string): void
           { orderId: "o".repeat(65) },
           `orderId must be 1-64 characters of letters, digits, - and _ (given "${"o".repeat(65)}")`,
         ],
+        ["orderId empty", { orderId: "" }, 'orderId must be 1-64 characters of letters, digits, - and _ (given "")'],
         [
           "orderId with a space",
           { orderId: "order 1" },
@@ -186,7 +195,7 @@ export function describeHandlerContract(title: string, modulePath: string): void
           const { response, logs } = await invoke(handler, sqsEvent([badRecord, sqsRecord(deliveryBody(good))]));
           expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: badRecord.messageId }] });
           expect(await stored(good.orderId as string)).toMatchObject(good);
-          const badId = typeof bad.orderId === "string" ? bad.orderId : "(none)";
+          const badId = typeof bad.orderId === "string" && bad.orderId !== "" ? bad.orderId : "(none)";
           expect(await stored(badId)).toBeUndefined();
           const rejected = logs.find((l) => l.messageId === badRecord.messageId);
           expect(rejected).toMatchObject({ level: "WARN", outcome: "rejected", errorKind: "InvalidOrderError" });
@@ -282,6 +291,26 @@ export function describeHandlerContract(title: string, modulePath: string): void
           "ratio must be a number a 64-bit float holds exactly (it reads as 0) (given 1e-400)",
         ],
         [
+          "a number that underflows to 0, written with a capital E",
+          withRawField(sampleOrder(), "ratio", "1E-400"),
+          "ratio must be a number a 64-bit float holds exactly (it reads as 0) (given 1E-400)",
+        ],
+        [
+          "a 16-digit integer just above 2^53",
+          withRawField(sampleOrder(), "reference", "9007199254740993"),
+          "reference must be a number a 64-bit float holds exactly (it reads as 9007199254740992) (given 9007199254740993)",
+        ],
+        [
+          "a negative 20-digit integer in a list",
+          withRawField(sampleOrder(), "references", "[1,-12345678901234567890]"),
+          "references[1] must be a number a 64-bit float holds exactly (it reads as -12345678901234567000) (given -12345678901234567890)",
+        ],
+        [
+          "an inexact number in an order nested 32 levels deep",
+          withRawField(sampleOrder({ extra: nested(31) }), "reference", "12345678901234567890"),
+          "reference must be a number a 64-bit float holds exactly (it reads as 12345678901234567000) (given 12345678901234567890)",
+        ],
+        [
           "nesting of 33 levels",
           JSON.stringify(sampleOrder({ extra: nested(32) })),
           `extra${".a".repeat(31)} nests deeper than 32 levels, DynamoDB's limit (a top-level field is level 1)`,
@@ -331,8 +360,8 @@ export function describeHandlerContract(title: string, modulePath: string): void
         expect(await stored(order.orderId as string)).toMatchObject(order);
       });
 
-      test("rejects nesting 10,000 levels deep in one short message", async () => {
-        const deep = `${'{"a":'.repeat(10_000)}"leaf"${"}".repeat(10_000)}`;
+      test("rejects nesting 10,000 levels deep, long numbers and all, in one short message", async () => {
+        const deep = `${'{"a":'.repeat(10_000)}12345678901234567890${"}".repeat(10_000)}`;
         const record = sqsRecord(withRawField(sampleOrder(), "extra", deep));
         const { response, logs } = await invoke(handler, sqsEvent([record]));
         expect(response.batchItemFailures).toHaveLength(1);

@@ -46,10 +46,12 @@ export interface ParsedMessage {
 
 /** Reads a body: an SNS notification (raw delivery off) or the order itself, told apart by shape. */
 export function parseOrderMessage(body: string, sqsMessageId: string): ParsedMessage {
-  const json = parseJsonObject(body, "record body");
+  const json = readJsonObject(body, "record body");
   const notification = SnsNotificationSchema.safeParse(json);
   const carrierMessageId = notification.success ? notification.data.MessageId : sqsMessageId;
-  const candidate = notification.success ? parseJsonObject(notification.data.Message, "SNS Message") : json;
+  const candidate = notification.success
+    ? parseJsonObject(notification.data.Message, "SNS Message")
+    : withExactNumbers(body, json);
   return { order: parseOrder(candidate), carrierMessageId };
 }
 
@@ -77,8 +79,16 @@ function samePath(a: PathProblem, b: PathProblem): boolean {
   return a.path.length === b.path.length && a.path.every((key, i) => key === b.path[i]);
 }
 
-/** Parses JSON text that must be an object; throws MalformedMessageError otherwise. */
+/**
+ * Parses JSON text that must be an object (an order); throws MalformedMessageError otherwise.
+ * A number the text holds that a 64-bit float cannot (0.30000000000000000001, 1e-400) is
+ * kept as an InexactNumber, for the order's checks to name.
+ */
 export function parseJsonObject(text: string, what: string): Record<string, unknown> {
+  return withExactNumbers(text, readJsonObject(text, what));
+}
+
+function readJsonObject(text: string, what: string): Record<string, unknown> {
   if (text.trim() === "") throw new MalformedMessageError(`${what} is empty`);
   let value: unknown;
   try {
@@ -90,32 +100,40 @@ export function parseJsonObject(text: string, what: string): Record<string, unkn
     const kind = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
     throw new MalformedMessageError(`${what} must be a JSON object (given ${kind})`);
   }
-  return mayHoldInexactNumbers(text, value) ? JSON.parse(text, markInexact) : (value as Record<string, unknown>);
+  return value as Record<string, unknown>;
 }
 
-// A number token with 16 or more digits, or an exponent: only those can read as a different number.
-const LONG_OR_EXPONENT_NUMBER = /[:[,]\s*-?(?:\d(?:\.?\d){15}|[\d.]+[eE])/;
+// 16 digits in a row (a dot allowed between them) or an exponent: a number written without
+// either has at most 15 significant digits, which a 64-bit float always holds exactly.
+const MAY_BE_INEXACT = /\d(?:\.?\d){15}|\d[eE]/;
 
-/** Whether a second, slower parse that sees each number as written is needed (and safe: not nested too deep). */
-function mayHoldInexactNumbers(text: string, value: object): boolean {
-  return LONG_OR_EXPONENT_NUMBER.test(text) && !nestsDeeperThan(value, STORAGE_LIMITS.maxNestingLevels + 1);
+/**
+ * `value` (the parsed `text`), or, when the text may hold a number a float cannot, `text`
+ * parsed again seeing each number as written. The second parse recurses: it runs only on
+ * text nested no deeper than DynamoDB allows (a deeper order is rejected anyway).
+ */
+function withExactNumbers(text: string, value: Record<string, unknown>): Record<string, unknown> {
+  if (!MAY_BE_INEXACT.test(text) || nestsDeeperThan(value, STORAGE_LIMITS.maxNestingLevels)) return value;
+  return JSON.parse(text, markInexact);
 }
 
-function nestsDeeperThan(root: object, limit: number): boolean {
-  let level: unknown[] = [root];
-  for (let depth = 0; level.length > 0; depth++) {
-    if (depth > limit) return true;
-    level = level.flatMap((v) => (v !== null && typeof v === "object" ? Object.values(v) : []));
+/** Whether a value sits more than `levels` levels below `root` (its own fields are level 1). */
+function nestsDeeperThan(root: object, levels: number): boolean {
+  let values = Object.values(root);
+  for (let level = 1; values.length > 0; level++) {
+    if (level > levels) return true;
+    values = values.flatMap((v) => (v !== null && typeof v === "object" ? Object.values(v) : []));
   }
   return false;
 }
 
 /** JSON.parse reviver: a number whose text reads as a different number becomes an InexactNumber. */
 function markInexact(_key: string, value: unknown, context?: { source?: string }): unknown {
-  if (typeof value !== "number" || !Number.isFinite(value) || context?.source === undefined) return value;
-  const written = decimal(context.source);
-  const read = decimal(String(value));
-  return written?.digits === read?.digits && (written?.digits === "0" || written?.exponent === read?.exponent)
+  if (typeof value !== "number" || !Number.isFinite(value)) return value;
+  // Node 22 passes each number's text (JSON.parse source text access).
+  const written = decimal(context!.source!)!;
+  const read = decimal(String(value))!;
+  return written.digits === read.digits && written.exponent === read.exponent
     ? value
-    : new InexactNumber(context.source, value);
+    : new InexactNumber(context!.source!, value);
 }
