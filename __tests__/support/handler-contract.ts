@@ -630,7 +630,7 @@ export function describeHandlerContract(title: string, modulePath: string): void
         expect(logs[0]).toMatchObject({ errorKind: "ConfigurationError", error: "ORDERS_TABLE_NAME is not set" });
       });
 
-      test.each(["1", "100"])(
+      test.each(["1", "500"])(
         "stores an order with MAX_RECORDS_IN_FLIGHT at %s, the end of its range",
         async (given) => {
           const order = sampleOrder();
@@ -642,7 +642,7 @@ export function describeHandlerContract(title: string, modulePath: string): void
         },
       );
 
-      test.each(["0", "101", "2.5", "many", ""])(
+      test.each(["0", "501", "2.5", "many", ""])(
         "reports every record when MAX_RECORDS_IN_FLIGHT is %p, naming the allowed range",
         async (given) => {
           const record = sqsRecord(deliveryBody(sampleOrder()));
@@ -653,7 +653,7 @@ export function describeHandlerContract(title: string, modulePath: string): void
           expect(logs[0]).toMatchObject({
             level: "ERROR",
             errorKind: "ConfigurationError",
-            error: `MAX_RECORDS_IN_FLIGHT must be an integer between 1 and 100 (given "${given}")`,
+            error: `MAX_RECORDS_IN_FLIGHT must be an integer between 1 and 500 (given "${given}")`,
           });
         },
       );
