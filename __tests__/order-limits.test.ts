@@ -1,5 +1,12 @@
 import { fitBytes } from "../functions/process-order";
-import { ECHO_MAX_CHARS, InexactNumber, decimal, echo, itemSizeBytes } from "../functions/process-order/order";
+import {
+  ECHO_MAX_CHARS,
+  InexactNumber,
+  decimal,
+  echo,
+  formatPath,
+  itemSizeBytes,
+} from "../functions/process-order/order";
 
 // dynalite models DynamoDB's item size rules (db/index.js); it is the oracle for everything but
 // UTF-8, where it counts UTF-16 code units and DynamoDB counts bytes.
@@ -98,7 +105,25 @@ describe("echo", () => {
   });
 });
 
+describe("formatPath", () => {
+  test("writes list positions in brackets and names after dots", () => {
+    expect(formatPath([])).toBe("order");
+    expect(formatPath(["items", 0, "sku"])).toBe("items[0].sku");
+  });
+
+  test("cuts a path longer than 200 characters, like a value", () => {
+    expect(formatPath(["p".repeat(ECHO_MAX_CHARS)])).toBe("p".repeat(ECHO_MAX_CHARS));
+    expect(formatPath(["p".repeat(ECHO_MAX_CHARS + 1)])).toBe(
+      `${"p".repeat(ECHO_MAX_CHARS)}… (${ECHO_MAX_CHARS + 1} characters)`,
+    );
+  });
+});
+
 describe("fitBytes", () => {
+  test("gives only the length when nothing else fits", () => {
+    expect(fitBytes("x".repeat(100), 10)).toBe("… (100 characters)");
+  });
+
   const jsonBytes = (text: string): number => Buffer.byteLength(JSON.stringify(text));
 
   test("keeps text that fits as it is", () => {

@@ -174,6 +174,17 @@ describe("ProcessOrderLambda under faults", () => {
     });
   });
 
+  test("aborts the requests in flight at the deadline: a response that trickles is cut when the invocation ends", async () => {
+    const proxy = await serve(startFaultProxy(dynamo.endpoint, () => "trickle"));
+    const batch = batchOf(3);
+    const invocation = await run(proxy.endpoint, batch.records, 1_800);
+    await expectEveryRecordAccountedFor(batch, invocation);
+    expect(invocation.logs.every((l) => l.errorKind === "DeadlineExceededError")).toBe(true);
+    // Left alone, each would run to its 3 s request timeout; aborted, it ends with the invocation.
+    expect(proxy.held).toHaveLength(3);
+    for (const c of proxy.held) expect(c.closedAt! - c.acceptedAt).toBeLessThan(DYNAMODB_TIMEOUTS_MS.request);
+  });
+
   describe("latency", () => {
     test("keeps at most MAX_RECORDS_IN_FLIGHT records in flight: a batch 5 times that is stored whole through 450 ms round trips", async () => {
       // Were all 15 started at once, 12 would queue for the 3 sockets past the 1 s connection timeout.
@@ -227,6 +238,16 @@ describe("ProcessOrderLambda under faults", () => {
       expect(standIn.throttled()).toBe(10);
       expect(invocation.response.batchItemFailures).toEqual([]);
       await expectEveryRecordAccountedFor(batch, invocation);
+    });
+
+    test("reads a stored order back with a consistent read when it is delivered again", async () => {
+      const batch = batchOf(1);
+      await run(dynamo.endpoint, batch.records, 10_000);
+      const standIn = await serve(startThrottlingServer(dynamo.endpoint, () => undefined));
+      const again = await run(standIn.endpoint, batch.records, 10_000);
+      expect(again.logs[0].outcome).toBe("duplicate");
+      const reads = standIn.seen.filter((r) => r.operation === "GetItem");
+      expect(reads).toEqual([expect.objectContaining({ body: expect.objectContaining({ ConsistentRead: true }) })]);
     });
 
     test("reports every record failed, before the deadline, when every request is throttled", async () => {

@@ -4,8 +4,9 @@
 // stdout is discarded (the handler logs a line per record, as on Lambda); results go to the
 // JSON file named by argv[2].
 //
-// Handler and plain loop are measured in alternating pairs (ABBA...), and the ratio is the
-// median of the pairs' ratios: on a shared machine the load drifts, and a pair sees the same load.
+// Handler and plain loop are measured back to back in rounds (the order alternating), and each
+// ratio is the median of the rounds' ratios: on a shared machine the load drifts, and a round
+// sees the same load.
 const fs = require("fs");
 const path = require("path");
 const { spawn } = require("child_process");
@@ -22,7 +23,7 @@ const { sampleOrder } = require(path.join(root, "dist/local/sns-delivery.js"));
 const { DynamoDBDocumentClient, PutCommand } = require("@aws-sdk/lib-dynamodb");
 
 const BUNDLE = path.join(root, "dist/functions/process-order/index.js");
-/** Orders per measurement; BENCH_PAIRS pairs per batch size. */
+/** Orders per measurement; BENCH_PAIRS rounds per batch size. */
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 500);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 7);
 const BIG_BATCH = 10_000;
@@ -60,19 +61,21 @@ async function handlerRate(handler, batchSize, count) {
   return count / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-async function plainRate(documents, tableName, batchSize, count) {
+/** The same number of conditional PutCommands, a batch at a time, at most `inFlight` at once. */
+async function plainRate(documents, tableName, batchSize, count, inFlight) {
   const orders = Array.from({ length: count }, () => sampleOrder());
+  const put = (order) =>
+    documents.send(
+      new PutCommand({ TableName: tableName, Item: order, ConditionExpression: "attribute_not_exists(orderId)" }),
+    );
   const started = process.hrtime.bigint();
   for (let i = 0; i < orders.length; i += batchSize) {
-    await Promise.all(
-      orders
-        .slice(i, i + batchSize)
-        .map((order) =>
-          documents.send(
-            new PutCommand({ TableName: tableName, Item: order, ConditionExpression: "attribute_not_exists(orderId)" }),
-          ),
-        ),
-    );
+    const batch = orders.slice(i, i + batchSize);
+    let next = 0;
+    const worker = async () => {
+      while (next < batch.length) await put(batch[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(inFlight, batch.length) }, worker));
   }
   return count / (Number(process.hrtime.bigint() - started) / 1e9);
 }
@@ -133,33 +136,38 @@ async function main() {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     ORDERS_TABLE_NAME: settings.table.name,
   });
-  const { handler } = require(BUNDLE);
+  const { handler, MAX_RECORDS_IN_FLIGHT } = require(BUNDLE);
+  const inFlight = Number(process.env.MAX_RECORDS_IN_FLIGHT ?? MAX_RECORDS_IN_FLIGHT.default);
   const documents = DynamoDBDocumentClient.from(client);
 
   // Warm both paths (JIT, connections) before measuring.
   await handlerRate(handler, 10, 300);
-  await plainRate(documents, settings.table.name, 10, 300);
+  await plainRate(documents, settings.table.name, 10, 300, 10);
 
-  const results = { orders: ORDERS, pairs: PAIRS, batches: [] };
+  // "plain": as many requests at once as the handler has records in flight (its overhead);
+  // "plainAllAtOnce": the whole batch at once (what bounding the records in flight costs).
+  const results = { orders: ORDERS, pairs: PAIRS, inFlight, batches: [] };
   for (const batchSize of [1, 10, 100]) {
     const runs = [];
     for (let r = 0; r < PAIRS; r++) {
+      const sides = {
+        handler: () => handlerRate(handler, batchSize, ORDERS),
+        plain: () => plainRate(documents, settings.table.name, batchSize, ORDERS, inFlight),
+        plainAllAtOnce: () => plainRate(documents, settings.table.name, batchSize, ORDERS, batchSize),
+      };
+      const order = r % 2 ? ["plainAllAtOnce", "plain", "handler"] : ["handler", "plain", "plainAllAtOnce"];
       const run = {};
-      for (const side of r % 2 ? ["plain", "handler"] : ["handler", "plain"]) {
-        run[side] =
-          side === "handler"
-            ? await handlerRate(handler, batchSize, ORDERS)
-            : await plainRate(documents, settings.table.name, batchSize, ORDERS);
-      }
+      for (const side of order) run[side] = await sides[side]();
       runs.push(run);
     }
     results.batches.push({
       batchSize,
       handler: median(runs.map((r) => r.handler)),
       plain: median(runs.map((r) => r.plain)),
+      plainAllAtOnce: median(runs.map((r) => r.plainAllAtOnce)),
       ratio: median(runs.map((r) => r.handler / r.plain)),
-      handlerRuns: runs.map((r) => r.handler),
-      plainRuns: runs.map((r) => r.plain),
+      ratioAllAtOnce: median(runs.map((r) => r.handler / r.plainAllAtOnce)),
+      runs,
     });
   }
   client.destroy();

@@ -174,22 +174,35 @@ export const THROTTLING_ERRORS = {
 
 export type ThrottlingError = keyof typeof THROTTLING_ERRORS;
 
+/** A DynamoDB API call the stand-in saw: its operation (`GetItem`) and JSON body. */
+export interface SeenRequest {
+  readonly operation: string;
+  readonly body: Record<string, unknown>;
+}
+
 /**
  * A stand-in for DynamoDB's endpoint: answers request n with the throttling error
  * `throttle(n)` names (HTTP 400, DynamoDB's JSON error), or forwards it to `target`.
+ * It keeps every request it saw.
  */
 export async function startThrottlingServer(
   target: string,
   throttle: (request: number) => ThrottlingError | undefined,
-): Promise<FaultServer & { readonly throttled: () => number; readonly requests: () => number }> {
+): Promise<FaultServer & { readonly throttled: () => number; readonly seen: SeenRequest[] }> {
   let requests = 0;
   let throttled = 0;
+  const seen: SeenRequest[] = [];
   const agent = new http.Agent({ keepAlive: true });
   const server = http.createServer((req, res) => {
     const error = throttle(requests++);
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const operation = String(req.headers["x-amz-target"] ?? "").replace(/^DynamoDB_\d+\./, "");
+      seen.push({ operation, body: JSON.parse(Buffer.concat(chunks).toString() || "{}") });
+    });
     if (error) {
       throttled++;
-      req.resume();
       const body = JSON.stringify(THROTTLING_ERRORS[error]);
       res.writeHead(400, { "content-type": "application/x-amz-json-1.0", "x-amzn-requestid": `throttled-${requests}` });
       res.end(body);
@@ -210,7 +223,7 @@ export async function startThrottlingServer(
   return {
     endpoint: `http://127.0.0.1:${port}`,
     throttled: () => throttled,
-    requests: () => requests,
+    seen,
     stop: () =>
       new Promise<void>((resolve) => {
         agent.destroy();

@@ -11,10 +11,11 @@ export { InvalidOrderError, MalformedMessageError } from "./parse";
 
 /**
  * Records of one batch processed at once: the environment variable `MAX_RECORDS_IN_FLIGHT`,
- * an integer 1-500, default 100. Each holds one socket: a 10,000-record batch started at
- * once would need more than Lambda's 1,024 file descriptors (docs/order-contract.md).
+ * an integer 1-500, default 32. Each holds one socket; more in flight than a slow DynamoDB
+ * endpoint answers within the 2 s socket timeout turns its slowness into failures
+ * (docs/order-contract.md).
  */
-export const MAX_RECORDS_IN_FLIGHT = { variable: "MAX_RECORDS_IN_FLIGHT", default: 100, min: 1, max: 500 } as const;
+export const MAX_RECORDS_IN_FLIGHT = { variable: "MAX_RECORDS_IN_FLIGHT", default: 32, min: 1, max: 500 } as const;
 
 /**
  * Every DynamoDB call gives up when it cannot connect within 1 s, when its socket is
@@ -42,6 +43,7 @@ export const MAX_LOGGED_ERROR_BYTES = 4_096;
 // Module scope: read once per container, reused by every invocation.
 const settings = readSettings(process.env);
 
+const agentOptions = { maxSockets: settings.maxInFlight };
 // The client honours the SDK's standard configuration (region, credentials, AWS_ENDPOINT_URL_DYNAMODB).
 // One socket per record in flight: a request never waits for a socket, so the connection timeout
 // measures the connection alone.
@@ -54,8 +56,8 @@ const dynamodb = DynamoDBDocumentClient.from(
       requestTimeout: DYNAMODB_TIMEOUTS_MS.request,
       // Without it, smithy 4.x only logs that the request timeout passed.
       throwOnRequestTimeout: true,
-      httpAgent: { maxSockets: settings.maxInFlight },
-      httpsAgent: { maxSockets: settings.maxInFlight },
+      httpAgent: agentOptions,
+      httpsAgent: agentOptions,
     },
   }),
 );
@@ -108,10 +110,9 @@ export function orderDigest(order: Order): string {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+    const object = value as Record<string, unknown>;
+    const keys = Object.keys(object).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(object[key])}`).join(",")}}`;
   }
   return JSON.stringify(value);
 }
@@ -172,7 +173,8 @@ async function storeOrder(
     }),
     { abortSignal },
   );
-  if (existing.Item?._pipeline?.orderDigest === digest) return "duplicate";
+  // The conditional create failed, so the item exists (the pipeline never deletes one); another writer's may lack _pipeline.
+  if (existing.Item!._pipeline?.orderDigest === digest) return "duplicate";
   throw new OrderConflictError(order.orderId);
 }
 
@@ -208,7 +210,7 @@ function report(record: SQSRecord, { outcome, orderId, error }: RecordResult): v
   const fields = {
     messageId: fitBytes(String(record.messageId), 256),
     ...(Number.isFinite(receiveCount) ? { receiveCount } : {}),
-    ...(orderId !== undefined && ORDER_ID_PATTERN.test(orderId) ? { orderId } : {}),
+    ...(ORDER_ID_PATTERN.test(orderId ?? "") ? { orderId } : {}),
     outcome,
     ...(error
       ? { errorKind: fitBytes(String(error.name), 128), error: fitBytes(String(error.message), MAX_LOGGED_ERROR_BYTES) }
@@ -220,12 +222,16 @@ function report(record: SQSRecord, { outcome, orderId, error }: RecordResult): v
   else logger.info(MESSAGES[outcome], fields);
 }
 
-/** `text` cut so that, as a JSON string, it takes at most `maxBytes` bytes of UTF-8; a cut says how long it was. */
+/**
+ * `text` cut so that, as a JSON string, it takes at most `maxBytes` bytes of UTF-8; a cut text
+ * ends with its length. When not even that fits, the length alone is returned.
+ */
 export function fitBytes(text: string, maxBytes: number): string {
   const bytes = (s: string): number => Buffer.byteLength(JSON.stringify(s), "utf8");
   if (bytes(text) <= maxBytes) return text;
   const suffix = `… (${text.length} characters)`;
-  let cut = text.slice(0, Math.floor((text.length * maxBytes) / bytes(text)));
+  // A character takes at least one byte: the first maxBytes characters are already too many.
+  let cut = text.slice(0, maxBytes);
   while (cut.length > 0 && bytes(cut + suffix) > maxBytes) cut = cut.slice(0, Math.floor(cut.length * 0.9));
   return cut + suffix;
 }

@@ -108,13 +108,9 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return text.length <= ECHO_MAX_CHARS ? text : `${text.slice(0, ECHO_MAX_CHARS)}… (${text.length} characters)`;
 }
 
+// zod reports a path through values that exist, ending at the one it rejects (undefined when missing).
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value: unknown = input;
-  for (const key of path) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
+  return path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown>)[key], input);
 }
 
 /**
