@@ -1,4 +1,5 @@
-import { fitBytes } from "../functions/process-order";
+import { fitBytes, orderDigest } from "../functions/process-order";
+import type { Order } from "../functions/process-order/order";
 import {
   ECHO_MAX_CHARS,
   InexactNumber,
@@ -126,7 +127,7 @@ describe("fitBytes", () => {
 
   const jsonBytes = (text: string): number => Buffer.byteLength(JSON.stringify(text));
 
-  test("keeps text that fits as it is", () => {
+  test("keeps text that fits exactly, or with room, as it is", () => {
     expect(fitBytes("short", 7)).toBe("short");
     expect(fitBytes("é", 4)).toBe("é");
   });
@@ -139,13 +140,36 @@ describe("fitBytes", () => {
     ["quotes and backslashes", '"\\'.repeat(5_000)],
     ["unpaired surrogates", "\ud800".repeat(10_000)],
   ])("cuts %s to the bytes allowed, as a JSON string, and says how long the text was", (_, text) => {
-    for (const max of [64, 256, 4_096]) {
+    for (const max of [40, 64, 256, 4_096]) {
       const cut = fitBytes(text, max);
+      const suffix = `… (${text.length} characters)`;
+      expect(cut.endsWith(suffix)).toBe(true);
+      const kept = cut.slice(0, -suffix.length);
+      expect(text.startsWith(kept)).toBe(true);
       expect(jsonBytes(cut)).toBeLessThanOrEqual(max);
-      expect(cut.endsWith(`… (${text.length} characters)`)).toBe(true);
-      // Nearly everything allowed is used: at least half the bytes.
-      expect(jsonBytes(cut)).toBeGreaterThan(max / 2);
-      expect(text.startsWith(cut.slice(0, cut.lastIndexOf("…")))).toBe(true);
+      // The longest start that fits: one character more would not.
+      expect(jsonBytes(text.slice(0, kept.length + 1) + suffix)).toBeGreaterThan(max);
     }
+  });
+});
+
+describe("orderDigest", () => {
+  const digest = (value: Record<string, unknown>): string => orderDigest(value as Order);
+
+  test("does not depend on the order of keys, at any depth", () => {
+    expect(digest({ a: 1, b: { c: [1, { d: 2, e: 3 }], f: null } })).toBe(
+      digest({ b: { f: null, c: [1, { e: 3, d: 2 }] }, a: 1 }),
+    );
+  });
+
+  test.each([
+    ["a list and a map with the same entries", { tags: ["x"] }, { tags: { "0": "x" } }],
+    ["lists whose numbers split differently", { n: [1, 23] }, { n: [12, 3] }],
+    ["lists whose texts split differently", { t: ["ab", "c"] }, { t: ["a", "bc"] }],
+    ["a value and the same value as text", { n: 1 }, { n: "1" }],
+    ["an empty list and an empty map", { x: [] }, { x: {} }],
+    ["null and a missing field", { x: null }, {}],
+  ])("tells apart %s", (_, a, b) => {
+    expect(digest(a)).not.toBe(digest(b));
   });
 });

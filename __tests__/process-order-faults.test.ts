@@ -185,15 +185,30 @@ describe("ProcessOrderLambda under faults", () => {
     for (const c of proxy.held) expect(c.closedAt! - c.acceptedAt).toBeLessThan(DYNAMODB_TIMEOUTS_MS.request);
   });
 
+  test("aborts a duplicate check in flight at the deadline, as it aborts a write", async () => {
+    const batch = batchOf(2);
+    await run(dynamo.endpoint, batch.records, 10_000);
+    const standIn = await serve(
+      startThrottlingServer(dynamo.endpoint, (_, operation) => (operation === "GetItem" ? "trickle" : undefined)),
+    );
+    const again = await run(standIn.endpoint, batch.records, 1_800);
+    await expectEveryRecordAccountedFor(batch, again);
+    expect(again.logs.every((l) => l.errorKind === "DeadlineExceededError")).toBe(true);
+    const reads = standIn.seen.filter((r) => r.operation === "GetItem");
+    expect(reads).toHaveLength(2);
+    for (const read of reads) expect(read.closedAt! - read.receivedAt).toBeLessThan(DYNAMODB_TIMEOUTS_MS.request);
+  });
+
   describe("latency", () => {
-    test("keeps at most MAX_RECORDS_IN_FLIGHT records in flight: a batch 5 times that is stored whole through 450 ms round trips", async () => {
-      // Were all 15 started at once, 12 would queue for the 3 sockets past the 1 s connection timeout.
-      const proxy = await serve(startFaultProxy(dynamo.endpoint, () => ({ delayMs: 450 })));
-      const batch = batchOf(15);
-      const invocation = await run(proxy.endpoint, batch.records, 20_000, { MAX_RECORDS_IN_FLIGHT: "3" });
+    test("keeps at most MAX_RECORDS_IN_FLIGHT records in flight: a batch 8 times that is stored whole through 500 ms round trips", async () => {
+      // Were all 16 started at once, 14 would wait for the 2 sockets, the last ones longer than
+      // three 1 s connection timeouts: they would fail.
+      const proxy = await serve(startFaultProxy(dynamo.endpoint, () => ({ delayMs: 500 })));
+      const batch = batchOf(16);
+      const invocation = await run(proxy.endpoint, batch.records, 20_000, { MAX_RECORDS_IN_FLIGHT: "2" });
       expect(invocation.response.batchItemFailures).toEqual([]);
       await expectEveryRecordAccountedFor(batch, invocation);
-      expect(proxy.accepted()).toBeLessThanOrEqual(3);
+      expect(proxy.accepted()).toBeLessThanOrEqual(2);
     });
 
     test("opens a socket per record in flight, beyond the SDK's default pool of 50", async () => {

@@ -174,33 +174,48 @@ export const THROTTLING_ERRORS = {
 
 export type ThrottlingError = keyof typeof THROTTLING_ERRORS;
 
-/** A DynamoDB API call the stand-in saw: its operation (`GetItem`) and JSON body. */
+/** A DynamoDB API call the stand-in saw: its operation (`GetItem`), JSON body, and when it ended. */
 export interface SeenRequest {
   readonly operation: string;
   readonly body: Record<string, unknown>;
+  readonly receivedAt: number;
+  /** When the client closed a trickled request. */
+  closedAt?: number;
 }
 
+/** What the stand-in does with a request: a throttling error, a response that trickles and never ends, or forward it. */
+export type StandInAnswer = ThrottlingError | "trickle" | undefined;
+
 /**
- * A stand-in for DynamoDB's endpoint: answers request n with the throttling error
- * `throttle(n)` names (HTTP 400, DynamoDB's JSON error), or forwards it to `target`.
- * It keeps every request it saw.
+ * A stand-in for DynamoDB's endpoint: answers request n (of `operation`) as `answer(n, operation)`
+ * says: a throttling error (HTTP 400, DynamoDB's JSON error), a 200 whose body trickles a byte
+ * every 250 ms and never ends, or the answer of `target`. It keeps every request it saw.
  */
 export async function startThrottlingServer(
   target: string,
-  throttle: (request: number) => ThrottlingError | undefined,
+  answer: (request: number, operation: string) => StandInAnswer,
 ): Promise<FaultServer & { readonly throttled: () => number; readonly seen: SeenRequest[] }> {
   let requests = 0;
   let throttled = 0;
   const seen: SeenRequest[] = [];
   const agent = new http.Agent({ keepAlive: true });
+  const timers = new Set<NodeJS.Timeout>();
   const server = http.createServer((req, res) => {
-    const error = throttle(requests++);
+    const operation = String(req.headers["x-amz-target"] ?? "").replace(/^DynamoDB_\d+\./, "");
+    const error = answer(requests++, operation);
     const chunks: Buffer[] = [];
+    const request: SeenRequest = { operation, body: {}, receivedAt: Date.now() };
+    seen.push(request);
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const operation = String(req.headers["x-amz-target"] ?? "").replace(/^DynamoDB_\d+\./, "");
-      seen.push({ operation, body: JSON.parse(Buffer.concat(chunks).toString() || "{}") });
-    });
+    req.on("end", () => Object.assign(request, { body: JSON.parse(Buffer.concat(chunks).toString() || "{}") }));
+    if (error === "trickle") {
+      res.on("close", () => (request.closedAt = Date.now()));
+      res.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
+      const timer = setInterval(() => res.write(" "), 250);
+      timers.add(timer);
+      res.on("close", () => clearInterval(timer));
+      return;
+    }
     if (error) {
       throttled++;
       const body = JSON.stringify(THROTTLING_ERRORS[error]);
@@ -226,6 +241,7 @@ export async function startThrottlingServer(
     seen,
     stop: () =>
       new Promise<void>((resolve) => {
+        for (const timer of timers) clearInterval(timer);
         agent.destroy();
         server.closeAllConnections();
         server.close(() => resolve());

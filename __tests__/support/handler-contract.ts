@@ -241,6 +241,22 @@ export function describeHandlerContract(title: string, modulePath: string): void
         );
       });
 
+      test("lists an inexact number and a negative one in two items, each once", async () => {
+        const items = [
+          { sku: "A", quantity: 1, unitPrice: 9.5 },
+          { sku: "B", quantity: 1, unitPrice: -1 },
+        ];
+        const body = JSON.stringify(sampleOrder({ items })).replace(
+          '"unitPrice":9.5',
+          '"unitPrice":0.30000000000000000001',
+        );
+        const { logs } = await invoke(handler, sqsEvent([sqsRecord(body)]));
+        expect(logs[0].error).toBe(
+          "invalid order: items[1].unitPrice must be a number >= 0 (given -1); " +
+            "items[0].unitPrice must be a number a 64-bit float holds exactly (it reads as 0.3) (given 0.30000000000000000001)",
+        );
+      });
+
       test("lists every broken field of one order in one message", async () => {
         const record = sqsRecord(deliveryBody(sampleOrder({ customerId: "", currency: "eur" })));
         const { logs } = await invoke(handler, sqsEvent([record]));
@@ -638,6 +654,20 @@ export function describeHandlerContract(title: string, modulePath: string): void
         expect(response.batchItemFailures).toEqual(bad);
         expect(await countStored(orders)).toBe(6);
         expect(logs).toHaveLength(10);
+      });
+
+      test("leaves no timer running once it has answered (a local process can exit)", async () => {
+        // Only timers are faked: I/O and promises run as usual, and every timer set is counted.
+        jest.useFakeTimers({
+          doNotFake: ["nextTick", "setImmediate", "queueMicrotask", "Date", "hrtime", "performance"],
+        });
+        try {
+          const { response } = await invoke(handler, sqsEvent([sqsRecord(deliveryBody(sampleOrder()))]));
+          expect(response.batchItemFailures).toEqual([]);
+          expect(jest.getTimerCount()).toBe(0);
+        } finally {
+          jest.useRealTimers();
+        }
       });
 
       test("answers an empty batch with no failures", async () => {

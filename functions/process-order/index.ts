@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { setMaxListeners } from "node:events";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
@@ -132,7 +131,7 @@ async function storeOrder(
   abortSignal: AbortSignal,
 ): Promise<"stored" | "duplicate"> {
   const digest = orderDigest(order);
-  const sentAt = Number(record.attributes?.SentTimestamp);
+  const sentAt = Number(record.attributes.SentTimestamp);
   const item = {
     ...order,
     _pipeline: {
@@ -206,7 +205,7 @@ const MESSAGES: Record<Outcome, string> = {
  * (which quotes it once, cut), and no field can push the line past 8 KiB.
  */
 function report(record: SQSRecord, { outcome, orderId, error }: RecordResult): void {
-  const receiveCount = Number(record.attributes?.ApproximateReceiveCount);
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount);
   const fields = {
     messageId: fitBytes(String(record.messageId), 256),
     ...(Number.isFinite(receiveCount) ? { receiveCount } : {}),
@@ -223,17 +222,22 @@ function report(record: SQSRecord, { outcome, orderId, error }: RecordResult): v
 }
 
 /**
- * `text` cut so that, as a JSON string, it takes at most `maxBytes` bytes of UTF-8; a cut text
- * ends with its length. When not even that fits, the length alone is returned.
+ * `text` cut to its longest start that, as a JSON string followed by the text's length, takes
+ * at most `maxBytes` bytes of UTF-8. When not even the length fits, the length alone is returned.
  */
 export function fitBytes(text: string, maxBytes: number): string {
-  const bytes = (s: string): number => Buffer.byteLength(JSON.stringify(s), "utf8");
+  const bytes = (s: string): number => Buffer.byteLength(JSON.stringify(s));
   if (bytes(text) <= maxBytes) return text;
   const suffix = `… (${text.length} characters)`;
-  // A character takes at least one byte: the first maxBytes characters are already too many.
-  let cut = text.slice(0, maxBytes);
-  while (cut.length > 0 && bytes(cut + suffix) > maxBytes) cut = cut.slice(0, Math.floor(cut.length * 0.9));
-  return cut + suffix;
+  // Binary search: text.slice(0, fits) + suffix fits; text.slice(0, tooMany) + suffix does not.
+  let fits = 0;
+  let tooMany = text.length;
+  while (tooMany - fits > 1) {
+    const middle = (fits + tooMany) >> 1;
+    if (bytes(text.slice(0, middle) + suffix) <= maxBytes) fits = middle;
+    else tooMany = middle;
+  }
+  return text.slice(0, fits) + suffix;
 }
 
 /**
@@ -244,14 +248,12 @@ export function fitBytes(text: string, maxBytes: number): string {
  * requests aborted.
  */
 export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
-  const records = event.Records ?? [];
+  const records = event.Records;
   const remaining =
     typeof context?.getRemainingTimeInMillis === "function" ? context.getRemainingTimeInMillis() : DEFAULT_REMAINING_MS;
   const budgetMs = Math.max(0, remaining - deadlineMarginMs(records.length));
-  const results: (RecordResult | undefined)[] = new Array(records.length);
+  const results: (RecordResult | undefined)[] = [];
   const controller = new AbortController();
-  // Every request in flight listens to the one deadline signal.
-  setMaxListeners(0, controller.signal);
 
   let passed = false;
   let timer: NodeJS.Timeout | undefined;
