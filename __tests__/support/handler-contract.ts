@@ -341,6 +341,16 @@ export function describeHandlerContract(title: string, modulePath: string): void
           "reference must be a number a 64-bit float holds exactly (it reads as 9007199254740992) (given 9007199254740993)",
         ],
         [
+          "a 20-digit integer first in a list",
+          withRawField(sampleOrder(), "references", "[12345678901234567890]"),
+          "references[0] must be a number a 64-bit float holds exactly (it reads as 12345678901234567000) (given 12345678901234567890)",
+        ],
+        [
+          "a number that underflows to 0 in an order written with spaces",
+          JSON.stringify({ ...sampleOrder(), ratio: "RATIO" }, null, 2).replace('"RATIO"', "1e-400"),
+          "ratio must be a number a 64-bit float holds exactly (it reads as 0) (given 1e-400)",
+        ],
+        [
           "a negative 20-digit integer in a list",
           withRawField(sampleOrder(), "references", "[1,-12345678901234567890]"),
           "references[1] must be a number a 64-bit float holds exactly (it reads as -12345678901234567000) (given -12345678901234567890)",

@@ -103,9 +103,10 @@ function readJsonObject(text: string, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-// 16 digits in a row (a dot allowed between them) or an exponent: a number written without
-// either has at most 15 significant digits, which a 64-bit float always holds exactly.
-const MAY_BE_INEXACT = /\d(?:\.?\d){15}|\d[eE]/;
+// A number (after ":", "[" or ",") that starts with 16 digits (a dot allowed between them), or
+// that has an exponent: a number written without either has at most 15 significant digits,
+// which a 64-bit float always holds exactly. Text inside strings (an orderId's "3e4f") rarely matches.
+const MAY_BE_INEXACT = /[:[,]\s*-?(?:\d(?:\.?\d){15}|\d[\d.]*[eE])/;
 
 /**
  * `value` (the parsed `text`), or, when the text may hold a number a float cannot, `text`
