@@ -42,10 +42,10 @@ export const MAX_LOGGED_ERROR_BYTES = 4_096;
 // Module scope: read once per container, reused by every invocation.
 const settings = readSettings(process.env);
 
-const agentOptions = { maxSockets: settings.maxInFlight };
-// The client honours the SDK's standard configuration (region, credentials, AWS_ENDPOINT_URL_DYNAMODB).
 // One socket per record in flight: a request never waits for a socket, so the connection timeout
 // measures the connection alone.
+const agentOptions = { maxSockets: settings.maxInFlight };
+// The client honours the SDK's standard configuration (region, credentials, AWS_ENDPOINT_URL_DYNAMODB).
 const dynamodb = DynamoDBDocumentClient.from(
   new DynamoDBClient({
     maxAttempts: 3,
