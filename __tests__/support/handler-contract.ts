@@ -115,6 +115,13 @@ export function describeHandlerContract(title: string, modulePath: string): void
         expect(logs[0]).not.toHaveProperty("receiveCount");
       });
 
+      test("stores an order whose createdAt carries an offset from UTC", async () => {
+        const order = sampleOrder({ createdAt: "2026-11-27T11:00:00+01:00" });
+        const { response } = await invoke(handler, sqsEvent([sqsRecord(deliveryBody(order))]));
+        expect(response.batchItemFailures).toEqual([]);
+        expect(await stored(order.orderId as string)).toMatchObject(order);
+      });
+
       test("keeps fields outside the contract as they are", async () => {
         const extra = { note: "leave at door", gift: { wrap: true, card: null }, coupon: null, rush: false, tags: [] };
         const order = sampleOrder(extra);
@@ -136,6 +143,11 @@ export function describeHandlerContract(title: string, modulePath: string): void
           `orderId must be 1-64 characters of letters, digits, - and _ (given "${"o".repeat(65)}")`,
         ],
         ["orderId empty", { orderId: "" }, 'orderId must be 1-64 characters of letters, digits, - and _ (given "")'],
+        [
+          "orderId as a number",
+          { orderId: 42 },
+          "orderId is required: 1-64 characters of letters, digits, - and _ (given 42)",
+        ],
         [
           "orderId with a space",
           { orderId: "order 1" },
@@ -371,6 +383,15 @@ export function describeHandlerContract(title: string, modulePath: string): void
           'order has a key "__proto__", which JavaScript drops when it builds the item; rename it',
         ],
         [
+          "a __proto__ key in an item without a sku",
+          JSON.stringify(sampleOrder({ items: [{ quantity: 1, unitPrice: 1 }] })).replace(
+            '"quantity":1',
+            '"__proto__":{"x":1},"quantity":1',
+          ),
+          "items[0].sku must be a non-empty string (given nothing); " +
+            'items[0] has a key "__proto__", which JavaScript drops when it builds the item; rename it',
+        ],
+        [
           "a __proto__ key in an item",
           JSON.stringify(sampleOrder()).replace('"sku":"SKU-1"', '"sku":"SKU-1","__proto__":{"x":1}'),
           'items[0] has a key "__proto__", which JavaScript drops when it builds the item; rename it',
@@ -419,15 +440,23 @@ export function describeHandlerContract(title: string, modulePath: string): void
           smallest: -9007199254740991,
           tiniest: 1e-130,
           attributes: { ["k".repeat(65_535)]: 1 },
-          deep: nested(30),
+          deep: nested(31),
         });
-        // 30 maps, then an empty one: level 32.
-        let leaf = order.deep as Record<string, unknown>;
-        for (let i = 0; i < 29; i++) leaf = leaf.a as Record<string, unknown>;
-        leaf.a = {};
+        // 31 maps, the last one holding an empty one: level 32.
+        let last = order.deep as Record<string, unknown>;
+        for (let i = 0; i < 30; i++) last = last.a as Record<string, unknown>;
+        last.a = {};
         const { response } = await invoke(handler, sqsEvent([sqsRecord(JSON.stringify(order))]));
         expect(response.batchItemFailures).toEqual([]);
         expect(await stored(order.orderId as string)).toMatchObject(order);
+      });
+
+      test("stores an order holding null beside a number written with an exponent", async () => {
+        const record = sqsRecord(withRawField(sampleOrder({ coupon: null }), "scale", "1.5e2"));
+        const { response } = await invoke(handler, sqsEvent([record]));
+        expect(response.batchItemFailures).toEqual([]);
+        const orderId = (JSON.parse(record.body) as { orderId: string }).orderId;
+        expect(await stored(orderId)).toMatchObject({ coupon: null, scale: 150 });
       });
 
       test("stores nesting of exactly 32 levels, DynamoDB's deepest", async () => {

@@ -9,9 +9,10 @@ import * as z from "zod/mini";
 export const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 const OrderItemSchema = z.looseObject({
-  sku: z.string({ error: "must be a non-empty string" }).check(z.minLength(1, { error: "must be a non-empty string" })),
-  quantity: z.int({ error: "must be an integer >= 1" }).check(z.gte(1, { error: "must be an integer >= 1" })),
-  unitPrice: z.number({ error: "must be a number >= 0" }).check(z.gte(0, { error: "must be a number >= 0" })),
+  // A schema's own message also serves its checks.
+  sku: z.string({ error: "must be a non-empty string" }).check(z.minLength(1)),
+  quantity: z.int({ error: "must be an integer >= 1" }).check(z.gte(1)),
+  unitPrice: z.number({ error: "must be a number >= 0" }).check(z.gte(0)),
 });
 
 export const OrderSchema = z.looseObject({
@@ -175,10 +176,10 @@ function checkKey(
     add(path, "has an empty key; DynamoDB needs field names of 1 to 65535 bytes");
   } else if (!isWellFormed(key)) {
     add(path, `has a key that is not valid Unicode (given ${echo(key)})`);
-  } else if (Buffer.byteLength(key, "utf8") > STORAGE_LIMITS.maxKeyBytes) {
+  } else if (Buffer.byteLength(key) > STORAGE_LIMITS.maxKeyBytes) {
     add(
       path,
-      `has a key of ${Buffer.byteLength(key, "utf8")} bytes; DynamoDB needs field names of 1 to 65535 bytes (given ${echo(key)})`,
+      `has a key of ${Buffer.byteLength(key)} bytes; DynamoDB needs field names of 1 to 65535 bytes (given ${echo(key)})`,
     );
   }
 }
@@ -194,12 +195,12 @@ function isWellFormed(text: string): boolean {
  */
 export function itemSizeBytes(item: Record<string, unknown>): number {
   let size = 0;
-  for (const [name, value] of Object.entries(item)) size += Buffer.byteLength(name, "utf8") + valueSizeBytes(value);
+  for (const [name, value] of Object.entries(item)) size += Buffer.byteLength(name) + valueSizeBytes(value);
   return size;
 }
 
 function valueSizeBytes(value: unknown): number {
-  if (typeof value === "string") return Buffer.byteLength(value, "utf8");
+  if (typeof value === "string") return Buffer.byteLength(value);
   if (typeof value === "number") return numberSizeBytes(value);
   if (value === null || typeof value !== "object") return 1;
   if (Array.isArray(value)) return value.reduce((sum: number, element) => sum + 1 + valueSizeBytes(element), 3);

@@ -130,11 +130,11 @@ function nestsDeeperThan(root: object, levels: number): boolean {
 
 /** JSON.parse reviver: a number whose text reads as a different number becomes an InexactNumber. */
 function markInexact(_key: string, value: unknown, context?: { source?: string }): unknown {
-  if (typeof value !== "number" || !Number.isFinite(value)) return value;
-  // Node 22 passes each number's text (JSON.parse source text access).
-  const written = decimal(context!.source!)!;
-  const read = decimal(String(value))!;
-  return written.digits === read.digits && written.exponent === read.exponent
+  // Not a number, or not finite (the order's checks name those).
+  if (!Number.isFinite(value)) return value;
+  // Node 22 passes each number's text (JSON.parse source text access). A correctly rounded
+  // read keeps the power of ten, so the same significant digits mean the same number.
+  return decimal(context!.source!)!.digits === decimal(String(value))!.digits
     ? value
-    : new InexactNumber(context!.source!, value);
+    : new InexactNumber(context!.source!, value as number);
 }
