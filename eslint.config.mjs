@@ -4,7 +4,9 @@ import prettier from "eslint-config-prettier";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "cdktf.out/", ".gen/", "coverage/", "bench-out/"] },
+  {
+    ignores: ["node_modules/", "dist/", "cdktf.out/", ".gen/", "coverage/", "bench-out/", "reports/", ".stryker-tmp/"],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

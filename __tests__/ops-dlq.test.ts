@@ -16,7 +16,7 @@ import { poisonOrder, sampleOrder } from "../common/orders";
 import { dlqMain } from "../ops/dlq-command";
 import { recordingIo } from "./support/io";
 import { runBuilt } from "./support/commands";
-import { snsDeliveryBody } from "./support/sns-envelope";
+import { deliveryBody } from "./support/sqs-events";
 
 /**
  * `npm run dlq` against local-aws-sqs, an SQS API server that has the message-move task (the
@@ -68,11 +68,7 @@ async function queuesWithDeadLetters(
     }),
   );
   const order = sampleOrder();
-  const bodies = [
-    snsDeliveryBody(JSON.stringify(order), { rawMessageDelivery: false, topicArn: "arn:aws:sns:us-east-1:1:t" }),
-    JSON.stringify(poisonOrder()),
-    "{broken",
-  ];
+  const bodies = [deliveryBody(order), JSON.stringify(poisonOrder()), "{broken"];
   const target = direct ? dlq.QueueUrl : queue.QueueUrl;
   for (const body of bodies) await sqs.send(new SendMessageCommand({ QueueUrl: target, MessageBody: body }));
   if (!direct) {

@@ -207,6 +207,20 @@ export function runCommand(
 /** What a command's entry file runs: its main function as this process, with its exit code. */
 export type CommandMain = (argv: string[], io: CommandIo) => Promise<number>;
 
+/**
+ * Resolves on the first SIGINT or SIGTERM. The listeners stay for the life of the process: npm
+ * forwards the terminal's Ctrl-C, so a second signal follows the first at once, and a moment with
+ * no listener (Node restores the default action, termination, when the last one goes) would let it
+ * kill the process mid-stop.
+ */
+export function firstStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => resolve(signal);
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}
+
 /** Runs `main` as the process; nothing escapes as a stack trace, not even an unexpected error. */
 export function runAsProcess(main: CommandMain): void {
   const fail = (error: unknown): void => {

@@ -1,4 +1,4 @@
-import { CommandIo, EXIT, numberOption, runCommand } from "../common/cli";
+import { CommandIo, EXIT, firstStopSignal, numberOption, runCommand } from "../common/cli";
 import { displayPath, projectRoot } from "../common/project";
 import { DEFAULT_STACK_HELP } from "../common/stacks";
 import { LocalRunSummary, Progress, runLocalPipeline } from "./batch-run";
@@ -97,8 +97,7 @@ export async function localMain(argv: string[], io: CommandIo, root = projectRoo
       await env.stop();
       process.exit(130);
     };
-    process.once("SIGINT", () => void interrupted("SIGINT"));
-    process.once("SIGTERM", () => void interrupted("SIGTERM"));
+    void firstStopSignal().then(interrupted);
     try {
       const handler = loadFunction(functionBundle(root), env.functionEnv(), values.verbose === true);
       const tty = (io.stdout as { isTTY?: boolean }).isTTY === true;

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { CommandIo, EXIT, UsageError, numberOption, runCommand, stringOption } from "../common/cli";
+import { CommandIo, EXIT, UsageError, firstStopSignal, numberOption, runCommand, stringOption } from "../common/cli";
 import { LOCAL_OUTPUTS_FILE, OutputsFile } from "../common/outputs";
 import { displayPath, projectRoot } from "../common/project";
 import { DEFAULT_STACK_HELP } from "../common/stacks";
@@ -47,22 +47,6 @@ const OPTIONS = {
   verbose: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
-
-/** Resolves on the first SIGINT or SIGTERM (npm forwards the terminal's Ctrl-C too: later ones are ignored). */
-function firstStopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      process.removeListener("SIGINT", onSignal);
-      process.removeListener("SIGTERM", onSignal);
-      // Still listening, so a repeated signal does not kill the process mid-stop.
-      process.on("SIGINT", () => undefined);
-      process.on("SIGTERM", () => undefined);
-      resolve(signal);
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
-}
 
 /** Writes JSON through a temporary file, so a command reading it never sees half of it. */
 function writeJsonAtomically(file: string, content: unknown): void {

@@ -1,10 +1,17 @@
 // Throughput of the built handler against dynalite, next to a plain PutCommand loop at the
-// same concurrency, and of the local pipeline run. Run by scripts/bench.mjs in a child
-// process whose stdout is discarded (the handler logs a line per record, as on Lambda);
-// results go to the JSON file named by argv[2].
+// same concurrency; one 10,000-record batch, on an idle machine and beside two CPU-bound
+// processes; and the local pipeline run. Run by scripts/bench.mjs in a child process whose
+// stdout is discarded (the handler logs a line per record, as on Lambda); results go to the
+// JSON file named by argv[2].
+//
+// Handler and plain loop are measured back to back in rounds (the order alternating), and each
+// ratio is the median of the rounds' ratios: on a shared machine the load drifts, and a round
+// sees the same load.
 const fs = require("fs");
 const path = require("path");
-const { randomUUID } = require("crypto");
+const { spawn } = require("child_process");
+const net = require("net");
+const { createHash, randomUUID } = require("crypto");
 
 const root = path.join(__dirname, "..");
 const { startDynamoDb, createTable, localDynamoDbClient, LOCAL_AWS_ENV } = require(
@@ -17,61 +24,108 @@ const { sampleOrder } = require(path.join(root, "dist/common/orders.js"));
 const { DynamoDBDocumentClient, PutCommand } = require("@aws-sdk/lib-dynamodb");
 
 const BUNDLE = path.join(root, "dist/functions/process-order/index.js");
-const TOPIC = "arn:aws:sns:us-east-1:000000000000:bench-OrderTopic";
-const ORDERS = Number(process.env.BENCH_ORDERS ?? 2000);
+/** Orders per measurement; BENCH_PAIRS rounds per batch size. */
+const ORDERS = Number(process.env.BENCH_ORDERS ?? 500);
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 7);
+const BIG_BATCH = 10_000;
 
-/** What SNS writes into the queue for one order (raw message delivery off). */
-function snsEnvelope(order) {
-  const MessageId = randomUUID();
-  return JSON.stringify({ Type: "Notification", MessageId, TopicArn: TOPIC, Message: JSON.stringify(order) });
-}
+// Records built like the tests' (__tests__/support/sqs-events.ts): AWS's published samples as templates.
+const fixture = (file) => JSON.parse(fs.readFileSync(path.join(root, "__tests__", "fixtures", file), "utf8"));
+const RECORD = fixture("sqs-event.aws-lambda-go.json").Records[0];
+const NOTIFICATION = JSON.parse(fixture("sqs-sns-body.powertools.json").Records[0].body);
 
 function record(order) {
-  const body = snsEnvelope(order);
+  const body = JSON.stringify({ ...NOTIFICATION, MessageId: randomUUID(), Message: JSON.stringify(order) }, null, 2);
   return {
+    ...JSON.parse(JSON.stringify(RECORD)),
     messageId: randomUUID(),
-    receiptHandle: "r",
+    receiptHandle: `${RECORD.receiptHandle}-${randomUUID()}`,
     body,
-    attributes: {
-      ApproximateReceiveCount: "1",
-      SentTimestamp: String(Date.now()),
-      SenderId: "b",
-      ApproximateFirstReceiveTimestamp: String(Date.now()),
-    },
-    messageAttributes: {},
-    md5OfBody: "",
-    eventSource: "aws:sqs",
-    eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:bench",
-    awsRegion: "us-east-1",
+    md5OfBody: createHash("md5").update(body).digest("hex"),
   };
 }
+
+/** A Lambda context with `ms` left: a 30 s function, as deployed, unless a batch needs more. */
+const context = (ms) => {
+  const end = Date.now() + ms;
+  return { getRemainingTimeInMillis: () => end - Date.now() };
+};
 
 async function handlerRate(handler, batchSize, count) {
   const records = Array.from({ length: count }, () => record(sampleOrder()));
   const started = process.hrtime.bigint();
   for (let i = 0; i < records.length; i += batchSize) {
-    const response = await handler({ Records: records.slice(i, i + batchSize) });
+    const response = await handler({ Records: records.slice(i, i + batchSize) }, context(30_000));
     if (response.batchItemFailures.length)
       throw new Error(`handler reported ${response.batchItemFailures.length} failures`);
   }
   return count / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-async function plainRate(documents, tableName, batchSize, count) {
+/** The same number of conditional PutCommands, a batch at a time, at most `inFlight` at once. */
+async function plainRate(documents, tableName, batchSize, count, inFlight) {
   const orders = Array.from({ length: count }, () => sampleOrder());
+  const put = (order) =>
+    documents.send(
+      new PutCommand({ TableName: tableName, Item: order, ConditionExpression: "attribute_not_exists(orderId)" }),
+    );
   const started = process.hrtime.bigint();
   for (let i = 0; i < orders.length; i += batchSize) {
-    await Promise.all(
-      orders
-        .slice(i, i + batchSize)
-        .map((order) =>
-          documents.send(
-            new PutCommand({ TableName: tableName, Item: order, ConditionExpression: "attribute_not_exists(orderId)" }),
-          ),
-        ),
-    );
+    const batch = orders.slice(i, i + batchSize);
+    let next = 0;
+    const worker = async () => {
+      while (next < batch.length) await put(batch[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(inFlight, batch.length) }, worker));
   }
   return count / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function freePort() {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** One 10,000-record batch through a fresh handler, dynalite in its own process, `burners` busy loops beside it. */
+async function bigBatch(settings, burners) {
+  const port = await freePort();
+  const dynalite = spawn(
+    path.join(root, "node_modules", ".bin", "dynalite"),
+    ["--port", String(port), "--host", "127.0.0.1", "--createTableMs", "0"],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  await new Promise((resolve) => dynalite.stdout.once("data", resolve));
+  const loops = Array.from({ length: burners }, () =>
+    spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }),
+  );
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = localDynamoDbClient(endpoint);
+  try {
+    await createTable(client, settings.table);
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint;
+    delete require.cache[require.resolve(BUNDLE)];
+    const { handler } = require(BUNDLE);
+    const records = Array.from({ length: BIG_BATCH }, () => record(sampleOrder()));
+    const started = process.hrtime.bigint();
+    const response = await handler({ Records: records }, context(900_000));
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return {
+      records: BIG_BATCH,
+      burners,
+      seconds,
+      ordersPerSecond: BIG_BATCH / seconds,
+      failures: response.batchItemFailures.length,
+    };
+  } finally {
+    client.destroy();
+    for (const child of [dynalite, ...loops]) child.kill("SIGKILL");
+  }
 }
 
 async function main() {
@@ -83,33 +137,44 @@ async function main() {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     ORDERS_TABLE_NAME: settings.table.name,
   });
-  const { handler } = require(BUNDLE);
+  const { handler, MAX_RECORDS_IN_FLIGHT } = require(BUNDLE);
+  const inFlight = Number(process.env.MAX_RECORDS_IN_FLIGHT ?? MAX_RECORDS_IN_FLIGHT.default);
   const documents = DynamoDBDocumentClient.from(client);
 
   // Warm both paths (JIT, connections) before measuring.
   await handlerRate(handler, 10, 300);
-  await plainRate(documents, settings.table.name, 10, 300);
+  await plainRate(documents, settings.table.name, 10, 300, 10);
 
-  const results = { orders: ORDERS, batches: [] };
+  // "plain": as many requests at once as the handler has records in flight (its overhead);
+  // "plainAllAtOnce": the whole batch at once (what bounding the records in flight costs).
+  const results = { orders: ORDERS, pairs: PAIRS, inFlight, batches: [] };
   for (const batchSize of [1, 10, 100]) {
     const runs = [];
-    for (let r = 0; r < 3; r++) {
-      runs.push({
-        handler: await handlerRate(handler, batchSize, ORDERS),
-        plain: await plainRate(documents, settings.table.name, batchSize, ORDERS),
-      });
+    for (let r = 0; r < PAIRS; r++) {
+      const sides = {
+        handler: () => handlerRate(handler, batchSize, ORDERS),
+        plain: () => plainRate(documents, settings.table.name, batchSize, ORDERS, inFlight),
+        plainAllAtOnce: () => plainRate(documents, settings.table.name, batchSize, ORDERS, batchSize),
+      };
+      const order = r % 2 ? ["plainAllAtOnce", "plain", "handler"] : ["handler", "plain", "plainAllAtOnce"];
+      const run = {};
+      for (const side of order) run[side] = await sides[side]();
+      runs.push(run);
     }
-    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     results.batches.push({
       batchSize,
       handler: median(runs.map((r) => r.handler)),
       plain: median(runs.map((r) => r.plain)),
-      handlerRuns: runs.map((r) => r.handler),
-      plainRuns: runs.map((r) => r.plain),
+      plainAllAtOnce: median(runs.map((r) => r.plainAllAtOnce)),
+      ratio: median(runs.map((r) => r.handler / r.plain)),
+      ratioAllAtOnce: median(runs.map((r) => r.handler / r.plainAllAtOnce)),
+      runs,
     });
   }
   client.destroy();
   await dynamo.stop();
+
+  results.bigBatch = [await bigBatch(settings, 0), await bigBatch(settings, 2)];
 
   const env = await LocalEnvironment.start(settings, { visibilityTimeoutSeconds: 2 });
   try {

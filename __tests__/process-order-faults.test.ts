@@ -1,0 +1,318 @@
+import { mkdtempSync, rmSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import type { SQSRecord } from "aws-lambda";
+import { DYNAMODB_TIMEOUTS_MS } from "../functions/process-order";
+import { LOCAL_AWS_ENV, LocalServer, createTable, localDynamoDbClient, startDynamoDb } from "../local/servers";
+import { sampleOrder } from "../common/orders";
+import { StackManifest, readStackManifest } from "../common/stack-manifest";
+import {
+  DynaliteProcess,
+  FaultServer,
+  startFaultProxy,
+  startThrottlingServer,
+  startUnconnectable,
+} from "./support/fault-servers";
+import { Invocation, LogLine, fakeContext, invoke, loadHandler, withEnv } from "./support/handler-harness";
+import { deliveryBody, sqsEvent, sqsRecord } from "./support/sqs-events";
+import { synthApp } from "./support/tf";
+
+// The fault-injection suite: servers on 127.0.0.1 that stall, trickle, delay, reset, throttle
+// or die, with short deadlines through a fake Lambda context. Every test checks the same
+// promises: the handler returns before the deadline, every record is either stored or
+// reported failed, and nothing is stored twice.
+const SOURCE = path.join(__dirname, "..", "functions", "process-order", "index.ts");
+
+interface Batch {
+  readonly orders: Record<string, unknown>[];
+  readonly records: SQSRecord[];
+}
+
+function batchOf(size: number): Batch {
+  const orders = Array.from({ length: size }, () => sampleOrder());
+  return { orders, records: orders.map((order) => sqsRecord(deliveryBody(order))) };
+}
+
+describe("ProcessOrderLambda under faults", () => {
+  let dynamo: LocalServer;
+  let client: DynamoDBClient;
+  let documents: DynamoDBDocumentClient;
+  let settings: StackManifest;
+  let savedEnv: NodeJS.ProcessEnv;
+  const servers: FaultServer[] = [];
+
+  beforeAll(async () => {
+    settings = readStackManifest(synthApp().outdir, "orders-dev").manifest;
+    dynamo = await startDynamoDb();
+    client = localDynamoDbClient(dynamo.endpoint);
+    documents = DynamoDBDocumentClient.from(client);
+    await createTable(client, settings.table);
+    savedEnv = { ...process.env };
+    Object.assign(process.env, LOCAL_AWS_ENV, { ORDERS_TABLE_NAME: settings.table.name });
+  });
+
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.stop()));
+  });
+
+  afterAll(async () => {
+    process.env = savedEnv;
+    client?.destroy();
+    await dynamo?.stop();
+  });
+
+  async function serve<T extends FaultServer>(server: Promise<T>): Promise<T> {
+    const started = await server;
+    servers.push(started);
+    return started;
+  }
+
+  /**
+   * One invocation of a fresh handler module against `endpoint`, `remainingMs` before the function
+   * times out; its log lines include any written in the 200 ms after it returned.
+   */
+  async function run(
+    endpoint: string,
+    records: SQSRecord[],
+    remainingMs: number,
+    env: Record<string, string> = {},
+  ): Promise<Invocation & { endsAt: number }> {
+    const { context, endsAt } = fakeContext(remainingMs);
+    const invocation = await withEnv({ AWS_ENDPOINT_URL_DYNAMODB: endpoint, ...env }, () =>
+      invoke(loadHandler(SOURCE), sqsEvent(records), context, { afterMs: 200 }),
+    );
+    return { ...invocation, endsAt };
+  }
+
+  const storedIn = async (docs: DynamoDBDocumentClient, orderId: unknown): Promise<LogLine | undefined> =>
+    (await docs.send(new GetCommand({ TableName: settings.table.name, Key: { orderId }, ConsistentRead: true }))).Item;
+
+  /**
+   * Returned before the deadline; one log line per record; every acknowledged order stored as
+   * sent, every other one reported failed (or rejected).
+   */
+  async function expectEveryRecordAccountedFor(
+    batch: Batch,
+    invocation: Invocation & { endsAt: number },
+    docs = documents,
+  ): Promise<void> {
+    expect(invocation.returnedAt).toBeLessThan(invocation.endsAt);
+    const byMessage = new Map(invocation.logs.map((line) => [line.messageId, line]));
+    expect(invocation.logs).toHaveLength(batch.records.length);
+    const failed = new Set(invocation.response.batchItemFailures.map((f) => f.itemIdentifier));
+    for (const [i, record] of batch.records.entries()) {
+      const line = byMessage.get(record.messageId);
+      if (failed.has(record.messageId)) {
+        expect(["failed", "rejected"]).toContain(line?.outcome);
+      } else {
+        expect(["stored", "duplicate"]).toContain(line?.outcome);
+        expect(await storedIn(docs, batch.orders[i].orderId)).toMatchObject(batch.orders[i]);
+      }
+    }
+  }
+
+  /**
+   * SQS delivers the failed records again (here on a healthy path): afterwards every order is
+   * stored as sent, and whatever was stored before is unchanged: nothing was stored twice.
+   */
+  async function expectStoredOnceAfterRedelivery(
+    batch: Batch,
+    first: Invocation,
+    endpoint = dynamo.endpoint,
+    docs = documents,
+  ): Promise<void> {
+    const before = await Promise.all(batch.orders.map((order) => storedIn(docs, order.orderId)));
+    const failed = new Set(first.response.batchItemFailures.map((f) => f.itemIdentifier));
+    const again = await run(
+      endpoint,
+      batch.records.filter((r) => failed.has(r.messageId)),
+      30_000,
+    );
+    expect(again.response.batchItemFailures).toEqual([]);
+    for (const [i, order] of batch.orders.entries()) {
+      const item = await storedIn(docs, order.orderId);
+      expect(item).toMatchObject(order);
+      if (before[i]) expect(item).toEqual(before[i]);
+    }
+  }
+
+  describe("timeouts that fire", () => {
+    test("reports a record failed, before the deadline, when no connection can be established", async () => {
+      const blackhole = await serve(startUnconnectable());
+      const batch = batchOf(1);
+      const invocation = await run(blackhole.endpoint, batch.records, 8_000);
+      await expectEveryRecordAccountedFor(batch, invocation);
+      expect(invocation.logs[0]).toMatchObject({ outcome: "failed", errorKind: "TimeoutError" });
+      expect(invocation.logs[0].error).toContain(
+        `did not establish a connection with the server within the configured timeout of ${DYNAMODB_TIMEOUTS_MS.connection} ms`,
+      );
+      await expectStoredOnceAfterRedelivery(batch, invocation);
+    });
+
+    test("gives up on a connection that accepts and never answers after its idle timeout, and stores over a new one", async () => {
+      const proxy = await serve(startFaultProxy(dynamo.endpoint, (n) => (n === 0 ? "stall" : "forward")));
+      const batch = batchOf(1);
+      const invocation = await run(proxy.endpoint, batch.records, 8_000);
+      expect(invocation.response.batchItemFailures).toEqual([]);
+      await expectEveryRecordAccountedFor(batch, invocation);
+      const [stalled] = proxy.held;
+      // The socket's 2 s idle timeout closed it, before the 3 s request timeout could.
+      expect(stalled.closedAt! - stalled.acceptedAt).toBeGreaterThanOrEqual(DYNAMODB_TIMEOUTS_MS.socketIdle - 100);
+      expect(stalled.closedAt! - stalled.acceptedAt).toBeLessThan(DYNAMODB_TIMEOUTS_MS.request);
+    });
+
+    test("gives up on a response that trickles and never ends after the request timeout, and stores over a new connection", async () => {
+      const proxy = await serve(startFaultProxy(dynamo.endpoint, (n) => (n === 0 ? "trickle" : "forward")));
+      const batch = batchOf(1);
+      const invocation = await run(proxy.endpoint, batch.records, 8_000);
+      expect(invocation.response.batchItemFailures).toEqual([]);
+      await expectEveryRecordAccountedFor(batch, invocation);
+      const [trickled] = proxy.held;
+      expect(trickled.closedAt! - trickled.acceptedAt).toBeGreaterThanOrEqual(DYNAMODB_TIMEOUTS_MS.request - 100);
+    });
+  });
+
+  test("aborts the requests in flight at the deadline: a response that trickles is cut when the invocation ends", async () => {
+    const proxy = await serve(startFaultProxy(dynamo.endpoint, () => "trickle"));
+    const batch = batchOf(3);
+    const invocation = await run(proxy.endpoint, batch.records, 1_800);
+    await expectEveryRecordAccountedFor(batch, invocation);
+    expect(invocation.logs.every((l) => l.errorKind === "DeadlineExceededError")).toBe(true);
+    // Left alone, each would run to its 3 s request timeout; aborted, it ends with the invocation.
+    expect(proxy.held).toHaveLength(3);
+    for (const c of proxy.held) expect(c.closedAt! - c.acceptedAt).toBeLessThan(DYNAMODB_TIMEOUTS_MS.request);
+  });
+
+  test("aborts a duplicate check in flight at the deadline, as it aborts a write", async () => {
+    const batch = batchOf(2);
+    await run(dynamo.endpoint, batch.records, 10_000);
+    const standIn = await serve(
+      startThrottlingServer(dynamo.endpoint, (_, operation) => (operation === "GetItem" ? "trickle" : undefined)),
+    );
+    const again = await run(standIn.endpoint, batch.records, 1_800);
+    await expectEveryRecordAccountedFor(batch, again);
+    expect(again.logs.every((l) => l.errorKind === "DeadlineExceededError")).toBe(true);
+    const reads = standIn.seen.filter((r) => r.operation === "GetItem");
+    expect(reads).toHaveLength(2);
+    for (const read of reads) expect(read.closedAt! - read.receivedAt).toBeLessThan(DYNAMODB_TIMEOUTS_MS.request);
+  });
+
+  describe("latency", () => {
+    test("keeps at most MAX_RECORDS_IN_FLIGHT records in flight: a batch 8 times that is stored whole through 500 ms round trips", async () => {
+      // Were all 16 started at once, 14 would wait for the 2 sockets, the last ones longer than
+      // three 1 s connection timeouts: they would fail.
+      const proxy = await serve(startFaultProxy(dynamo.endpoint, () => ({ delayMs: 500 })));
+      const batch = batchOf(16);
+      const invocation = await run(proxy.endpoint, batch.records, 20_000, { MAX_RECORDS_IN_FLIGHT: "2" });
+      expect(invocation.response.batchItemFailures).toEqual([]);
+      await expectEveryRecordAccountedFor(batch, invocation);
+      expect(proxy.accepted()).toBeLessThanOrEqual(2);
+    });
+
+    test("opens a socket per record in flight, beyond the SDK's default pool of 50", async () => {
+      const proxy = await serve(startFaultProxy(dynamo.endpoint, () => ({ delayMs: 1_200 })));
+      const batch = batchOf(60);
+      const invocation = await run(proxy.endpoint, batch.records, 20_000, { MAX_RECORDS_IN_FLIGHT: "60" });
+      expect(invocation.response.batchItemFailures).toEqual([]);
+      await expectEveryRecordAccountedFor(batch, invocation);
+      expect(proxy.accepted()).toBe(60);
+    });
+
+    test("returns before the deadline when every round trip takes longer than the time left, and the redelivery stores nothing twice", async () => {
+      const proxy = await serve(startFaultProxy(dynamo.endpoint, () => ({ delayMs: 1_500 })));
+      const batch = batchOf(10);
+      const invocation = await run(proxy.endpoint, batch.records, 2_200);
+      await expectEveryRecordAccountedFor(batch, invocation);
+      expect(invocation.response.batchItemFailures).toHaveLength(10);
+      expect(invocation.logs.every((l) => l.errorKind === "DeadlineExceededError")).toBe(true);
+      await expectStoredOnceAfterRedelivery(batch, invocation);
+    });
+  });
+
+  test("stores every order once when connections are reset in the middle of a response", async () => {
+    const proxy = await serve(startFaultProxy(dynamo.endpoint, (n) => (n < 5 ? "reset-mid-response" : "forward")));
+    const batch = batchOf(10);
+    const invocation = await run(proxy.endpoint, batch.records, 10_000);
+    await expectEveryRecordAccountedFor(batch, invocation);
+    // The five reset writes had landed: their retries find the order stored.
+    expect(invocation.logs.filter((l) => l.outcome === "duplicate")).toHaveLength(5);
+    await expectStoredOnceAfterRedelivery(batch, invocation);
+  });
+
+  describe("throttling", () => {
+    test("stores every order when each first attempt is throttled (ProvisionedThroughputExceededException, ThrottlingException)", async () => {
+      const standIn = await serve(
+        startThrottlingServer(dynamo.endpoint, (n) =>
+          n >= 10 ? undefined : n % 2 ? "ProvisionedThroughputExceededException" : "ThrottlingException",
+        ),
+      );
+      const batch = batchOf(10);
+      const invocation = await run(standIn.endpoint, batch.records, 10_000);
+      expect(standIn.throttled()).toBe(10);
+      expect(invocation.response.batchItemFailures).toEqual([]);
+      await expectEveryRecordAccountedFor(batch, invocation);
+    });
+
+    test("reads a stored order back with a consistent read when it is delivered again", async () => {
+      const batch = batchOf(1);
+      await run(dynamo.endpoint, batch.records, 10_000);
+      const standIn = await serve(startThrottlingServer(dynamo.endpoint, () => undefined));
+      const again = await run(standIn.endpoint, batch.records, 10_000);
+      expect(again.logs[0].outcome).toBe("duplicate");
+      const reads = standIn.seen.filter((r) => r.operation === "GetItem");
+      expect(reads).toEqual([expect.objectContaining({ body: expect.objectContaining({ ConsistentRead: true }) })]);
+    });
+
+    test("reports every record failed, before the deadline, when every request is throttled", async () => {
+      const standIn = await serve(
+        startThrottlingServer(dynamo.endpoint, (n) =>
+          n % 2 ? "ProvisionedThroughputExceededException" : "ThrottlingException",
+        ),
+      );
+      const batch = batchOf(10);
+      const invocation = await run(standIn.endpoint, batch.records, 2_500);
+      await expectEveryRecordAccountedFor(batch, invocation);
+      expect(invocation.response.batchItemFailures).toHaveLength(10);
+      for (const line of invocation.logs) {
+        expect(["ProvisionedThroughputExceededException", "ThrottlingException", "DeadlineExceededError"]).toContain(
+          line.errorKind,
+        );
+      }
+      await expectStoredOnceAfterRedelivery(batch, invocation);
+    });
+  });
+
+  test("keeps every acknowledged order when dynalite is killed (SIGKILL) and restarted on its data mid-batch", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "dynalite-"));
+    const server = await DynaliteProcess.start(dataDir);
+    const own = localDynamoDbClient(server.endpoint);
+    const docs = DynamoDBDocumentClient.from(own);
+    try {
+      await createTable(own, settings.table);
+      const batch = batchOf(300);
+      const count = async (): Promise<number> =>
+        (await docs.send(new ScanCommand({ TableName: settings.table.name, Select: "COUNT" }))).Count ?? 0;
+      const pending = run(server.endpoint, batch.records, 20_000);
+      // Kill it once a sixth of the batch is stored, with the rest in flight or still to come.
+      const until = Date.now() + 10_000;
+      while ((await count()) < 50) {
+        if (Date.now() > until) throw new Error("the batch did not start");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await server.kill();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await server.restart();
+      const invocation = await pending;
+      await expectEveryRecordAccountedFor(batch, invocation, docs);
+      expect(invocation.response.batchItemFailures.length).toBeGreaterThan(0);
+      await expectStoredOnceAfterRedelivery(batch, invocation, server.endpoint, docs);
+      expect(await count()).toBe(300);
+    } finally {
+      own.destroy();
+      await server.kill();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
