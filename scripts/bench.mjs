@@ -24,6 +24,15 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** Runs one part of the benchmark in its own node process; it writes its figures to bench-out/<file>. */
+function runPart(script, file) {
+  const result = join(out, file);
+  if (spawnSync(node, [script, result], { cwd: root, stdio: ["ignore", "ignore", "inherit"] }).status !== 0) {
+    throw new Error(`${script} failed`);
+  }
+  return JSON.parse(readFileSync(result, "utf8"));
+}
+
 /** Runs a command `runs` times; wall time (s) and peak RSS (MiB) of its largest node process, per run. */
 function measure(label, command, args, { runs = RUNS, env = {}, cwd = root } = {}) {
   const times = [];
@@ -165,14 +174,7 @@ async function main() {
     );
 
   log("1b. synth that does no work twice (scripts/bench-synth-cache.mjs)");
-  const cacheFile = join(out, "synth-cache.json");
-  if (
-    spawnSync(node, ["scripts/bench-synth-cache.mjs", cacheFile], { cwd: root, stdio: ["ignore", "ignore", "inherit"] })
-      .status !== 0
-  ) {
-    throw new Error("synth cache benchmark failed");
-  }
-  const synthCache = JSON.parse(readFileSync(cacheFile, "utf8"));
+  const synthCache = runPart("scripts/bench-synth-cache.mjs", "synth-cache.json");
 
   log("2. synth growth with the number of stacks");
   const scale = [1, 2, 4, 8].map((n) => ({
@@ -219,22 +221,10 @@ async function main() {
   }
 
   log("5. throughput against dynalite (child process, handler logs discarded)");
-  const throughputFile = join(out, "throughput.json");
-  const t = spawnSync(node, ["scripts/bench-throughput.cjs", throughputFile], {
-    cwd: root,
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  if (t.status !== 0) throw new Error("throughput benchmark failed");
-  const throughput = JSON.parse(readFileSync(throughputFile, "utf8"));
+  const throughput = runPart("scripts/bench-throughput.cjs", "throughput.json");
 
   log("6. the sandbox: start to ready, and its end-to-end test (scripts/bench-sandbox.mjs)");
-  const sandboxFile = join(out, "sandbox.json");
-  if (
-    spawnSync(node, ["scripts/bench-sandbox.mjs", sandboxFile], { cwd: root, stdio: ["ignore", "ignore", "inherit"] })
-      .status !== 0
-  )
-    throw new Error("sandbox benchmark failed");
-  const sandbox = JSON.parse(readFileSync(sandboxFile, "utf8"));
+  const sandbox = runPart("scripts/bench-sandbox.mjs", "sandbox.json");
 
   // Report.
   const goals = [
