@@ -2,8 +2,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { copyProject, runIn } from "./support/project-copy";
 
-// How `npm run synth` and `npm run synth:cli` report failures, run as a user types them, in
-// scratch copies of the project (both commands clean the output folder first).
+// How `npm run synth` and `npm run synth:cli` report failures, and how `npm run deploy` and
+// `npm run diff` refuse a stack that does not exist, run as a user types them, in scratch copies of
+// the project (the synth commands clean the output folder first).
 const BAD_REGION = [
   "Invalid configuration:",
   '  - ORDERS_REGION must be an AWS region such as eu-west-1 (given "mars-1")',
@@ -77,4 +78,29 @@ test("npm run synth exits with code 2 and prints the message alone once for inva
   const result = runIn(throwing, "npm run synth", { ORDERS_TEST_THROW: "props" });
   expect(result.status).toBe(2);
   expect(result.stderr).toBe("Invalid QueueWithDlq props at x:\n  - maxReceiveCount must be 1-1000 (given 0)\n");
+});
+
+// deploy and diff check the stack before cdktf-cli or Terraform starts (neither could run here:
+// no provider and no credentials), so each of these ends in the launcher's own message.
+const STACKS = "orders-dev, orders-prod, orders-state-bootstrap";
+describe.each(["npm run deploy --", "npm run diff --"])("%s", (command) => {
+  test("exits with code 2 and lists the stacks for a stack that does not exist", () => {
+    const result = runIn(unchanged, `${command} orders-typo`);
+    expect([result.status, result.stderr]).toEqual([2, `the stack must be one of ${STACKS} (given "orders-typo")\n`]);
+  });
+
+  test("exits with code 2 and lists the stacks when none is given", () => {
+    const result = runIn(unchanged, command);
+    expect([result.status, result.stderr]).toEqual([2, `give a stack: one of ${STACKS} (given none)\n`]);
+  });
+
+  test("names only the stacks that do not exist among several, patterns included", () => {
+    const result = runIn(unchanged, `${command} 'orders-*' 'nope-?' orders-dev`);
+    expect([result.status, result.stderr]).toEqual([2, `the stack must be one of ${STACKS} (given "nope-?")\n`]);
+  });
+
+  test("prints the bad setting once and exits with code 2", () => {
+    const result = runIn(unchanged, `${command} orders-dev`, { ORDERS_REGION: "mars-1" });
+    expect([result.status, result.stderr]).toEqual([2, `${BAD_REGION}\n`]);
+  });
 });

@@ -7,8 +7,12 @@
 // through until that file exists (the closing block can only come after the app has exited), then
 // prints the message and exits 2. Any other outcome keeps the CLI's output and exit code.
 //
+// For deploy, diff and destroy it first synthesizes (nothing is done twice: the CLI's own synth then
+// finds its output current) and checks the stacks named on the command line against the ones
+// written, so a typo exits 2 with the list of stacks before the CLI or Terraform starts.
+//
 // node scripts/cdktf-cli.mjs <cli> <arguments>   e.g. cdktf synth
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
@@ -19,6 +23,52 @@ const [cli, ...args] = process.argv.slice(2);
 if (!cli) {
   process.stderr.write("usage: node scripts/cdktf-cli.mjs <cli> <arguments>, e.g. cdktf synth\n");
   process.exit(1);
+}
+
+/** cdktf's options that take a value: the word after one is not a stack. */
+const VALUE_OPTIONS = new Set([
+  "-a",
+  "--app",
+  "-o",
+  "--output",
+  "--outputs-file",
+  "--parallelism",
+  "--terraform-parallelism",
+  "--var",
+  "--var-file",
+]);
+
+/** What is wrong with the stacks (names or patterns with `*` and `?`, as cdktf takes them) on a command line, if anything. */
+function stackProblem(words, stacks) {
+  const names = words.filter((word, i) => !word.startsWith("-") && !VALUE_OPTIONS.has(words[i - 1]));
+  const list = stacks.join(", ");
+  if (names.length === 0) {
+    return stacks.length > 1 ? `give a stack: one of ${list} (given none)` : undefined;
+  }
+  const unknown = names.filter((name) => {
+    const pattern = new RegExp(
+      `^${name
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replaceAll("*", ".*")
+        .replaceAll("?", ".")}$`,
+    );
+    return !stacks.some((stack) => pattern.test(stack));
+  });
+  if (unknown.length === 0) return undefined;
+  return `the stack must be one of ${list} (given ${unknown.map((name) => JSON.stringify(name)).join(", ")})`;
+}
+
+if (["deploy", "diff", "destroy"].includes(args[0])) {
+  const synth = spawnSync(process.execPath, [join(root, "scripts", "synth.cjs")], { stdio: "inherit" });
+  if (synth.status !== 0) process.exit(synth.status ?? 1);
+  const problem = stackProblem(
+    args.slice(1),
+    Object.keys(JSON.parse(readFileSync("cdktf.out/manifest.json", "utf8")).stacks),
+  );
+  if (problem) {
+    process.stderr.write(`${problem}\n`);
+    process.exit(2);
+  }
 }
 
 const scratch = mkdtempSync(join(tmpdir(), "orders-cli-"));
