@@ -137,6 +137,18 @@ describe("the synth launcher (cdktf.json's app, npm run synth)", () => {
     expect(fs.existsSync(path.join(dir, "cdktf.out", "stacks", "orders-dev", ".terraform"))).toBe(false);
   });
 
+  test("with --clean, prints the stacks it wrote, and that nothing changed on the next run", () => {
+    // The last line: an earlier test's main.ts prints a line of its own.
+    const lastLine = (command: string) => runIn(dir, command).stdout.trimEnd().split("\n").pop();
+    const stacks = "cdktf.out/stacks: orders-dev, orders-prod, orders-state-bootstrap";
+    expect(lastLine("node scripts/synth.cjs --clean --force")).toBe(`${stacks} (synthesized)`);
+    expect(lastLine("node scripts/synth.cjs --clean")).toBe(`${stacks} (unchanged since the last synth)`);
+  });
+
+  test("prints nothing of its own as cdktf.json's app, where cdktf-cli shows the app's output", () => {
+    expect(launch().stdout).not.toContain("cdktf.out/stacks");
+  });
+
   test("with --clean, refuses to empty an output folder that holds something else, exit code 2", () => {
     const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "orders-not-out-"));
     fs.writeFileSync(path.join(elsewhere, "notes.txt"), "keep me");

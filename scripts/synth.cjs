@@ -36,7 +36,10 @@ async function main() {
   const outdir = path.resolve(process.env.CDKTF_OUTDIR || "cdktf.out");
   if (!clean) removeOtherFormat(outdir);
   const key = synthCache.synthKey(root, hash, outdir);
-  if (!force && synthCache.outputIsCurrent(root, key, outdir, { exact: clean })) return;
+  if (!force && synthCache.outputIsCurrent(root, key, outdir, { exact: clean })) {
+    if (clean) report(outdir, "unchanged since the last synth");
+    return;
+  }
 
   if (clean) cleanOutput(outdir);
   synthCache.forgetSynth(root);
@@ -44,6 +47,16 @@ async function main() {
   enableCompileCache?.(path.join(root, "dist", ".compile-cache"));
   const reads = synthCache.readsDuring(root, outdir, () => require(path.join(root, "dist", "synth.js")));
   synthCache.recordSynth(root, key, outdir, reads);
+  if (clean) report(outdir, "synthesized");
+}
+
+/** One line for npm run synth: the stacks the output folder holds and whether this run wrote them. */
+function report(outdir, what) {
+  const stacks = Object.keys(JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")).stacks);
+  const stacksDir = path.join(outdir, "stacks");
+  const relative = path.relative(process.cwd(), stacksDir);
+  const where = relative.startsWith("..") ? stacksDir : relative;
+  process.stdout.write(`${where}: ${stacks.join(", ")} (${what})\n`);
 }
 
 /**
