@@ -45,13 +45,24 @@ describe("app configuration from ORDERS_* variables", () => {
     expect(settingsFromEnv({ ORDERS_REGION: "ap-southeast-2" }, ROOT).settings.stateRegion).toBe("ap-southeast-2");
   });
 
+  test("reports a bad ORDERS_REGION once, not again as the ORDERS_STATE_REGION it stands in for", () => {
+    expect(settingsFromEnv({ ORDERS_REGION: "mars-1" }, ROOT).problems).toEqual([
+      'ORDERS_REGION must be an AWS region such as eu-west-1 (given "mars-1")',
+    ]);
+  });
+
+  test("reports a bad ORDERS_STATE_REGION that is set", () => {
+    expect(settingsFromEnv({ ORDERS_STATE_REGION: "Frankfurt" }, ROOT).problems).toEqual([
+      'ORDERS_STATE_REGION must be an AWS region such as eu-west-1 (given "Frankfurt")',
+    ]);
+  });
+
   test("rejects bad values in one ConfigurationError, naming each variable, the rule and the value", () => {
     const run = (): unknown => configurationFromEnv({ ORDERS_REGION: "Frankfurt", ORDERS_STATE_BUCKET: "My_Bucket" });
     expect(run).toThrow(
       [
         "Invalid configuration:",
         '  - ORDERS_REGION must be an AWS region such as eu-west-1 (given "Frankfurt")',
-        '  - ORDERS_STATE_REGION must be an AWS region such as eu-west-1 (given "Frankfurt")',
         '  - ORDERS_STATE_BUCKET must be an S3 bucket name: 3-63 lower-case letters, digits, . and - (given "My_Bucket")',
       ].join("\n"),
     );

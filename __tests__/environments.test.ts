@@ -346,7 +346,6 @@ describe("a bad environments file fails synth with every problem in one message"
     expect(problemsOf({ environments: [{ name: "x", account: "1" }] }, { ORDERS_REGION: "mars" }).split("\n")).toEqual([
       "Invalid configuration:",
       '  - ORDERS_REGION must be an AWS region such as eu-west-1 (given "mars")',
-      '  - ORDERS_STATE_REGION must be an AWS region such as eu-west-1 (given "mars")',
       '  - environments.json: environment "x": account must be an AWS account ID: a string of 12 digits (given "1")',
     ]);
   });

@@ -8,7 +8,6 @@ import { copyProject, runIn } from "./support/project-copy";
 const BAD_REGION = [
   "Invalid configuration:",
   '  - ORDERS_REGION must be an AWS region such as eu-west-1 (given "mars-1")',
-  '  - ORDERS_STATE_REGION must be an AWS region such as eu-west-1 (given "mars-1")',
 ].join("\n");
 
 const occurrences = (text: string, part: string) => text.split(part).length - 1;

@@ -189,7 +189,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, root: string): { setting
         "not starting or ending with / and without //",
     ],
   ];
+  // An unset ORDERS_STATE_REGION takes ORDERS_REGION's value, whose problem is reported once, as its own.
   const problems = rules
+    .filter(([, variable]) => variable !== "ORDERS_STATE_REGION" || env.ORDERS_STATE_REGION)
     .filter(([key, , pattern]) => !pattern.test(settings[key]))
     .map(([key, variable, , allowed]) => `${variable} must be ${allowed} (given ${JSON.stringify(settings[key])})`);
   return { settings, problems };
