@@ -122,6 +122,7 @@ export async function runLocalPipeline(
     concurrency: options.concurrency,
     waitTimeSeconds: Math.min(1, options.visibilityTimeoutSeconds - 1),
     timeoutSeconds: env.manifest.function.timeoutSeconds,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
     onInvocation: (invocation) => {
       for (const r of invocation.receives) orderIdByMessageId.set(r.messageId, String(orderOfBody(r.body)?.orderId));
     },

@@ -1,4 +1,5 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   Message,
   MessageSystemAttributeName,
@@ -14,6 +15,12 @@ import { Handler } from "./function";
  * invoke the function with a real SQS event (receipt handles, receive counts), delete what it did
  * not report as failed, and leave the failures to reappear after the visibility timeout, so the
  * queue's redrive moves a message to the DLQ after maxReceiveCount receives.
+ *
+ * One addition: while an invocation runs, its messages' visibility is renewed. On AWS the queue's
+ * visibility timeout (6 x the function timeout) outlasts every invocation, so no message comes back
+ * while the function still works on it; here it is shortened to seconds so that retries are quick,
+ * and without the renewal an invocation slowed past it (a starved machine) would see its good
+ * orders received again and, after maxReceiveCount receives, moved to the DLQ.
  */
 
 export interface EventSourceOptions {
@@ -30,6 +37,8 @@ export interface EventSourceOptions {
   readonly waitTimeSeconds: number;
   /** The function's timeout: an invocation that runs longer fails as a whole, as on Lambda. */
   readonly timeoutSeconds: number;
+  /** The queue's visibility timeout, seconds: renewed every third of it while an invocation runs. */
+  readonly visibilityTimeoutSeconds: number;
   /** Called after each invocation. */
   readonly onInvocation?: (invocation: Invocation) => void;
   /** Called when a poll fails for a reason other than stopping; polling resumes after a second. */
@@ -116,7 +125,7 @@ export class EventSourceMapping {
   }
 
   private async invoke(messages: Message[]): Promise<void> {
-    const { queueArn, region, handler, timeoutSeconds } = this.options;
+    const { queueArn, region, handler, timeoutSeconds, visibilityTimeoutSeconds } = this.options;
     const records = messages.map((m) => sqsRecordOf(m, queueArn, region));
     for (const r of records)
       this.receivesByMessageId.set(r.messageId, (this.receivesByMessageId.get(r.messageId) ?? 0) + 1);
@@ -124,6 +133,7 @@ export class EventSourceMapping {
     let failed: Set<string>;
     let error: string | undefined;
     let timer: NodeJS.Timeout | undefined;
+    const renewal = setInterval(() => void this.renewVisibility(messages), (visibilityTimeoutSeconds * 1000) / 3);
     try {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`timed out after ${timeoutSeconds} s`)), timeoutSeconds * 1000);
@@ -136,13 +146,14 @@ export class EventSourceMapping {
       error = (thrown as Error).message;
     } finally {
       clearTimeout(timer);
+      clearInterval(renewal);
     }
     const done = records.filter((r) => !failed.has(r.messageId));
-    for (let i = 0; i < done.length; i += 10) {
+    for (const ten of inTens(done)) {
       await this.options.sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: this.options.queueUrl,
-          Entries: done.slice(i, i + 10).map((r, j) => ({ Id: `d${j}`, ReceiptHandle: r.receiptHandle })),
+          Entries: ten.map((r, j) => ({ Id: `d${j}`, ReceiptHandle: r.receiptHandle })),
         }),
       );
     }
@@ -159,4 +170,30 @@ export class EventSourceMapping {
       })),
     });
   }
+
+  /** Keeps an invocation's messages invisible for another visibility timeout (a failed renewal is reported). */
+  private async renewVisibility(messages: readonly Message[]): Promise<void> {
+    const { sqs, queueUrl, visibilityTimeoutSeconds } = this.options;
+    try {
+      for (const ten of inTens(messages)) {
+        await sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: ten.map((m, j) => ({
+              Id: `v${j}`,
+              ReceiptHandle: m.ReceiptHandle!,
+              VisibilityTimeout: visibilityTimeoutSeconds,
+            })),
+          }),
+        );
+      }
+    } catch (error) {
+      if (!this.stopping) this.options.onError?.(error as Error);
+    }
+  }
+}
+
+/** SQS's batch calls take at most 10 entries. */
+function inTens<T>(items: readonly T[]): T[][] {
+  return Array.from({ length: Math.ceil(items.length / 10) }, (_, i) => items.slice(i * 10, i * 10 + 10));
 }

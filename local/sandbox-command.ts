@@ -104,6 +104,7 @@ export async function sandboxMain(argv: string[], io: CommandIo, root = projectR
         // Below the visibility timeout, and short so that Ctrl-C stops promptly.
         waitTimeSeconds: Math.min(1, visibilityTimeout - 1),
         timeoutSeconds: manifest.function.timeoutSeconds,
+        visibilityTimeoutSeconds: visibilityTimeout,
         onInvocation: (invocation) =>
           io.stdout.write(invocationLines(manifest.function.name, manifest.maxReceiveCount, invocation)),
         onError: (error) => io.stderr.write(`polling ${manifest.queue.name} failed: ${error.message}\n`),
