@@ -64,7 +64,7 @@ export function stackManifest(stack: TerraformStack & PipelineParts): StackManif
   const subscription = topic.subscriptions.find((s) => fixed(s.endpointInput) === queueArn);
   if (!subscription)
     throw new Error(`${stack.node.id}: the stack manifest needs the topic's subscription of the queue`);
-  const provider = stack.node.children.find((c): c is AwsProvider => c instanceof AwsProvider);
+  const awsProvider = stack.node.children.find((c): c is AwsProvider => c instanceof AwsProvider);
   const mapping = processOrder.eventSourceMapping;
   const t = table.table;
   const attributes = (fixed(t.attributeInput) ?? []) as { name: string; type: KeyAttribute["type"] }[];
@@ -80,7 +80,7 @@ export function stackManifest(stack: TerraformStack & PipelineParts): StackManif
   return {
     version: STACK_MANIFEST_VERSION,
     stack: stack.node.id,
-    region: fixed(provider?.regionInput),
+    region: fixed(awsProvider?.regionInput),
     topic: { name: fixed(topic.topic.nameInput) },
     subscription: {
       rawMessageDelivery:
