@@ -9,8 +9,5 @@ module.exports = {
   globalSetup: "<rootDir>/__tests__/support/global-setup.js",
   setupFilesAfterEnv: ["<rootDir>/__tests__/support/setup.ts"],
   testTimeout: 30000,
-  // Most suites wait (on real timeouts, servers, child processes) rather than compute, so more workers
-  // than cores: on 2 cores, 3 workers take the suite from about 130 s (jest's default, 1 worker) to 60 s.
-  maxWorkers: "150%",
   reporters: ["default", "<rootDir>/__tests__/support/summary-reporter.js"],
 };

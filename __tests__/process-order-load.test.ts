@@ -31,7 +31,11 @@ test("stores every order of a 10,000-record batch with two CPU-bound processes r
     );
     expect(returnedAt).toBeLessThan(endsAt);
     expect(response.batchItemFailures).toEqual([]);
-    expect(logs.filter((line) => line.outcome === "stored")).toHaveLength(10_000);
+    // One line per record, each stored; or "duplicate" where a write timed out on the starved machine
+    // but landed, and its retry found it (seen in CI): stored once either way, as the count below shows.
+    const outcomes = logs.filter((line) => line.outcome !== undefined);
+    expect(outcomes).toHaveLength(10_000);
+    expect(outcomes.filter((line) => line.outcome !== "stored" && line.outcome !== "duplicate")).toEqual([]);
     const documents = DynamoDBDocumentClient.from(client);
     let count = 0;
     let start: Record<string, unknown> | undefined;
