@@ -78,6 +78,13 @@ describe("the synth launcher (cdktf.json's app, npm run synth)", () => {
     expect(fs.existsSync(path.join(dir, "cdktf.out", "stacks", "shop-dev", "cdk.tf.json"))).toBe(true);
   });
 
+  test("does not synthesize again when only variables the app never reads change (npm's own, a shell's)", () => {
+    launch({ ORDERS_NAME_PREFIX: "shop" });
+    const before = runs();
+    launch({ ORDERS_NAME_PREFIX: "shop", npm_config_loglevel: "silent", SHLVL: "7", ORDERS_UNRELATED: "x" });
+    expect(runs()).toEqual(before);
+  });
+
   test("synthesizes again, without building, when an environments file outside the project changes", () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orders-envs-")), "environments.json");
     const synthesized = (stack: string) => fs.existsSync(path.join(dir, "cdktf.out", "stacks", stack, "cdk.tf.json"));
