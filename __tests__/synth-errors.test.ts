@@ -98,6 +98,15 @@ describe.each(["npm run deploy --", "npm run diff --"])("%s", (command) => {
     expect([result.status, result.stderr]).toEqual([2, `the stack must be one of ${STACKS} (given "nope-?")\n`]);
   });
 
+  test("refuses the state bootstrap stack, even through a pattern, unless its state file is named at init", () => {
+    const result = runIn(unchanged, `${command} 'orders-*'`);
+    expect([result.status, result.stderr]).toEqual([
+      2,
+      'the state bootstrap stack keeps its state in state-bootstrap.tfstate: deploy it with "npm run bootstrap", ' +
+        'or set TF_CLI_ARGS_init as docs/pipeline.md shows (given "orders-*")\n',
+    ]);
+  });
+
   test("prints the bad setting once and exits with code 2", () => {
     const result = runIn(unchanged, `${command} orders-dev`, { ORDERS_REGION: "mars-1" });
     expect([result.status, result.stderr]).toEqual([2, `${BAD_REGION}\n`]);

@@ -45,17 +45,28 @@ function stackProblem(words, stacks) {
   if (names.length === 0) {
     return stacks.length > 1 ? `give a stack: one of ${list} (given none)` : undefined;
   }
-  const unknown = names.filter((name) => {
+  const matching = (name) => {
     const pattern = new RegExp(
       `^${name
         .replace(/[.+^${}()|[\]\\]/g, "\\$&")
         .replaceAll("*", ".*")
         .replaceAll("?", ".")}$`,
     );
-    return !stacks.some((stack) => pattern.test(stack));
-  });
-  if (unknown.length === 0) return undefined;
-  return `the stack must be one of ${list} (given ${unknown.map((name) => JSON.stringify(name)).join(", ")})`;
+    return stacks.filter((stack) => pattern.test(stack));
+  };
+  const quoted = (given) => given.map((name) => JSON.stringify(name)).join(", ");
+  const unknown = names.filter((name) => matching(name).length === 0);
+  if (unknown.length > 0) return `the stack must be one of ${list} (given ${quoted(unknown)})`;
+  // The bootstrap stack's state file is named at terraform init (npm run bootstrap does it): without
+  // it, Terraform would keep the state bucket's state inside the stack folder, which synth empties.
+  const bootstrap = names.filter((name) => matching(name).some((stack) => stack.endsWith("-state-bootstrap")));
+  if (bootstrap.length > 0 && !/-backend-config=path=/.test(process.env.TF_CLI_ARGS_init ?? "")) {
+    return (
+      `the state bootstrap stack keeps its state in state-bootstrap.tfstate: deploy it with "npm run bootstrap", ` +
+      `or set TF_CLI_ARGS_init as docs/pipeline.md shows (given ${quoted(bootstrap)})`
+    );
+  }
+  return undefined;
 }
 
 if (["deploy", "diff", "destroy"].includes(args[0])) {
