@@ -70,6 +70,28 @@ describe("the stack a command uses", () => {
     );
   });
 
+  test("suggests the settings the default comes from when neither is set", () => {
+    expect(() => chooseStack(undefined, ["shop-dev"], "outputs.json", {})).toThrow(
+      new UsageError(
+        "the default stack orders-dev is not in outputs.json: it holds shop-dev; pass --stack <name> " +
+          "(or set ORDERS_NAME_PREFIX or ORDERS_ENVIRONMENTS_FILE as for synth)",
+      ),
+    );
+  });
+
+  test("gives no hint about the settings when an environments file is named", () => {
+    const file = path.join(os.tmpdir(), `orders-staging-${process.pid}.json`);
+    fs.writeFileSync(file, JSON.stringify({ environments: [{ name: "staging" }] }));
+    expect(() =>
+      chooseStack(undefined, ["orders-dev"], "outputs.local.json", { ORDERS_ENVIRONMENTS_FILE: file }),
+    ).toThrow(
+      new UsageError(
+        "the default stack orders-staging is not in outputs.local.json: it holds orders-dev; pass --stack <name>",
+      ),
+    );
+    fs.rmSync(file);
+  });
+
   test("says when there is no stack at all", () => {
     expect(() => chooseStack(undefined, [], "outputs.json", { ORDERS_NAME_PREFIX: "x" })).toThrow(
       new UsageError("the default stack x-dev is not in outputs.json: it holds none; pass --stack <name>"),

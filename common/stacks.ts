@@ -1,5 +1,10 @@
 import { UsageError } from "./cli";
-import { ConfigurationError, defaultStackName as firstStackOf, readConfiguration } from "./environments";
+import {
+  ConfigurationError,
+  ENVIRONMENTS_FILE_VARIABLE,
+  defaultStackName as firstStackOf,
+  readConfiguration,
+} from "./environments";
 import { projectRoot } from "./project";
 
 /**
@@ -44,6 +49,9 @@ export function chooseStack(
   }
   throw new UsageError(
     `the default stack ${stack} is not in ${where}: ${holds}; pass --stack <name>` +
-      (env.ORDERS_NAME_PREFIX ? "" : " (or set ORDERS_NAME_PREFIX as for synth)"),
+      // The default comes from these two; a hint only when neither is set (set, they are the likely cause).
+      (env.ORDERS_NAME_PREFIX || env[ENVIRONMENTS_FILE_VARIABLE]
+        ? ""
+        : ` (or set ORDERS_NAME_PREFIX or ${ENVIRONMENTS_FILE_VARIABLE} as for synth)`),
   );
 }
