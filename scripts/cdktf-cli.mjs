@@ -7,9 +7,9 @@
 // through until that file exists (the closing block can only come after the app has exited), then
 // prints the message and exits 2. Any other outcome keeps the CLI's output and exit code.
 //
-// For deploy, diff and destroy it first synthesizes (nothing is done twice: the CLI's own synth then
-// finds its output current) and checks the stacks named on the command line against the ones
-// written, so a typo exits 2 with the list of stacks before the CLI or Terraform starts.
+// For deploy, diff and destroy it first synthesizes (the build is shared with the CLI's own synth,
+// which follows; a bad setting stops here, once) and checks the stacks named on the command line
+// against the ones written, so a typo exits 2 with the list of stacks before the CLI or Terraform starts.
 //
 // node scripts/cdktf-cli.mjs <cli> <arguments>   e.g. cdktf synth
 import { spawn, spawnSync } from "node:child_process";
