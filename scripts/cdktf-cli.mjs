@@ -38,8 +38,11 @@ const VALUE_OPTIONS = new Set([
   "--var-file",
 ]);
 
-/** What is wrong with the stacks (names or patterns with `*` and `?`, as cdktf takes them) on a command line, if anything. */
-function stackProblem(words, stacks) {
+/**
+ * What is wrong with the stacks (names or patterns with `*` and `?`, as cdktf takes them) on a
+ * command line, if anything. `localState(stack)`: whether the stack keeps its state in a local file.
+ */
+function stackProblem(words, stacks, localState) {
   const names = words.filter((word, i) => !word.startsWith("-") && !VALUE_OPTIONS.has(words[i - 1]));
   const list = stacks.join(", ");
   if (names.length === 0) {
@@ -57,9 +60,10 @@ function stackProblem(words, stacks) {
   const quoted = (given) => given.map((name) => JSON.stringify(name)).join(", ");
   const unknown = names.filter((name) => matching(name).length === 0);
   if (unknown.length > 0) return `the stack must be one of ${list} (given ${quoted(unknown)})`;
-  // The bootstrap stack's state file is named at terraform init (npm run bootstrap does it): without
-  // it, Terraform would keep the state bucket's state inside the stack folder, which synth empties.
-  const bootstrap = names.filter((name) => matching(name).some((stack) => stack.endsWith("-state-bootstrap")));
+  // A local backend's state file (the state bootstrap stack's) is named at terraform init (npm run
+  // bootstrap does it): without it, Terraform would keep that state inside the stack folder, which
+  // synth empties.
+  const bootstrap = names.filter((name) => matching(name).some(localState));
   if (bootstrap.length > 0 && !/-backend-config=path=/.test(process.env.TF_CLI_ARGS_init ?? "")) {
     return (
       `the state bootstrap stack keeps its state in state-bootstrap.tfstate: deploy it with "npm run bootstrap", ` +
@@ -72,9 +76,13 @@ function stackProblem(words, stacks) {
 if (["deploy", "diff", "destroy"].includes(args[0])) {
   const synth = spawnSync(process.execPath, [join(root, "scripts", "synth.cjs")], { stdio: "inherit" });
   if (synth.status !== 0) process.exit(synth.status ?? 1);
+  // Where scripts/synth.cjs (and cdktf) write.
+  const outdir = process.env.CDKTF_OUTDIR || "cdktf.out";
+  const readJson = (...parts) => JSON.parse(readFileSync(join(outdir, ...parts), "utf8"));
   const problem = stackProblem(
     args.slice(1),
-    Object.keys(JSON.parse(readFileSync("cdktf.out/manifest.json", "utf8")).stacks),
+    Object.keys(readJson("manifest.json").stacks),
+    (stack) => readJson("stacks", stack, "cdk.tf.json").terraform?.backend?.local !== undefined,
   );
   if (problem) {
     process.stderr.write(`${problem}\n`);
