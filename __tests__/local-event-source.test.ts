@@ -1,37 +1,27 @@
-import { Server } from "http";
-import { AddressInfo } from "net";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
-import { LOCAL_CREDENTIALS } from "../common/aws";
 import { sampleOrder } from "../common/orders";
 import { sleep } from "../common/sleep";
 import { EventSourceMapping } from "../local/event-source";
+import { LocalSqs, startLocalSqs } from "./support/local-sqs";
 
 /**
  * The event source mapping of `npm run local` and `npm run sandbox`, with a stand-in function,
- * against local-aws-sqs (an SQS API server with redrive; the commands' fauxqs loads only as an ES
- * module, which jest's CommonJS runtime cannot import). The queue's visibility timeout is 1 s, as
+ * against local-aws-sqs (support/local-sqs.ts). The queue's visibility timeout is 1 s, as
  * `npm run local --visibility-timeout 1` sets it; on AWS it is 6 x the function timeout, so no
  * invocation outlasts it.
  */
 
 const VISIBILITY_S = 1;
 const MAX_RECEIVE_COUNT = 3;
-let server: Server;
+let local: LocalSqs;
 let sqs: SQSClient;
 
 beforeAll(async () => {
-  const { createSqsServer } = await import("local-aws-sqs");
-  server = await createSqsServer({ port: 0, hostname: "127.0.0.1", emulateQueueCreationLifecycle: false });
-  if (!server.listening) await new Promise((resolve) => server.once("listening", resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  sqs = new SQSClient({ endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+  local = await startLocalSqs();
+  ({ sqs } = local);
 });
 
-afterAll(async () => {
-  sqs.destroy();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => local.stop());
 
 const queueArn = async (queueUrl: string): Promise<string> =>
   (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }))).Attributes!

@@ -1,8 +1,6 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AddressInfo } from "net";
-import type { Server } from "http";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -11,10 +9,10 @@ import {
   SQSClient,
   SendMessageCommand,
 } from "@aws-sdk/client-sqs";
-import { LOCAL_CREDENTIALS } from "../common/aws";
 import { poisonOrder, sampleOrder } from "../common/orders";
 import { dlqMain } from "../ops/dlq-command";
 import { recordingIo } from "./support/io";
+import { LocalSqs, startLocalSqs } from "./support/local-sqs";
 import { runBuilt } from "./support/commands";
 import { deliveryBody } from "./support/sqs-events";
 
@@ -24,24 +22,17 @@ import { deliveryBody } from "./support/sqs-events";
  * endpoint from an outputs file, as it does with outputs.local.json.
  */
 
-let server: Server;
+let local: LocalSqs;
 let endpoint: string;
 let sqs: SQSClient;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orders-dlq-"));
 
 beforeAll(async () => {
-  const { createSqsServer } = await import("local-aws-sqs");
-  server = await createSqsServer({ port: 0, hostname: "127.0.0.1", emulateQueueCreationLifecycle: false });
-  if (!server.listening) await new Promise((resolve) => server.once("listening", resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  sqs = new SQSClient({ endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+  local = await startLocalSqs();
+  ({ endpoint, sqs } = local);
 });
 
-afterAll(async () => {
-  sqs.destroy();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => local.stop());
 
 let n = 0;
 /**

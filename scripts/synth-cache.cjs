@@ -1,8 +1,8 @@
 // @ts-check
 // Whether a synth would write what the output folder already holds. A synth's output is a function
 // of the build (its inputs' hash, scripts/build-cache.cjs), the environment variables it reads, the
-// working directory, the Node.js version, cdktf.json and the launcher itself; after a synth, every file of the output
-// folder is recorded with its content hash. The next synth with the same key is skipped while those
+// working directory, the Node.js version, cdktf.json and the launcher itself; after a synth, every
+// file of the output folder is recorded with its content hash. The next synth with the same key is skipped while those
 // files are all there, unchanged (and, for a clean synth, nothing else is). Files under a
 // `.terraform` folder (providers that `terraform init` puts into a stack folder) are never hashed.
 //
