@@ -1,67 +1,16 @@
-import * as fs from "fs";
-import * as path from "path";
-import { App, TerraformStack } from "cdktf";
-import { projectRoot } from "./common/project";
-import { Configuration, DEFAULT_APP_SETTINGS, readConfiguration, stackNameOf } from "./common/environments";
-import { stateKeyAliasName } from "./constructs/defaults";
-import { OrderPipelineStack } from "./constructs/order-pipeline-stack";
-import { StateBootstrapStack } from "./constructs/state-bootstrap-stack";
+import { App } from "cdktf";
+import { buildApp, configurationFromEnv } from "./stacks/app";
 
-const ROOT = projectRoot(__dirname);
-
-/** The function bundle every pipeline stack ships (built by `npm run build`). */
-export const FUNCTION_BUNDLE_PATH = path.join(ROOT, "dist", "functions", "process-order", "index.js");
-
-/** Documented defaults of the ORDERS_* variables, and the bundle path (for scripts that build stacks by hand). */
-export const DEFAULT_SETTINGS = {
-  ...DEFAULT_APP_SETTINGS,
-  stateRegion: DEFAULT_APP_SETTINGS.region,
-  functionBundlePath: FUNCTION_BUNDLE_PATH,
-};
-
-/** Reads the ORDERS_* variables and the environments file; throws one `ConfigurationError` listing every problem. */
-export function configurationFromEnv(env: NodeJS.ProcessEnv): Configuration {
-  return readConfiguration(env, ROOT);
-}
-
-/** Adds the state bootstrap stack and one OrderPipelineStack per environment to `app`. */
-export function buildApp(
-  app: App,
-  { settings, environments }: Configuration,
-  functionBundlePath: string = FUNCTION_BUNDLE_PATH,
-): TerraformStack[] {
-  if (!fs.existsSync(functionBundlePath)) {
-    throw new Error(
-      `The function bundle ${path.relative(process.cwd(), functionBundlePath)} does not exist: run "npm run build" first.`,
-    );
-  }
-  const keyAlias = stateKeyAliasName(settings.namePrefix);
-  const bootstrap = new StateBootstrapStack(app, `${settings.namePrefix}-state-bootstrap`, {
-    bucketName: settings.stateBucket,
-    region: settings.stateRegion,
-    keyAlias,
-  });
-  const pipelines = environments.map(({ name, stateRoleArn, ...stackSettings }) => {
-    const stackName = stackNameOf(settings.namePrefix, name);
-    return new OrderPipelineStack(app, stackName, {
-      ...stackSettings,
-      environment: name,
-      prefix: stackName,
-      backend: {
-        bucket: settings.stateBucket,
-        region: settings.stateRegion,
-        keyPrefix: settings.stateKeyPrefix,
-        kmsKeyId: `alias/${keyAlias}`,
-        roleArn: stateRoleArn,
-      },
-      functionBundlePath,
-    });
-  });
-  return [bootstrap, ...pipelines];
-}
-
-if (require.main === module) {
+// The program cdktf.json's app runs (scripts/app.mjs builds it first): every stack of the
+// configuration in environments.json and the ORDERS_* variables. Bad input prints its one
+// message, without a stack trace, and exits 2.
+const BAD_INPUT = ["ConfigurationError", "ConstructPropsError"];
+try {
   const app = new App();
   buildApp(app, configurationFromEnv(process.env));
   app.synth();
+} catch (error) {
+  if (!(error instanceof Error) || !BAD_INPUT.includes(error.name)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exitCode = 2;
 }

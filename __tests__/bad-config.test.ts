@@ -5,12 +5,12 @@ import {
   Architecture,
   FanoutTopic,
   NodeRuntime,
-  OrderPipelineStack,
   OrdersTable,
   PipelineAlarms,
   QueueWithDlq,
   SqsLambda,
 } from "../constructs";
+import { OrderPipelineStack } from "../stacks/order-pipeline-stack";
 import { VariablesPlan, describeWithTerraform, mapLimit, planVariables, variablesFolder } from "./support/terraform";
 import { BUNDLE_PATH, pipelineStacks, synthApp, synthError } from "./support/tf";
 

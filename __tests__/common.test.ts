@@ -1,11 +1,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LOCAL_CREDENTIALS, clientSettings, isLoopback, queueUrlProblem, regionOf } from "../common/aws";
-import { UsageError, numberOption, parseCommandLine } from "../common/cli";
-import { readStackOutputs } from "../common/outputs";
-import { projectRoot } from "../common/project";
-import { chooseStack, defaultStackName } from "../common/stacks";
+import { LOCAL_CREDENTIALS, clientSettings, isLoopback, queueUrlProblem, regionOf } from "../cli/aws";
+import { UsageError, numberOption, parseCommandLine } from "../cli/cli";
+import { readStackOutputs } from "../cli/outputs";
+import { projectRoot } from "../config/project";
+import { chooseStack, defaultStackName } from "../cli/stacks";
 
 const OPTIONS = {
   orders: { type: "string" },

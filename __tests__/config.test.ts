@@ -1,5 +1,5 @@
-import { DEFAULT_APP_SETTINGS, settingsFromEnv } from "../common/environments";
-import { configurationFromEnv } from "../main";
+import { DEFAULT_APP_SETTINGS, settingsFromEnv } from "../config/environments";
+import { configurationFromEnv } from "../stacks/app";
 import { synthApp } from "./support/tf";
 
 const ROOT = process.cwd();

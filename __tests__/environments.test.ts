@@ -2,8 +2,8 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ENVIRONMENT_DEFAULTS, defaultStackName, parseEnvironments, pipelineStackNames } from "../common/environments";
-import { configurationFromEnv } from "../main";
+import { ENVIRONMENT_DEFAULTS, defaultStackName, parseEnvironments, pipelineStackNames } from "../config/environments";
+import { configurationFromEnv } from "../stacks/app";
 import { TfJson, idWhere, resourcesOf, statementsOf, synthApp, viaServiceCondition } from "./support/tf";
 
 /** Writes an environments file into a fresh folder and returns its path. */

@@ -9,7 +9,7 @@ import {
   SQSClient,
   SendMessageCommand,
 } from "@aws-sdk/client-sqs";
-import { poisonOrder, sampleOrder } from "../common/orders";
+import { poisonOrder, sampleOrder } from "../contract/samples";
 import { dlqMain } from "../ops/dlq-command";
 import { recordingIo } from "./support/io";
 import { LocalSqs, startLocalSqs } from "./support/local-sqs";

@@ -1,5 +1,5 @@
 import { fitBytes, orderDigest } from "../functions/process-order";
-import type { Order } from "../functions/process-order/order";
+import type { Order } from "../contract/order";
 import {
   ECHO_MAX_CHARS,
   InexactNumber,
@@ -7,7 +7,7 @@ import {
   echo,
   formatPath,
   itemSizeBytes,
-} from "../functions/process-order/order";
+} from "../contract/order";
 
 // dynalite models DynamoDB's item size rules (db/index.js); it is the oracle for everything but
 // UTF-8, where it counts UTF-16 code units and DynamoDB counts bytes.

@@ -6,8 +6,8 @@ import { DynamoDBDocumentClient, GetCommand, ScanCommand } from "@aws-sdk/lib-dy
 import type { SQSRecord } from "aws-lambda";
 import { DYNAMODB_TIMEOUTS_MS } from "../functions/process-order";
 import { LOCAL_AWS_ENV, LocalServer, createTable, localDynamoDbClient, startDynamoDb } from "../local/servers";
-import { sampleOrder } from "../common/orders";
-import { StackManifest, readStackManifest } from "../common/stack-manifest";
+import { sampleOrder } from "../contract/samples";
+import { StackManifest, readStackManifest } from "../local/stack-manifest";
 import {
   DynaliteProcess,
   FaultServer,

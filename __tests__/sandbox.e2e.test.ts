@@ -4,8 +4,8 @@ import * as path from "path";
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { CreateTopicCommand, PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
-import { LOCAL_CREDENTIALS } from "../common/aws";
-import { poisonOrder, sampleOrder } from "../common/orders";
+import { LOCAL_CREDENTIALS } from "../cli/aws";
+import { poisonOrder, sampleOrder } from "../contract/samples";
 import { RunningSandbox, lines, listening, npmRun, projectCopy, run } from "./support/commands";
 import { snsNotification } from "./support/sqs-events";
 

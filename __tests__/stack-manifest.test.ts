@@ -2,16 +2,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { App } from "cdktf";
-import { UsageError } from "../common/cli";
+import { UsageError } from "../cli/cli";
 import {
   STACK_MANIFEST_FILE,
   StackManifest,
   manifestProblems,
   manifestStacks,
   readStackManifest,
-} from "../common/stack-manifest";
-import { OrderPipelineStack, OrderPipelineStackProps } from "../constructs/order-pipeline-stack";
-import { AWS_DEFAULTS } from "../constructs/stack-manifest";
+} from "../local/stack-manifest";
+import { OrderPipelineStack, OrderPipelineStackProps } from "../stacks/order-pipeline-stack";
+import { AWS_DEFAULTS } from "../stacks/stack-manifest";
 import { BUNDLE_PATH, SynthesizedApp, synthApp } from "./support/tf";
 
 /** Synthesizes one OrderPipelineStack with `props` over the dev settings and reads its manifest. */

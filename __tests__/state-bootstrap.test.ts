@@ -1,4 +1,4 @@
-import { StateBootstrapStack } from "../constructs";
+import { StateBootstrapStack } from "../stacks/state-bootstrap-stack";
 import { TfJson, onlyResource, statementsOf, synthApp, viaServiceCondition } from "./support/tf";
 import { Testing } from "cdktf";
 

@@ -7,7 +7,7 @@ import { synthApp } from "./support/tf";
 describe("the synth entry point (dist/synth.js, what npm run synth and cdktf.json run)", () => {
   test("writes the same stacks, byte for byte, as the app's source", () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "orders-entry-"));
-    execFileSync(process.execPath, ["dist/synth.js"], { env: { ...process.env, CDKTF_OUTDIR: outdir }, stdio: "pipe" });
+    execFileSync(process.execPath, ["dist/main.js"], { env: { ...process.env, CDKTF_OUTDIR: outdir }, stdio: "pipe" });
     const fromSource = synthApp();
     const names = fs.readdirSync(path.join(outdir, "stacks")).sort();
     expect(names).toEqual(Object.keys(fromSource.stacks).sort());
@@ -19,7 +19,7 @@ describe("the synth entry point (dist/synth.js, what npm run synth and cdktf.jso
 
   test("fails with a clear message when a setting is invalid", () => {
     const run = () =>
-      execFileSync(process.execPath, ["dist/synth.js"], {
+      execFileSync(process.execPath, ["dist/main.js"], {
         env: { ...process.env, ORDERS_REGION: "mars", CDKTF_OUTDIR: fs.mkdtempSync(path.join(os.tmpdir(), "o-")) },
         stdio: "pipe",
       });

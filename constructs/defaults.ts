@@ -217,24 +217,6 @@ export const STATE_BUCKET_DEFAULTS = {
   newerNoncurrentVersions: 10,
 } as const;
 
-/** What every stack's provider tags every resource with; what manages it stays true after leaving CDKTF. */
-export function providerDefaultTags(environment: string, stackName: string): Record<string, string> {
-  return {
-    project: PROJECT_NAME,
-    environment,
-    "managed-by": "terraform",
-    source: `${PROJECT_NAME}/${stackName}`,
-  };
-}
-
-/** The project's name, in tags and the S3 state key prefix default. */
-export const PROJECT_NAME = "order-pipeline";
-
-/** The alias (without `alias/`) of the key that encrypts the state of every stack of a prefix. */
-export function stateKeyAliasName(namePrefix: string): string {
-  return `${namePrefix}-state`;
-}
-
 /** Deny every request to `service` that does not use TLS (aws:SecureTransport false). */
 export function denyInsecureTransportCondition(): { test: string; variable: string; values: string[] } {
   return { test: "Bool", variable: "aws:SecureTransport", values: ["false"] };

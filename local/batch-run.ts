@@ -1,8 +1,8 @@
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import { poisonOrder, sampleOrder } from "../common/orders";
-import { publishOrders } from "../common/publish";
-import { sleep } from "../common/sleep";
+import { poisonOrder, sampleOrder } from "../contract/samples";
+import { publishOrders } from "../cli/publish";
+import { sleep } from "../cli/sleep";
 import { LocalEnvironment } from "./environment";
 import { EventSourceMapping } from "./event-source";
 import { Handler } from "./function";

@@ -15,9 +15,9 @@ import {
   SQSClient,
   SetQueueAttributesCommand,
 } from "@aws-sdk/client-sqs";
-import { LOCAL_CREDENTIALS } from "../common/aws";
-import { LocalEndpointOutputs, PipelineOutputs } from "../common/outputs";
-import { QueueManifest, StackManifest } from "../common/stack-manifest";
+import { LOCAL_CREDENTIALS } from "../cli/aws";
+import { LocalEndpointOutputs, PipelineOutputs } from "../cli/outputs";
+import { QueueManifest, StackManifest } from "./stack-manifest";
 import { LocalServer, createTable, localDynamoDbClient, startDynamoDb, startSnsSqs } from "./servers";
 
 /**

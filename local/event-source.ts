@@ -6,8 +6,8 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { sleep } from "../common/sleep";
-import { sqsRecordOf } from "../common/sqs-record";
+import { sleep } from "../cli/sleep";
+import { sqsRecordOf } from "./sqs-record";
 import { Handler } from "./function";
 
 /**

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { displayPath } from "../common/project";
+import { displayPath } from "../config/project";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 
 /** The function as the event source mapping calls it. */

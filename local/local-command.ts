@@ -1,6 +1,6 @@
-import { CommandIo, EXIT, firstStopSignal, numberOption, runCommand } from "../common/cli";
-import { displayPath, projectRoot } from "../common/project";
-import { DEFAULT_STACK_HELP } from "../common/stacks";
+import { CommandIo, EXIT, firstStopSignal, numberOption, runCommand } from "../cli/cli";
+import { displayPath, projectRoot } from "../config/project";
+import { DEFAULT_STACK_HELP } from "../cli/stacks";
 import { LocalRunSummary, Progress, runLocalPipeline } from "./batch-run";
 import { LocalEnvironment } from "./environment";
 import { functionBundle, loadFunction } from "./function";

@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
-import { CommandIo, EXIT, UsageError, firstStopSignal, numberOption, runCommand, stringOption } from "../common/cli";
-import { LOCAL_OUTPUTS_FILE, OutputsFile } from "../common/outputs";
-import { displayPath, projectRoot } from "../common/project";
-import { DEFAULT_STACK_HELP } from "../common/stacks";
+import { CommandIo, EXIT, UsageError, firstStopSignal, numberOption, runCommand, stringOption } from "../cli/cli";
+import { LOCAL_OUTPUTS_FILE, OutputsFile } from "../cli/outputs";
+import { displayPath, projectRoot } from "../config/project";
+import { DEFAULT_STACK_HELP } from "../cli/stacks";
 import { LocalEnvironment } from "./environment";
 import { EventSourceMapping, Invocation } from "./event-source";
 import { functionBundle, loadFunction } from "./function";

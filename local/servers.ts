@@ -4,8 +4,8 @@ import { pathToFileURL } from "url";
 import { AddressInfo } from "net";
 import type { Server } from "http";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { LOCAL_CREDENTIALS } from "../common/aws";
-import { StackManifest } from "../common/stack-manifest";
+import { LOCAL_CREDENTIALS } from "../cli/aws";
+import { StackManifest } from "./stack-manifest";
 
 /**
  * The AWS APIs on this machine: fauxqs (SNS and SQS in one server: SNS delivers to subscribed

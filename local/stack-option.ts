@@ -1,6 +1,6 @@
 import * as path from "path";
-import { OptionValues, stringOption } from "../common/cli";
-import { StackManifest, readStackManifest } from "../common/stack-manifest";
+import { OptionValues, stringOption } from "../cli/cli";
+import { StackManifest, readStackManifest } from "./stack-manifest";
 
 /** The manifest of the stack `--stack` names (default: the configured dev stack) in the synth output `--out`. */
 export function chosenManifest(values: OptionValues, root: string): { manifest: StackManifest; file: string } {

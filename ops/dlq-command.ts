@@ -8,12 +8,12 @@ import {
   SQSClient,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
-import { parseOrderMessage } from "../functions/process-order/parse";
-import { describeAwsError, queueUrlProblem } from "../common/aws";
-import { CommandIo, EXIT, OptionValues, UsageError, numberOption, runCommand } from "../common/cli";
-import { projectRoot } from "../common/project";
-import { sleep } from "../common/sleep";
-import { DEFAULT_STACK_HELP } from "../common/stacks";
+import { parseOrderMessage } from "../contract/parse";
+import { describeAwsError, queueUrlProblem } from "../cli/aws";
+import { CommandIo, EXIT, OptionValues, UsageError, numberOption, runCommand } from "../cli/cli";
+import { projectRoot } from "../config/project";
+import { sleep } from "../cli/sleep";
+import { DEFAULT_STACK_HELP } from "../cli/stacks";
 import { Target } from "./target";
 
 export const DLQ_COMMAND = "npm run dlq";

@@ -1,12 +1,12 @@
 import * as fs from "fs";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { InvalidOrderError, parseJsonObject, parseOrder } from "../functions/process-order/parse";
-import { describeAwsError, topicArnProblem } from "../common/aws";
-import { CommandIo, EXIT, OptionValues, UsageError, numberOption, runCommand } from "../common/cli";
-import { sampleOrder } from "../common/orders";
-import { projectRoot } from "../common/project";
-import { publishOrders } from "../common/publish";
-import { DEFAULT_STACK_HELP } from "../common/stacks";
+import { InvalidOrderError, parseJsonObject, parseOrder } from "../contract/parse";
+import { describeAwsError, topicArnProblem } from "../cli/aws";
+import { CommandIo, EXIT, OptionValues, UsageError, numberOption, runCommand } from "../cli/cli";
+import { sampleOrder } from "../contract/samples";
+import { projectRoot } from "../config/project";
+import { publishOrders } from "../cli/publish";
+import { DEFAULT_STACK_HELP } from "../cli/stacks";
 import { Target } from "./target";
 
 export const PUBLISH_COMMAND = "npm run publish";

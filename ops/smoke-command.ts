@@ -1,13 +1,13 @@
 import { randomUUID } from "crypto";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { describeAwsError, tableNameProblem, topicArnProblem } from "../common/aws";
-import { CommandIo, EXIT, numberOption, runCommand } from "../common/cli";
-import { sampleOrder } from "../common/orders";
-import { projectRoot } from "../common/project";
-import { publishOrders } from "../common/publish";
-import { sleep } from "../common/sleep";
-import { DEFAULT_STACK_HELP } from "../common/stacks";
+import { describeAwsError, tableNameProblem, topicArnProblem } from "../cli/aws";
+import { CommandIo, EXIT, numberOption, runCommand } from "../cli/cli";
+import { sampleOrder } from "../contract/samples";
+import { projectRoot } from "../config/project";
+import { publishOrders } from "../cli/publish";
+import { sleep } from "../cli/sleep";
+import { DEFAULT_STACK_HELP } from "../cli/stacks";
 import { Target } from "./target";
 
 export const SMOKE_COMMAND = "npm run smoke";

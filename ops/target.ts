@@ -1,7 +1,7 @@
 import * as path from "path";
-import { AwsService, ClientSettings, clientSettings, endpointProblem } from "../common/aws";
-import { OptionValues, UsageError, stringOption } from "../common/cli";
-import { DEPLOY_OUTPUTS_FILE, StackOutputs, outputField, readStackOutputs, requireOutput } from "../common/outputs";
+import { AwsService, ClientSettings, clientSettings, endpointProblem } from "../cli/aws";
+import { OptionValues, UsageError, stringOption } from "../cli/cli";
+import { DEPLOY_OUTPUTS_FILE, StackOutputs, outputField, readStackOutputs, requireOutput } from "../cli/outputs";
 
 /** Checks a value; returns why it is wrong (naming `field`), or undefined. */
 export type Check = (value: string, field: string) => string | undefined;

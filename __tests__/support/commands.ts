@@ -175,7 +175,7 @@ export function listening(endpoint: string): Promise<boolean> {
 /** Synthesizes the app into a new temporary folder with the built entry point (as `npm run synth` does). */
 export async function synthesized(): Promise<string> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "orders-out-"));
-  const result = await runBuilt("dist/synth.js", [], { env: { CDKTF_OUTDIR: outdir } });
+  const result = await runBuilt("dist/main.js", [], { env: { CDKTF_OUTDIR: outdir } });
   if (result.status !== 0) throw new Error(`synth failed:\n${result.stderr}`);
   return outdir;
 }

@@ -1,9 +1,9 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { ORDER_ID_PATTERN, itemSizeBytes } from "../../functions/process-order/order";
+import { ORDER_ID_PATTERN, itemSizeBytes } from "../../contract/order";
 import { LOCAL_AWS_ENV, LocalServer, createTable, localDynamoDbClient, startDynamoDb } from "../../local/servers";
-import { sampleOrder } from "../../common/orders";
-import { StackManifest, readStackManifest } from "../../common/stack-manifest";
+import { sampleOrder } from "../../contract/samples";
+import { StackManifest, readStackManifest } from "../../local/stack-manifest";
 import { FaultProxy, startFaultProxy } from "./fault-servers";
 import { Handler, LogLine, fakeContext, invoke, loadHandler, withEnv } from "./handler-harness";
 import { deliveryBody, publishedSampleEvent, redrivenRecord, snsNotification, sqsEvent, sqsRecord } from "./sqs-events";

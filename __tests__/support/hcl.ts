@@ -5,7 +5,7 @@ import * as path from "path";
 import { App } from "cdktf";
 import { format } from "@cdktf/hcl-tools";
 import { parse } from "@cdktf/hcl2json";
-import { buildApp, configurationFromEnv } from "../../main";
+import { buildApp, configurationFromEnv } from "../../stacks/app";
 import { TfJson } from "./tf";
 
 const ROOT = path.join(__dirname, "..", "..");

@@ -1,4 +1,4 @@
-import { CommandIo } from "../../common/cli";
+import { CommandIo } from "../../cli/cli";
 
 /** A CommandIo that records what a command writes, with an optional answer to confirmations. */
 export function recordingIo(answer?: boolean): CommandIo & { out: () => string; err: () => string } {

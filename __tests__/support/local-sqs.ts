@@ -1,7 +1,7 @@
 import type { Server } from "http";
 import { AddressInfo } from "net";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { LOCAL_CREDENTIALS } from "../../common/aws";
+import { LOCAL_CREDENTIALS } from "../../cli/aws";
 
 /**
  * local-aws-sqs, an SQS API server with redrive and the message-move task, on a free port of

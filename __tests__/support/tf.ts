@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { App, Testing } from "cdktf";
 import { Construct } from "constructs";
-import { FUNCTION_BUNDLE_PATH, buildApp, configurationFromEnv } from "../../main";
+import { FUNCTION_BUNDLE_PATH, buildApp, configurationFromEnv } from "../../stacks/app";
 
 /** Synthesized Terraform JSON (`cdk.tf.json`), read the way it is written. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -3,10 +3,10 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { ORDER_ID_PATTERN, Order, STORAGE_LIMITS, itemSizeBytes } from "./order";
-import { InvalidOrderError, MalformedMessageError, ParsedMessage, parseOrderMessage } from "./parse";
+import { ORDER_ID_PATTERN, Order, STORAGE_LIMITS, itemSizeBytes } from "../../contract/order";
+import { InvalidOrderError, MalformedMessageError, ParsedMessage, parseOrderMessage } from "../../contract/parse";
 
-export { InvalidOrderError, MalformedMessageError } from "./parse";
+export { InvalidOrderError, MalformedMessageError } from "../../contract/parse";
 
 /**
  * Records of one batch processed at once: the environment variable `MAX_RECORDS_IN_FLIGHT`,

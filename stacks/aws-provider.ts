@@ -1,7 +1,7 @@
 import { TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { providerDefaultTags } from "./defaults";
-import { PropsValidator } from "./validation";
+import { providerDefaultTags } from "./naming";
+import { PropsValidator } from "../constructs/validation";
 
 /** Where a stack deploys, and as whom. */
 export interface AwsTarget {

@@ -2,16 +2,16 @@ import { S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from "c
 import { Construct } from "constructs";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { AwsTarget, ROLE_ARN_PATTERN, addAwsProvider, validateTarget } from "./aws-provider";
-import { ApplicationLogLevel, FUNCTION_DEFAULTS, LAMBDA_LIMITS, LOG_RETENTION_DAYS } from "./defaults";
-import { EncryptionKey } from "./encryption-key";
-import { FanoutTopic } from "./fanout-topic";
-import { OrdersTable } from "./orders-table";
-import { PipelineAlarms, PipelineAlarmsProps } from "./pipeline-alarms";
-import { QueueWithDlq } from "./queue-with-dlq";
-import { SqsLambda } from "./sqs-lambda";
+import { ApplicationLogLevel, FUNCTION_DEFAULTS, LAMBDA_LIMITS, LOG_RETENTION_DAYS } from "../constructs/defaults";
+import { EncryptionKey } from "../constructs/encryption-key";
+import { FanoutTopic } from "../constructs/fanout-topic";
+import { OrdersTable } from "../constructs/orders-table";
+import { PipelineAlarms, PipelineAlarmsProps } from "../constructs/pipeline-alarms";
+import { QueueWithDlq } from "../constructs/queue-with-dlq";
+import { SqsLambda } from "../constructs/sqs-lambda";
 import { writeStackManifest } from "./stack-manifest";
-import { requireTerraformVersion } from "./terraform-version";
-import { PropsValidator } from "./validation";
+import { requireTerraformVersion } from "../constructs/terraform-version";
+import { PropsValidator } from "../constructs/validation";
 
 /** Where a stack keeps its Terraform state. */
 export interface StateBackendProps {

@@ -8,11 +8,11 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { AwsTarget, addAwsProvider, validateTarget } from "./aws-provider";
-import { STATE_BUCKET_DEFAULTS, S3_BUCKET_NAME, denyInsecureTransportCondition } from "./defaults";
-import { EncryptionKey } from "./encryption-key";
-import { PolicyDocument } from "./policy";
-import { requireTerraformVersion } from "./terraform-version";
-import { PropsValidator } from "./validation";
+import { STATE_BUCKET_DEFAULTS, S3_BUCKET_NAME, denyInsecureTransportCondition } from "../constructs/defaults";
+import { EncryptionKey } from "../constructs/encryption-key";
+import { PolicyDocument } from "../constructs/policy";
+import { requireTerraformVersion } from "../constructs/terraform-version";
+import { PropsValidator } from "../constructs/validation";
 
 export interface StateBootstrapStackProps extends AwsTarget {
   /** Name of the state bucket: 3-63 lower-case letters, digits, `.` and `-`. */

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import { UsageError } from "./cli";
-import { displayPath } from "./project";
+import { displayPath } from "../config/project";
 import { chooseStack } from "./stacks";
 
 /**

@@ -7,12 +7,12 @@ import {
   STACK_MANIFEST_FILE,
   STACK_MANIFEST_VERSION,
   StackManifest,
-} from "../common/stack-manifest";
-import { FanoutTopic } from "./fanout-topic";
-import { OrdersTable } from "./orders-table";
-import { QueueWithDlq } from "./queue-with-dlq";
-import { SqsLambda } from "./sqs-lambda";
-import { addStackFile } from "./stack-files";
+} from "./manifest-format";
+import { FanoutTopic } from "../constructs/fanout-topic";
+import { OrdersTable } from "../constructs/orders-table";
+import { QueueWithDlq } from "../constructs/queue-with-dlq";
+import { SqsLambda } from "../constructs/sqs-lambda";
+import { addStackFile } from "../constructs/stack-files";
 
 /**
  * What AWS uses where a resource leaves a setting unset, stated once: the manifest records the

@@ -4,8 +4,8 @@ import {
   ENVIRONMENTS_FILE_VARIABLE,
   defaultStackName as firstStackOf,
   readConfiguration,
-} from "./environments";
-import { projectRoot } from "./project";
+} from "../config/environments";
+import { projectRoot } from "../config/project";
 
 /**
  * Which stack a command works on. Stack names come from the app's own configuration
