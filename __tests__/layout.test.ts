@@ -17,6 +17,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   functions: ["contract"],
   ops: ["cli", "config", "contract"],
   local: ["cli", "config", "contract", "stacks"],
+  estimate: ["cli", "config", "contract"],
   examples: ["constructs"],
   "main.ts": ["stacks"],
 };

@@ -1,0 +1,289 @@
+import * as path from "path";
+import { CommandIo, EXIT, OptionValues, numberOption, runCommand, stringOption } from "../cli/cli";
+import { displayPath, projectRoot } from "../config/project";
+import { sampleOrder } from "../contract/samples";
+import { capacityOf, fits } from "./capacity";
+import { monthlyCost } from "./cost";
+import { LIMITS } from "./limits";
+import { Assumptions, FULL_VCPU_MB, FULL_VCPU_SOURCE, Measurement, readMeasurement } from "./model";
+import { PriceTable, pricesFor, readPriceTable } from "./prices";
+import {
+  AssumptionRow,
+  EnvironmentReport,
+  EstimateResult,
+  compareEnvironments,
+  environmentUsage,
+  renderMarkdown,
+} from "./report";
+import { StackModel, readStacks } from "./synth";
+
+export const ESTIMATE_COMMAND = "npm run estimate";
+
+/** Bytes of the contract's sample order as published: the default --order-bytes. */
+export const SAMPLE_ORDER_BYTES = Buffer.byteLength(JSON.stringify(sampleOrder()));
+
+export const DEFAULTS = {
+  ordersPerDay: 10_000,
+  months: 12,
+  failureShare: 0.001,
+  duplicateShare: 0.001,
+  pollers: LIMITS.sqsMappingInitialPollers.value,
+  emptyReceivesPerPollerHour: 180,
+  receiveMs: 20,
+  dynamodbMs: 10,
+} as const;
+
+export const ESTIMATE_HELP = `Usage: npm run estimate -- [options]
+
+Prints each environment's monthly cost by line item, its cost per million orders and the orders a
+second it sustains with the limit that binds, from the synthesized stacks (run "npm run synth"
+first): what cdk.tf.json says is what is priced. Markdown, for a terminal or a pull request.
+
+What to price:
+  --out <dir>              the synth folder (default: cdktf.out)
+  --stack <name>           one pipeline stack (default: every one in the folder)
+  --compare <dir>          another synth folder (the base): print each environment's monthly
+                           change from it, by line item
+  --prices <file>          the price table (default: estimate/prices.json)
+  --free-tier              apply AWS's free tiers (per account: applied to each environment alone)
+
+Usage (each assumption is printed with its value):
+  --orders-per-day <n>     orders a day, 1-1000000000 (default ${DEFAULTS.ordersPerDay.toLocaleString("en-US")})
+  --order-bytes <n>        bytes of one published order, 1-262144 (default ${SAMPLE_ORDER_BYTES}, the sample order)
+  --months <n>             months the growth table covers, 1-120 (default ${DEFAULTS.months})
+  --orders-per-second <r>  say whether r orders a second fit each environment, and what to change
+                           if not (exit 1 when one does not)
+  --failure-share <x>      share of orders rejected on every receive, 0-1 (default ${DEFAULTS.failureShare})
+  --duplicate-share <x>    share of orders SQS delivers twice, 0-1 (default ${DEFAULTS.duplicateShare})
+  --records-per-batch <n>  average records an invocation gets (default: the arrival model)
+  --batch-ms <ms>          duration of every batch (default: the measured model)
+  --dynamodb-ms <ms>       DynamoDB round trip of a batch's writes (default ${DEFAULTS.dynamodbMs})
+  --receive-ms <ms>        round trip of a ReceiveMessage with messages (default ${DEFAULTS.receiveMs})
+  --pollers <n>            pollers an idle mapping keeps (default ${DEFAULTS.pollers})
+  --empty-receives-per-poller-hour <n>
+                           empty long polls an idle poller makes an hour (default ${DEFAULTS.emptyReceivesPerPollerHour})
+  --log-bytes-per-order <n>
+                           log bytes a stored order (default: the function's measured line)
+  --json                   the result as JSON instead of Markdown
+
+Exit codes: 0 done, 1 an environment cannot carry --orders-per-second (or the synth could not be
+read), 2 bad input.
+`;
+
+const OPTIONS = {
+  out: { type: "string" },
+  stack: { type: "string" },
+  compare: { type: "string" },
+  prices: { type: "string" },
+  "free-tier": { type: "boolean" },
+  "orders-per-day": { type: "string" },
+  "order-bytes": { type: "string" },
+  months: { type: "string" },
+  "orders-per-second": { type: "string" },
+  "failure-share": { type: "string" },
+  "duplicate-share": { type: "string" },
+  "records-per-batch": { type: "string" },
+  "batch-ms": { type: "string" },
+  "dynamodb-ms": { type: "string" },
+  "receive-ms": { type: "string" },
+  pollers: { type: "string" },
+  "empty-receives-per-poller-hour": { type: "string" },
+  "log-bytes-per-order": { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export interface EstimateDependencies {
+  readonly root?: string;
+  /** The measurement file (default: estimate/measured.json). */
+  readonly measurementFile?: string;
+}
+
+function assumptionsFrom(values: OptionValues): Assumptions {
+  return {
+    ordersPerDay: numberOption(values, "orders-per-day", DEFAULTS.ordersPerDay, 1, 1_000_000_000)!,
+    orderBytes: numberOption(values, "order-bytes", SAMPLE_ORDER_BYTES, 1, 262_144)!,
+    months: numberOption(values, "months", DEFAULTS.months, 1, 120)!,
+    failureShare: numberOption(values, "failure-share", DEFAULTS.failureShare, 0, 1, false)!,
+    duplicateShare: numberOption(values, "duplicate-share", DEFAULTS.duplicateShare, 0, 1, false)!,
+    recordsPerBatch: numberOption(values, "records-per-batch", undefined, 1, 10_000, false),
+    batchMs: numberOption(values, "batch-ms", undefined, 1, 900_000, false),
+    dynamodbMs: numberOption(values, "dynamodb-ms", DEFAULTS.dynamodbMs, 0, 60_000, false)!,
+    receiveMs: numberOption(values, "receive-ms", DEFAULTS.receiveMs, 0, 60_000, false)!,
+    pollers: numberOption(values, "pollers", DEFAULTS.pollers, 1, 1_250)!,
+    emptyReceivesPerPollerHour: numberOption(
+      values,
+      "empty-receives-per-poller-hour",
+      DEFAULTS.emptyReceivesPerPollerHour,
+      0,
+      3_600_000,
+      false,
+    )!,
+    logBytesPerOrder: numberOption(values, "log-bytes-per-order", undefined, 0, 1_048_576),
+    freeTier: values["free-tier"] === true,
+  };
+}
+
+function assumptionRows(a: Assumptions, m: Measurement, measurementFile: string): AssumptionRow[] {
+  const shown = displayPath(measurementFile);
+  const duration =
+    a.batchMs !== undefined
+      ? { value: `${a.batchMs} ms every batch`, basis: "given" }
+      : {
+          value: `${a.dynamodbMs} ms + (${m.cpuModel.cpuMsPerBatch.toFixed(3)} + ${m.cpuModel.cpuMsPerRecord.toFixed(3)} ms x records) x max(1, ${FULL_VCPU_MB} / memory MB)`,
+          basis: `CPU measured by scripts/bench-capacity.mjs on this machine (${shown}; one full core, ${m.machine.model}); Lambda's CPU share below ${FULL_VCPU_MB} MB (${FULL_VCPU_SOURCE}); the DynamoDB wait is --dynamodb-ms, not measured: the local DynamoDB (dynalite) is not AWS's`,
+        };
+  return [
+    {
+      name: "orders a day",
+      value: a.ordersPerDay.toLocaleString("en-US"),
+      flag: "--orders-per-day",
+      basis: "given or default",
+    },
+    {
+      name: "bytes an order",
+      value: String(a.orderBytes),
+      flag: "--order-bytes",
+      basis: "given, or the contract's sample order as JSON",
+    },
+    { name: "month length", value: "730 hours", flag: "-", basis: "AWS's monthly pricing convention" },
+    { name: "duration of a batch", value: duration.value, flag: "--batch-ms, --dynamodb-ms", basis: duration.basis },
+    {
+      name: "records a batch",
+      value:
+        a.recordsPerBatch !== undefined
+          ? String(a.recordsPerBatch)
+          : "orders arriving in one receive-and-invoke cycle / pollers, 1 to the batch size",
+      flag: "--records-per-batch, --receive-ms",
+      basis: `no batching window: a poller invokes with what it received; receive round trip ${a.receiveMs} ms (assumed)`,
+    },
+    {
+      name: "pollers",
+      value: String(a.pollers),
+      flag: "--pollers",
+      basis: `an SQS mapping starts five (${LIMITS.sqsMappingInitialPollers.source})`,
+    },
+    {
+      name: "empty receives an idle poller makes",
+      value: `${a.emptyReceivesPerPollerHour} an hour`,
+      flag: "--empty-receives-per-poller-hour",
+      basis: "one 20 s long poll after another (Lambda long-polls standard queues)",
+    },
+    {
+      name: "log bytes a stored order",
+      value:
+        a.logBytesPerOrder !== undefined
+          ? String(a.logBytesPerOrder)
+          : `${m.logLineBytes.stored} + 26 (rejected: ${m.logLineBytes.rejected} + 26)`,
+      flag: "--log-bytes-per-order",
+      basis: `the function's own JSON line, measured (${shown}), plus CloudWatch's 26 bytes an event; none below its log level`,
+    },
+    {
+      name: "failing orders",
+      value: String(a.failureShare),
+      flag: "--failure-share",
+      basis: "assumed: each is received maxReceiveCount times, then moved to the DLQ",
+    },
+    {
+      name: "duplicate deliveries",
+      value: String(a.duplicateShare),
+      flag: "--duplicate-share",
+      basis: "assumed: SQS delivers at least once; each costs a failed conditional write and a read",
+    },
+    {
+      name: "DynamoDB table key refresh",
+      value: "12 KMS requests an hour a table",
+      flag: "-",
+      basis: "assumed (a cached table key refreshed every 5 minutes)",
+    },
+  ];
+}
+
+function report(
+  stack: StackModel,
+  table: PriceTable,
+  pricesFile: string,
+  a: Assumptions,
+  m: Measurement,
+  ordersPerSecond: number | undefined,
+): EnvironmentReport {
+  const prices = pricesFor(table, stack.region, stack.stack, pricesFile);
+  const first = monthlyCost(stack, prices, table, a, m, 1);
+  const storageIds = ["dynamodb.storage", "dynamodb.pitr", "logs.storage"];
+  const growth = Array.from({ length: a.months }, (_, i) => {
+    const month = monthlyCost(stack, prices, table, a, m, i + 1);
+    return {
+      month: i + 1,
+      total: month.total,
+      storage: month.lines.filter((l) => storageIds.includes(l.id)).reduce((s, l) => s + (l.cost ?? 0), 0),
+    };
+  });
+  const capacity = capacityOf(stack, a, m);
+  const check =
+    ordersPerSecond === undefined
+      ? undefined
+      : capacity
+          .map((c) => fits(c, ordersPerSecond))
+          .reduce(
+            (all, one) => ({ ordersPerSecond, fits: all.fits && one.fits, changes: [...all.changes, ...one.changes] }),
+            { ordersPerSecond, fits: true, changes: [] as string[] },
+          );
+  const { usage, ...firstMonth } = first;
+  return {
+    stack: stack.stack,
+    region: stack.region,
+    ordersPerDay: a.ordersPerDay,
+    firstMonth,
+    costPerMillionOrders: (first.total / first.ordersPerMonth) * 1_000_000,
+    growth,
+    model: environmentUsage(usage),
+    capacity,
+    fromVariables: stack.fromVariables,
+    check,
+  };
+}
+
+/** The estimate as a value (what --json prints). */
+export function estimate(values: OptionValues, root: string, measurementFile: string): EstimateResult {
+  const a = assumptionsFrom(values);
+  const ordersPerSecond = numberOption(values, "orders-per-second", undefined, 0.001, 10_000_000, false);
+  const out = path.resolve(stringOption(values, "out") ?? path.join(root, "cdktf.out"));
+  const pricesFile = path.resolve(stringOption(values, "prices") ?? path.join(root, "estimate", "prices.json"));
+  const stackName = stringOption(values, "stack");
+  const compareDir = stringOption(values, "compare");
+  const table = readPriceTable(pricesFile);
+  const heads = readStacks(out, "--out", stackName);
+  const bases = compareDir !== undefined ? readStacks(path.resolve(compareDir), "--compare") : undefined;
+  const m = readMeasurement(measurementFile);
+  const build = (stacks: StackModel[]): EnvironmentReport[] =>
+    stacks.map((s) => report(s, table, pricesFile, a, m, ordersPerSecond));
+  const environments = build(heads);
+  const baseReports = bases
+    ? build(stackName === undefined ? bases : bases.filter((b) => b.stack === stackName))
+    : undefined;
+  return {
+    version: 1,
+    synth: displayPath(out),
+    prices: { file: displayPath(pricesFile), read: table.read, freeTier: a.freeTier },
+    measurement: { file: displayPath(measurementFile), measuredAt: m.measuredAt, note: m.note },
+    assumptions: assumptionRows(a, m, measurementFile),
+    environments,
+    compare: baseReports
+      ? { base: displayPath(path.resolve(compareDir!)), environments: compareEnvironments(baseReports, environments) }
+      : undefined,
+  };
+}
+
+export async function estimateMain(argv: string[], io: CommandIo, deps: EstimateDependencies = {}): Promise<number> {
+  return runCommand({ name: ESTIMATE_COMMAND, help: ESTIMATE_HELP, options: OPTIONS }, argv, io, async ({ values }) => {
+    const root = deps.root ?? projectRoot(__dirname);
+    const result = estimate(values, root, deps.measurementFile ?? path.join(root, "estimate", "measured.json"));
+    io.stdout.write(values.json ? `${JSON.stringify(result, jsonReplacer, 2)}\n` : renderMarkdown(result));
+    return result.environments.some((e) => e.check && !e.check.fits) ? EXIT.failed : EXIT.ok;
+  });
+}
+
+/** Functions (a limit's change advice) are not data: left out of --json. */
+function jsonReplacer(_key: string, value: unknown): unknown {
+  return typeof value === "function" ? undefined : value;
+}
