@@ -124,7 +124,7 @@ export function readStacks(outdir: string, flag: string, stack?: string): StackM
   if (stacks.length === 0) {
     throw new UsageError(
       `${flag} must name a synth folder holding pipeline stacks (stacks/*/cdk.tf.json with an SQS event source ` +
-        `mapping): run "npm run synth" first (given ${JSON.stringify(displayPath(outdir))})`,
+        `mapping): run "npm run synth" first (given ${JSON.stringify(cut(displayPath(outdir)))})`,
     );
   }
   if (stack !== undefined && !stacks.includes(stack)) {
@@ -207,7 +207,8 @@ export function readStack(stack: string, file: string): StackModel {
         SQS_DEFAULT_DATA_KEY_REUSE_SECONDS,
       ),
       maxReceiveCount: maxReceive ? Number(maxReceive[1]) : undefined,
-      deadLetterQueueId: ref(redrive, "aws_sqs_queue"),
+      // The redrive policy is a jsonencode() expression naming the DLQ's ARN attribute.
+      deadLetterQueueId: /aws_sqs_queue\.([A-Za-z0-9_]+)\.arn/.exec(redrive)?.[1],
     });
   }
 

@@ -1,0 +1,112 @@
+import * as fs from "fs";
+import * as path from "path";
+import { PriceTable } from "../estimate/prices";
+import { ROOT } from "./support/commands";
+import { TEST_PRICES, estimateFixtures, runEstimate, synthFixture } from "./support/estimate";
+
+const HELP = 'See "npm run estimate -- --help".\n';
+
+describe("npm run estimate --compare", () => {
+  let base: string;
+  let head: string;
+  let fixtures: ReturnType<typeof estimateFixtures>;
+  beforeAll(() => {
+    fixtures = estimateFixtures();
+    base = synthFixture("cmp", [{ name: "one", functionMemoryMb: 256 }]);
+    head = synthFixture("cmp", [{ name: "one", functionMemoryMb: 512 }]);
+  });
+  const args = () => [
+    "--out",
+    head,
+    "--compare",
+    base,
+    "--prices",
+    fixtures.prices,
+    "--records-per-batch",
+    "1",
+    "--batch-ms",
+    "40",
+    "--failure-share",
+    "0",
+    "--duplicate-share",
+    "0",
+  ];
+
+  test("prices memory 256 -> 512 MB as the Lambda duration line's change alone", async () => {
+    const result = JSON.parse((await runEstimate([...args(), "--json"], fixtures.measurement)).out);
+    const [env] = result.compare.environments;
+    const orders = (10_000 * 730) / 24;
+    const delta = orders * 0.04 * ((512 - 256) / 1024) * (TEST_PRICES.lambdaGbSecondArm64.usd / 1);
+    expect(env.stack).toBe("cmp-one");
+    expect(env.status).toBe("changed");
+    expect(env.lines.filter((l: { delta: number }) => l.delta !== 0).map((l: { id: string }) => l.id)).toEqual([
+      "lambda.duration.arm64",
+    ]);
+    expect(env.delta).toBeCloseTo(delta, 8);
+  });
+
+  test("prints the change as a Markdown table a pipeline can post", async () => {
+    const { out, code } = await runEstimate(args(), fixtures.measurement);
+    expect(code).toBe(0);
+    expect(out).toContain("## Monthly cost change:");
+    expect(out).toMatch(/\| Lambda duration \(arm64\) \| \$0\.\d{4} \| \$0\.\d{4} \| \+\$0\.\d{4} \|/);
+  });
+});
+
+describe("npm run estimate with bad input", () => {
+  let out: string;
+  let fixtures: ReturnType<typeof estimateFixtures>;
+  beforeAll(() => {
+    fixtures = estimateFixtures();
+    out = synthFixture("bad", [{ name: "one" }]);
+  });
+  const run = (args: string[]) => runEstimate(["--out", out, ...args], fixtures.measurement);
+
+  test("names the regions the price table has when a stack's region is not among them", async () => {
+    const elsewhere = synthFixture("gap", [{ name: "one", region: "ap-south-1" }]);
+    const table = JSON.parse(fs.readFileSync(path.join(ROOT, "estimate", "prices.json"), "utf8")) as PriceTable;
+    const result = await runEstimate(["--out", elsewhere], fixtures.measurement);
+    expect(result.code).toBe(2);
+    expect(result.out).toBe("");
+    expect(result.err).toBe(
+      `region ap-south-1 (stack gap-one) must be one of the regions the price table estimate/prices.json has: ` +
+        `${Object.keys(table.regions).sort().join(", ")}; add its prices there, each with its source and the date read\n${HELP}`,
+    );
+  });
+
+  test.each([
+    [["--orders-per-day", "-5"], '--orders-per-day must be an integer between 1 and 1000000000 (given "-5")'],
+    [["--order-bytes", "1.5"], '--order-bytes must be an integer between 1 and 262144 (given "1.5")'],
+    [["--failure-share", "2"], '--failure-share must be a number between 0 and 1 (given "2")'],
+    [["--months", "0"], '--months must be an integer between 1 and 120 (given "0")'],
+    [["--orders-per-second", "fast"], '--orders-per-second must be a number between 0.001 and 10000000 (given "fast")'],
+    [["--stack", "nope"], `--stack must name a pipeline stack in ${""}OUT: one of bad-one (given "nope")`],
+    [["--colour"], "unknown option --colour"],
+  ])("refuses %j with one message naming the field, the allowed values and the value", async (args, message) => {
+    const result = await run(args);
+    expect(result.code).toBe(2);
+    expect(result.out).toBe("");
+    const expected = message.replace("OUT", out);
+    expect(result.err.startsWith(expected)).toBe(true);
+    expect(result.err.endsWith(HELP)).toBe(true);
+    expect(result.err.split("\n").length).toBeLessThanOrEqual(3);
+  });
+
+  test("quotes a long bad value cut, never whole", async () => {
+    const result = await run(["--order-bytes", "9".repeat(500)]);
+    expect(result.code).toBe(2);
+    expect(result.err).toBe(
+      `--order-bytes must be an integer between 1 and 262144 (given "${"9".repeat(60)}… (500 characters)")\n${HELP}`,
+    );
+  });
+
+  test("says to synthesize first when the folder holds no pipeline stack", async () => {
+    const empty = fs.mkdtempSync(path.join(fixtures.dir, "empty-"));
+    const result = await runEstimate(["--out", empty], fixtures.measurement);
+    expect(result.code).toBe(2);
+    expect(result.err).toBe(
+      `--out must name a synth folder holding pipeline stacks (stacks/*/cdk.tf.json with an SQS event source mapping): ` +
+        `run "npm run synth" first (given ${JSON.stringify(empty)})\n${HELP}`,
+    );
+  });
+});

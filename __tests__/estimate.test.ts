@@ -1,0 +1,268 @@
+import * as fs from "fs";
+import * as path from "path";
+import { pipelineStackNames } from "../config/environments";
+import { configurationFromEnv } from "../stacks/app";
+import { LIMITS, snsPublishLimit } from "../estimate/limits";
+import { PRICE_KEYS, PriceTable, priceTableProblems } from "../estimate/prices";
+import { ROOT } from "./support/commands";
+import { TEST_PRICES, estimateFixtures, runEstimate, synthFixture } from "./support/estimate";
+import { synthApp } from "./support/tf";
+
+const HOURS = 730;
+const ORDERS_A_DAY = 10_000;
+/** Orders in a 730-hour month. */
+const O = (ORDERS_A_DAY * HOURS) / 24;
+const GIB = 1024 ** 3;
+const price = (key: string): number => TEST_PRICES[key].usd / TEST_PRICES[key].per;
+
+interface Line {
+  id: string;
+  quantity: number;
+  cost: number | null;
+}
+interface Env {
+  stack: string;
+  firstMonth: { lines: Line[]; total: number; unpriced: string[] };
+  growth: { month: number; storage: number; total: number }[];
+  capacity: { sustainableOrdersPerSecond: number; binding: { label: string }; limits: { label: string }[] }[];
+  costPerMillionOrders: number;
+}
+const costOf = (env: Env, id: string): number =>
+  env.firstMonth.lines.filter((l) => l.id === id).reduce((s, l) => s + (l.cost ?? 0), 0);
+
+/** Fixed inputs, so every line has a hand calculation: one record a batch of 40 ms, no failures or duplicates. */
+const FIXED = [
+  "--orders-per-day",
+  String(ORDERS_A_DAY),
+  "--order-bytes",
+  "500",
+  "--records-per-batch",
+  "1",
+  "--batch-ms",
+  "40",
+  "--failure-share",
+  "0",
+  "--duplicate-share",
+  "0",
+  "--log-bytes-per-order",
+  "300",
+  "--json",
+];
+
+describe("npm run estimate on a stack of the tests' own", () => {
+  let out: string;
+  let fixtures: ReturnType<typeof estimateFixtures>;
+  let tf: Record<string, Record<string, unknown>>;
+  let env: Env;
+  const run = (args: string[]) =>
+    runEstimate(["--out", out, "--prices", fixtures.prices, ...args], fixtures.measurement);
+
+  beforeAll(async () => {
+    fixtures = estimateFixtures();
+    out = synthFixture("calc", [{ name: "one", functionMemoryMb: 256, logRetentionDays: 14 }]);
+    tf = JSON.parse(fs.readFileSync(path.join(out, "stacks", "calc-one", "cdk.tf.json"), "utf8")).resource;
+    const result = await run([...FIXED, "--months", "24"]);
+    expect(result.err).toBe("");
+    env = JSON.parse(result.out).environments[0];
+  });
+
+  // The stored item: the 500-byte order plus _pipeline: its name (9), a map's 3 bytes, the names
+  // receivedAt, messageId, sqsMessageId, orderDigest (42) and their values (24 + 36 + 36 + 64).
+  const ITEM = 500 + 9 + 3 + 42 + 160;
+  const expected = (): Record<string, number> => {
+    const keys = Object.keys(tf.aws_kms_key ?? {}).length;
+    const alarms = Object.keys(tf.aws_cloudwatch_metric_alarm ?? {}).length;
+    const busyPerPoller = (O * (20 + 40)) / 1000 / 5;
+    const storedGb = (O * 0.5 * (ITEM + 100)) / GIB;
+    return {
+      "sns.publishes": O * price("snsPublishes"),
+      "sqs.deliveries": O * price("sqsRequests"),
+      "sqs.receives": O * price("sqsRequests"),
+      "sqs.emptyReceives": 5 * ((HOURS * 3600 - busyPerPoller) / 3600) * 180 * price("sqsRequests"),
+      "sqs.deletes": O * price("sqsRequests"),
+      "sqs.dlq": 0,
+      "lambda.requests": O * price("lambdaRequests"),
+      "lambda.duration.arm64": O * 0.04 * (256 / 1024) * price("lambdaGbSecondArm64"),
+      "dynamodb.writes": O * price("dynamodbWriteRequestUnits"),
+      "dynamodb.duplicateReads": 0,
+      "dynamodb.storage": storedGb * price("dynamodbStorageGbMonth"),
+      "dynamodb.pitr": storedGb * price("dynamodbPitrGbMonth"),
+      "kms.keys": keys * price("kmsKeyMonth"),
+      // The topic's AWS-managed key (2 requests every 5 minutes) and the table's key (12 an hour).
+      "kms.requests": (((HOURS * 3600) / 300) * 2 + 12 * HOURS) * price("kmsRequests"),
+      "logs.ingestion": ((O * 300) / GIB) * price("logsIngestionGb"),
+      // Month 1 keeps the 14 days of retention.
+      "logs.storage": ((((O * 300) / (HOURS / 24)) * 14) / GIB) * price("logsStorageGbMonth"),
+      "cloudwatch.alarms": alarms * price("alarmMetricMonth"),
+      "cloudwatch.dashboards": 0,
+      "cloudwatch.customMetrics": 0,
+    };
+  };
+
+  test("prices every line item of the first month as the hand calculation does", () => {
+    const lines = Object.fromEntries(env.firstMonth.lines.map((l) => [l.id, l.cost]));
+    const hand = expected();
+    expect(Object.keys(lines).sort()).toEqual(Object.keys(hand).sort());
+    for (const [id, cost] of Object.entries(hand)) expect([id, lines[id]]).toEqual([id, expect.closeTo(cost, 8)]);
+  });
+
+  test("totals the line items and divides by the month's orders for the cost per million", () => {
+    const sum = Object.values(expected()).reduce((s, c) => s + c, 0);
+    expect(env.firstMonth.total).toBeCloseTo(sum, 8);
+    expect(env.costPerMillionOrders).toBeCloseTo((sum / O) * 1e6, 6);
+    expect(env.firstMonth.unpriced).toEqual([]);
+  });
+
+  test("scales every per-order line item linearly in the orders, and no fixed one", async () => {
+    const ten = JSON.parse((await run([...FIXED, "--orders-per-day", String(ORDERS_A_DAY * 10)])).out).environments[0];
+    const perOrder = [
+      "sns.publishes",
+      "sqs.deliveries",
+      "sqs.receives",
+      "sqs.deletes",
+      "lambda.requests",
+      "lambda.duration.arm64",
+      "dynamodb.writes",
+      "dynamodb.storage",
+      "dynamodb.pitr",
+      "logs.ingestion",
+      "logs.storage",
+    ];
+    for (const id of perOrder) expect([id, costOf(ten, id)]).toEqual([id, expect.closeTo(10 * costOf(env, id), 8)]);
+    for (const id of ["kms.keys", "kms.requests", "cloudwatch.alarms"]) {
+      expect([id, costOf(ten, id)]).toEqual([id, costOf(env, id)]);
+    }
+  });
+
+  test("grows the table's storage and backups by one month of orders each month, logs capped by retention", () => {
+    const monthly = ((O * (ITEM + 100)) / GIB) * (price("dynamodbStorageGbMonth") + price("dynamodbPitrGbMonth"));
+    const logs = expected()["logs.storage"];
+    expect(env.growth.map((g) => g.month)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    for (const { month, storage } of env.growth) {
+      expect([month, storage]).toEqual([month, expect.closeTo((month - 0.5) * monthly + logs, 8)]);
+    }
+  });
+
+  test("says whether a rate fits and, when not, what to change", async () => {
+    // 10 concurrent batches of 10 records in 50 ms: 2,000 orders a second.
+    const args = ["--batch-ms", "50", "--json"];
+    const fitting = await run([...args, "--orders-per-second", "100"]);
+    expect(fitting.code).toBe(0);
+    expect(JSON.parse(fitting.out).environments[0].check).toEqual({ ordersPerSecond: 100, fits: true, changes: [] });
+    const short = await run([...args, "--orders-per-second", "3000"]);
+    expect(short.code).toBe(1);
+    expect(JSON.parse(short.out).environments[0].check.changes).toEqual([
+      "mapping maximum concurrency (2,000/s): raise maximumConcurrency to 15 (and reservedConcurrency to at least that)",
+      "function reserved concurrency (2,000/s): raise reservedConcurrency to 15",
+    ]);
+  });
+
+  test("prints JSON of a stable shape with --json", async () => {
+    const result = JSON.parse((await run(FIXED)).out);
+    expect(Object.keys(result).sort()).toEqual([
+      "assumptions",
+      "environments",
+      "measurement",
+      "prices",
+      "synth",
+      "version",
+    ]);
+    expect(result.version).toBe(1);
+    expect(Object.keys(result.environments[0]).sort()).toEqual([
+      "capacity",
+      "costPerMillionOrders",
+      "firstMonth",
+      "fromVariables",
+      "growth",
+      "model",
+      "ordersPerDay",
+      "region",
+      "stack",
+    ]);
+    expect(Object.keys(result.environments[0].firstMonth.lines[0]).sort()).toEqual([
+      "basis",
+      "billable",
+      "cost",
+      "id",
+      "label",
+      "per",
+      "price",
+      "quantity",
+      "unit",
+      "usd",
+    ]);
+    expect(Object.keys(result.environments[0].capacity[0]).sort()).toEqual([
+      "binding",
+      "concurrency",
+      "consumer",
+      "fullBatchMs",
+      "limits",
+      "sustainableOrdersPerSecond",
+    ]);
+    expect(Object.keys(result.assumptions[0]).sort()).toEqual(["basis", "flag", "name", "value"]);
+  });
+
+  test("applies the free tiers only with --free-tier", async () => {
+    const free = JSON.parse((await run([...FIXED, "--free-tier"])).out).environments[0];
+    // 304,167 Lambda requests and 3,042 GB-seconds fit Lambda's free tier.
+    expect(costOf(free, "lambda.requests")).toBe(0);
+    expect(costOf(free, "lambda.duration.arm64")).toBe(0);
+    expect(costOf(env, "lambda.requests")).toBeGreaterThan(0);
+  });
+
+  test("cites the measurement behind the default duration model, and that the local DynamoDB is not AWS's", async () => {
+    const markdown = (await run(["--orders-per-day", "1000"])).out;
+    expect(markdown).toContain("measured by scripts/bench-capacity.mjs");
+    expect(markdown).toContain("the local DynamoDB (dynalite) is not AWS's");
+  });
+});
+
+describe("the capacity of each environment of the committed configuration", () => {
+  let out: string;
+  let fixtures: ReturnType<typeof estimateFixtures>;
+  beforeAll(() => {
+    fixtures = estimateFixtures();
+    out = synthApp().outdir;
+  });
+
+  test("is bound by the lowest of the stack's limits, each from the stack or AWS's quotas", async () => {
+    const configuration = configurationFromEnv({});
+    const result = await runEstimate(["--out", out, "--batch-ms", "50", "--json"], fixtures.measurement);
+    const envs: Env[] = JSON.parse(result.out).environments;
+    expect(envs.map((e) => e.stack)).toEqual(pipelineStackNames(configuration));
+    for (const environment of configuration.environments) {
+      const perInvocation = (environment.batchSize * 1000) / 50;
+      const candidates: [string, number][] = [
+        ["mapping maximum concurrency", environment.maximumConcurrency * perInvocation],
+        ["function reserved concurrency", environment.reservedConcurrency * perInvocation],
+        ["Lambda account concurrency", LIMITS.lambdaAccountConcurrency.value * perInvocation],
+        ["DynamoDB warm throughput", LIMITS.dynamodbNewTableWriteUnitsPerSecond.value],
+        ["DynamoDB table throughput quota", LIMITS.dynamodbTableWriteUnitsPerSecond.value],
+        ["SNS publish quota", snsPublishLimit(environment.region).value],
+      ];
+      const lowest = candidates.reduce((low, c) => (c[1] < low[1] ? c : low));
+      const stack = envs.find((e) => e.stack === `${configuration.settings.namePrefix}-${environment.name}`)!;
+      expect([stack.stack, stack.capacity[0].binding.label, stack.capacity[0].sustainableOrdersPerSecond]).toEqual([
+        stack.stack,
+        lowest[0],
+        expect.closeTo(lowest[1], 6),
+      ]);
+    }
+  });
+});
+
+describe("the committed price table", () => {
+  const table = JSON.parse(fs.readFileSync(path.join(ROOT, "estimate", "prices.json"), "utf8")) as PriceTable;
+
+  test("has every price of us-east-1, eu-west-1 and eu-central-1 with its source page and the date read", () => {
+    expect(priceTableProblems(table)).toEqual([]);
+    expect(Object.keys(table.regions)).toEqual(expect.arrayContaining(["us-east-1", "eu-west-1", "eu-central-1"]));
+    for (const prices of Object.values(table.regions))
+      expect(Object.keys(prices).sort()).toEqual([...PRICE_KEYS].sort());
+  });
+
+  test("prices arm64 and x86 Lambda duration apart", () => {
+    const east = table.regions["us-east-1"];
+    expect(east.lambdaGbSecondArm64.usd).toBeLessThan(east.lambdaGbSecondX86.usd!);
+  });
+});
