@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PriceTable } from "../estimate/prices";
-import { ROOT } from "./support/commands";
+import { ROOT, runBuilt } from "./support/commands";
 import { TEST_PRICES, estimateFixtures, runEstimate, synthFixture } from "./support/estimate";
 
 const HELP = 'See "npm run estimate -- --help".\n';
@@ -108,5 +108,22 @@ describe("npm run estimate with bad input", () => {
       `--out must name a synth folder holding pipeline stacks (stacks/*/cdk.tf.json with an SQS event source mapping): ` +
         `run "npm run synth" first (given ${JSON.stringify(empty)})\n${HELP}`,
     );
+  });
+});
+
+describe("npm run estimate as its own process", () => {
+  test("answers --help with its usage and exit code 0", async () => {
+    const result = await runBuilt("dist/estimate/estimate.js", ["--help"]);
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(result.stdout.split("\n")[0]).toBe("Usage: npm run estimate -- [options]");
+  });
+
+  test("prints a bad flag's message once, without a stack trace, and exits 2", async () => {
+    const result = await runBuilt("dist/estimate/estimate.js", ["--pollers", "0"]);
+    expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({
+      status: 2,
+      stdout: "",
+      stderr: `--pollers must be an integer between 1 and 1250 (given "0")\n${HELP}`,
+    });
   });
 });
