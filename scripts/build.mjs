@@ -13,7 +13,14 @@ import * as esbuild from "esbuild";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** The commands: each <file>.ts only calls its `main` and becomes dist/<file>.js. Add a command here. */
-export const COMMANDS = ["ops/publish.ts", "ops/smoke.ts", "ops/dlq.ts", "local/cli.ts", "local/sandbox.ts", "estimate/estimate.ts"];
+export const COMMANDS = [
+  "ops/publish.ts",
+  "ops/smoke.ts",
+  "ops/dlq.ts",
+  "local/cli.ts",
+  "local/sandbox.ts",
+  "estimate/estimate.ts",
+];
 
 const node = { absWorkingDir: root, logLevel: "warning", platform: "node", target: "node22", format: "cjs" };
 
