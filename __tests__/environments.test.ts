@@ -45,6 +45,19 @@ describe("the committed environments.json", () => {
   });
 });
 
+describe("docs/environments.md", () => {
+  const examples = [...fs.readFileSync("docs/environments.md", "utf8").matchAll(/```json\n([\s\S]*?)\n```/g)].map(
+    ([, json]) => json,
+  );
+
+  test("shows only environments files the configuration accepts, under today's field names", () => {
+    expect(examples.length).toBeGreaterThan(1);
+    for (const example of examples) {
+      expect(parseEnvironments(example, "example", { region: "us-east-1" }).problems).toEqual([]);
+    }
+  });
+});
+
 describe("a file of its own that adds a staging environment with an account and a role", () => {
   const staging = { name: "staging", account: "111122223333", roleArn: "arn:aws:iam::111122223333:role/orders-deploy" };
   let stacks: Record<string, TfJson>;
