@@ -116,20 +116,20 @@ describe("app configuration from ORDERS_* variables", () => {
 
   test("a second name prefix gives a second copy of every stack with its own names, state keys and state key", () => {
     const { stacks } = synthApp({ ORDERS_NAME_PREFIX: "orders-alice" });
-    expect(Object.keys(stacks).sort()).toEqual([
-      "orders-alice-dev",
-      "orders-alice-prod",
-      "orders-alice-state-bootstrap",
-    ]);
-    const tf = stacks["orders-alice-dev"];
+    const environments = configurationFromEnv({}).environments.map((e) => e.name);
+    expect(Object.keys(stacks).sort()).toEqual(
+      [...environments.map((name) => `orders-alice-${name}`), "orders-alice-state-bootstrap"].sort(),
+    );
+    const stack = `orders-alice-${environments[0]}`;
+    const tf = stacks[stack];
     expect(tf.terraform.backend.s3).toMatchObject({
-      key: "order-pipeline/orders-alice-dev.tfstate",
+      key: `order-pipeline/${stack}.tfstate`,
       kms_key_id: "alias/orders-alice-state",
     });
     expect(
       Object.values(tf.resource.aws_sqs_queue)
         .map((q) => (q as { name: string }).name)
         .sort(),
-    ).toEqual(["orders-alice-dev-OrderQueue", "orders-alice-dev-OrderQueueDLQ"]);
+    ).toEqual([`${stack}-OrderQueue`, `${stack}-OrderQueueDLQ`]);
   });
 });

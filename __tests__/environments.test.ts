@@ -33,15 +33,20 @@ function problemsOf(content: unknown, env: NodeJS.ProcessEnv = {}): string {
   throw new Error("expected the configuration to be refused");
 }
 
-describe("the committed environments.json", () => {
-  test("synthesizes orders-dev and orders-prod, and the state bootstrap stack", () => {
-    expect(Object.keys(synthApp().stacks).sort()).toEqual(["orders-dev", "orders-prod", "orders-state-bootstrap"]);
+describe("environments.json, whatever environments it holds", () => {
+  const names = (): string[] =>
+    JSON.parse(fs.readFileSync("environments.json", "utf8")).environments.map((e: { name: string }) => e.name);
+
+  test("synthesizes a stack per environment, and the state bootstrap stack", () => {
+    expect(Object.keys(synthApp().stacks).sort()).toEqual(
+      [...names().map((name) => `orders-${name}`), "orders-state-bootstrap"].sort(),
+    );
   });
 
-  test("names orders-dev the operator tools' default stack, and lists both pipeline stacks in file order", () => {
+  test("names the first environment's stack the operator tools' default, and lists every pipeline stack in file order", () => {
     const configuration = configurationFromEnv({});
-    expect(defaultStackName(configuration)).toBe("orders-dev");
-    expect(pipelineStackNames(configuration)).toEqual(["orders-dev", "orders-prod"]);
+    expect(defaultStackName(configuration)).toBe(`orders-${names()[0]}`);
+    expect(pipelineStackNames(configuration)).toEqual(names().map((name) => `orders-${name}`));
   });
 });
 
