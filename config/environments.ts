@@ -198,7 +198,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, root: string): { setting
       ? path.resolve(env[ENVIRONMENTS_FILE_VARIABLE]!)
       : path.join(root, DEFAULT_APP_SETTINGS.environmentsFile),
   };
-  const values = Object.fromEntries(Object.keys(VARIABLE_RULES).map((name) => [name, set(name as never)]));
+  const names = Object.keys(VARIABLE_RULES) as (keyof typeof VARIABLE_RULES)[];
+  const values = Object.fromEntries(names.map((name) => [name, set(name)]));
   const result = VariablesSchema.safeParse(values);
   const problems = unique(
     (result.error?.issues ?? []).map((issue) => {
@@ -280,7 +281,7 @@ function environmentSchema(defaultRegion: string): z.ZodMiniType<Environment> {
       ...e,
       reservedConcurrentExecutions: e.reservedConcurrentExecutions ?? e.maximumConcurrency,
     })),
-  ) as unknown as z.ZodMiniType<Environment>;
+  );
 }
 
 /** The environments file: `environments`, a list of at least one environment of unique names, and nothing else. */
