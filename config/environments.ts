@@ -10,7 +10,7 @@ import {
   reservedConcurrencyProblem,
   roleAccountProblem,
 } from "../constructs/defaults";
-import { ALARM_RULES, ENVIRONMENT_RULES, Rule, VARIABLE_RULES, given } from "./settings";
+import { ALARM_RULES, ENVIRONMENT_RULES, Rule, VARIABLE_RULES, given, mustBe } from "./settings";
 
 /**
  * The app's configuration: the ORDERS_* variables and the environments file
@@ -204,7 +204,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, root: string): { setting
   const problems = unique(
     (result.error?.issues ?? []).map((issue) => {
       const name = issue.path[0] as keyof typeof VARIABLE_RULES;
-      return `${name} must be ${VARIABLE_RULES[name].allowed} (given ${given(values[name])})`;
+      return mustBe(name, VARIABLE_RULES[name], values[name]);
     }),
   );
   return { settings, problems };
@@ -384,11 +384,11 @@ function environmentProblems(issue: z.core.$ZodIssue, entry: unknown, where: str
     }
     const rule = A[subfield as keyof typeof A];
     const value = (alarms as Record<string, unknown>)[subfield];
-    return [`${where}: alarms.${subfield} must be ${rule.allowed} (given ${given(value)})`];
+    return [`${where}: ${mustBe(`alarms.${subfield}`, rule, value)}`];
   }
   const rule: Rule<unknown> = R[field as keyof typeof R];
   if (input[field] === undefined) return [`${where}: ${field} is required (${rule.allowed})`];
-  return [`${where}: ${field} must be ${rule.allowed} (given ${given(input[field])})`];
+  return [`${where}: ${mustBe(field, rule, input[field])}`];
 }
 
 function notAField(shown: string, key: string, fields: readonly string[]): string {

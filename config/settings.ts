@@ -107,6 +107,16 @@ export function terraformValidation(name: string, rule: Rule<unknown>): { condit
   };
 }
 
+/** The words of every problem with a setting: `<field> must be <allowed> (given <value>)`. */
+export function mustBe(field: string, rule: Rule<unknown>, value: unknown): string {
+  return `${field} must be ${rule.allowed} (given ${given(value)})`;
+}
+
+/** The problem with a value that `rule` refuses, or undefined when it follows the rule or is not given. */
+export function problemOf(field: string, rule: Rule<unknown>, value: unknown): string | undefined {
+  return value === undefined || rule.schema.safeParse(value).success ? undefined : mustBe(field, rule, value);
+}
+
 /** Longest part of a value the messages echo; the rest is counted, never echoed whole. */
 export const ECHO_MAX_CHARS = 80;
 

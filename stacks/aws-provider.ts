@@ -1,7 +1,7 @@
 import { TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { providerDefaultTags } from "./naming";
-import { ENVIRONMENT_RULES, given } from "../config/settings";
+import { ENVIRONMENT_RULES, problemOf } from "../config/settings";
 import { roleAccountProblem } from "../constructs/defaults";
 import { PropsValidator } from "../constructs/validation";
 
@@ -28,20 +28,16 @@ export interface AwsTarget {
  * calls it once, with its other props, before `addAwsProvider`.
  */
 export function validateTarget(validator: PropsValidator, prefix: string, target: AwsTarget): PropsValidator {
-  const fields = ["region", "account", "roleArn"] as const;
-  for (const field of fields) {
-    const value = target[field];
-    const rule = ENVIRONMENT_RULES[field];
-    validator.expect(
-      value === undefined || rule.schema.safeParse(value).success,
-      `${prefix}${field} must be ${rule.allowed} (given ${given(value)})`,
-    );
-  }
-  const problem =
+  const problems = [
+    ...(["region", "account", "roleArn"] as const).map((field) =>
+      problemOf(field, ENVIRONMENT_RULES[field], target[field]),
+    ),
     target.roleArn !== undefined && target.account !== undefined
       ? roleAccountProblem(target.roleArn, target.account)
-      : undefined;
-  return validator.expect(problem === undefined, `${prefix}${problem}`);
+      : undefined,
+  ];
+  for (const problem of problems) validator.expect(problem === undefined, `${prefix}${problem}`);
+  return validator;
 }
 
 /**

@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { addAwsProvider, validateTarget } from "./aws-provider";
 import { Environment } from "../config/environments";
-import { ALARM_RULES, ENVIRONMENT_RULES, given, terraformValidation } from "../config/settings";
+import { ALARM_RULES, ENVIRONMENT_RULES, Rule, given, problemOf, terraformValidation } from "../config/settings";
 import { KMS_KEY_REFERENCE, LAMBDA_LIMITS } from "../constructs/defaults";
 import { EncryptionKey } from "../constructs/encryption-key";
 import { FanoutTopic } from "../constructs/fanout-topic";
@@ -193,29 +193,18 @@ export class OrderPipelineStack extends TerraformStack {
  * those values, only the variables), each by its setting's rule.
  */
 function validate(id: string, { environment, backend }: OrderPipelineStackProps): void {
-  const check = (field: string, ok: boolean, allowed: string, value: unknown): void => {
-    validator.expect(ok, `${field} must be ${allowed} (given ${given(value)})`);
-  };
   const validator = validateTarget(new PropsValidator("OrderPipelineStack", id), "", environment);
-  const { stateRoleArn, memorySizeMb, logRetentionDays, alarms } = environment;
-  const rules = { ...ENVIRONMENT_RULES, ...ALARM_RULES };
-  const valid = (rule: keyof typeof rules, value: unknown): boolean => rules[rule].schema.safeParse(value).success;
-  check(
-    "backend.kmsKeyId",
+  const follows = (field: string, rule: Rule<unknown>, value: unknown): void => {
+    const problem = problemOf(field, rule, value);
+    validator.expect(problem === undefined, problem!);
+  };
+  validator.expect(
     KMS_KEY_REFERENCE.test(backend.kmsKeyId),
-    '"alias/<name>" or a KMS key ARN',
-    backend.kmsKeyId,
+    `backend.kmsKeyId must be "alias/<name>" or a KMS key ARN (given ${given(backend.kmsKeyId)})`,
   );
-  if (stateRoleArn !== undefined) {
-    check("stateRoleArn", valid("stateRoleArn", stateRoleArn), rules.stateRoleArn.allowed, stateRoleArn);
-  }
-  check("memorySizeMb", valid("memorySizeMb", memorySizeMb), rules.memorySizeMb.allowed, memorySizeMb);
-  check(
-    "logRetentionDays",
-    valid("logRetentionDays", logRetentionDays),
-    rules.logRetentionDays.allowed,
-    logRetentionDays,
-  );
-  check("alarms.emails", valid("emails", alarms.emails), rules.emails.allowed, alarms.emails);
+  follows("stateRoleArn", ENVIRONMENT_RULES.stateRoleArn, environment.stateRoleArn);
+  follows("memorySizeMb", ENVIRONMENT_RULES.memorySizeMb, environment.memorySizeMb);
+  follows("logRetentionDays", ENVIRONMENT_RULES.logRetentionDays, environment.logRetentionDays);
+  follows("alarms.emails", ALARM_RULES.emails, environment.alarms.emails);
   validator.throwIfInvalid();
 }
