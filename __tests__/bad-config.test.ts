@@ -10,6 +10,9 @@ import {
   QueueWithDlq,
   SqsLambda,
 } from "../constructs";
+import { Environment, environmentFrom, pipelineStackNames } from "../config/environments";
+import { LOG_RETENTION_DAYS } from "../constructs/defaults";
+import { configurationFromEnv } from "../stacks/app";
 import { OrderPipelineStack } from "../stacks/order-pipeline-stack";
 import { VariablesPlan, describeWithTerraform, mapLimit, planVariables, variablesFolder } from "./support/terraform";
 import { BUNDLE_PATH, pipelineStacks, synthApp, synthError } from "./support/tf";
@@ -120,30 +123,51 @@ describe("bad construct props fail synth with one message naming the prop, the r
 });
 
 describe("bad stack props fail synth with one message naming the prop, the rule and the value", () => {
-  const stack = (props: Partial<ConstructorParameters<typeof OrderPipelineStack>[2]>) => () =>
-    new OrderPipelineStack(Testing.app(), "orders-x", {
-      environment: "x",
-      prefix: "orders-x",
-      region: "us-east-1",
-      backend: { bucket: "b", region: "us-east-1", keyPrefix: "p", kmsKeyId: "alias/orders-state" },
-      functionBundlePath: BUNDLE_PATH,
-      ...props,
-    });
+  // A good environment with bad values put in by hand: the stack's own check, not the configuration's.
+  const stack =
+    (environment: Partial<Environment>, kmsKeyId = "alias/orders-state") =>
+    () =>
+      new OrderPipelineStack(Testing.app(), "orders-x", {
+        environment: { ...environmentFrom({ name: "x" }), ...environment },
+        prefix: "orders-x",
+        backend: { bucket: "b", region: "us-east-1", keyPrefix: "p", kmsKeyId },
+        functionBundlePath: BUNDLE_PATH,
+      });
 
-  test("rejects an account that is not 12 digits, a role that is not an IAM role ARN, and a state key that is neither", () => {
+  test("rejects a bad target, backend key and state role, and variable defaults, in the environment's words", () => {
     expect(
-      stack({
-        account: "1234",
-        roleArn: "arn:aws:iam::111122223333:user/deploy",
-        backend: { bucket: "b", region: "us-east-1", keyPrefix: "p", kmsKeyId: "orders-state", roleArn: "state" },
-      }),
+      stack(
+        {
+          region: "Frankfurt",
+          account: "1234",
+          roleArn: "arn:aws:iam::111122223333:user/deploy",
+          stateRoleArn: "state",
+          memorySizeMb: 64,
+          logRetentionDays: 10,
+          alarms: { ...environmentFrom({ name: "x" }).alarms, emails: ["ops"] },
+        },
+        "orders-state",
+      ),
     ).toThrow(
       [
         "Invalid OrderPipelineStack props at orders-x:",
-        '  - account must be an AWS account ID of 12 digits (given "1234")',
-        '  - roleArn must be an IAM role ARN such as arn:aws:iam::111122223333:role/deploy (given "arn:aws:iam::111122223333:user/deploy")',
+        '  - region must be an AWS region such as eu-west-1 (given "Frankfurt")',
+        '  - account must be an AWS account ID: a string of 12 digits (given "1234")',
+        '  - roleArn must be an IAM role ARN such as arn:aws:iam::111122223333:role/orders-deploy (given "arn:aws:iam::111122223333:user/deploy")',
         '  - backend.kmsKeyId must be "alias/<name>" or a KMS key ARN (given "orders-state")',
-        '  - backend.roleArn must be an IAM role ARN such as arn:aws:iam::111122223333:role/state (given "state")',
+        '  - stateRoleArn must be an IAM role ARN such as arn:aws:iam::111122223333:role/orders-state (given "state")',
+        "  - memorySizeMb must be a whole number from 128 to 10240 (given 64)",
+        `  - logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")} (given 10)`,
+        '  - alarms.emails must be a list of e-mail addresses such as ops@example.com (given ["ops"])',
+      ].join("\n"),
+    );
+  });
+
+  test("rejects a role outside the account the provider is pinned to", () => {
+    expect(stack({ account: "111122223333", roleArn: "arn:aws:iam::444455556666:role/deploy" })).toThrow(
+      [
+        "Invalid OrderPipelineStack props at orders-x:",
+        '  - roleArn must name a role in account 111122223333, the account the provider is pinned to (given "arn:aws:iam::444455556666:role/deploy")',
       ].join("\n"),
     );
   });
@@ -162,7 +186,7 @@ describeWithTerraform("bad Terraform variables fail terraform plan through their
     [
       "alarm_emails",
       ["ops@example.com", "not-an-address"],
-      'alarm_emails must hold e-mail addresses such as ops@example.com (given ["ops@example.com","not-an-address"]).',
+      'alarm_emails must be a list of e-mail addresses such as ops@example.com (given ["ops@example.com","not-an-address"]).',
     ],
   ];
   const valid: [string, unknown][] = [
@@ -198,8 +222,8 @@ describeWithTerraform("bad Terraform variables fail terraform plan through their
     plans = new Map(runs.map((run, i) => [key(run.stack, run.values, run.varFile), results[i]]));
   }, 180_000); // about 30 terraform processes: a few seconds, a minute on a starved machine
 
-  test("runs for every pipeline stack", () => {
-    expect(stackNames.sort()).toEqual(["orders-dev", "orders-prod"]);
+  test("runs for every pipeline stack of the configuration", () => {
+    expect(stackNames.sort()).toEqual(pipelineStackNames(configurationFromEnv({})).sort());
   });
 
   test.each(invalid)("rejects %s = %j with the stack's own message and exit code 1", (name, value, message) => {

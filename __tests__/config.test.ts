@@ -1,4 +1,8 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { DEFAULT_APP_SETTINGS, settingsFromEnv } from "../config/environments";
+import { LAMBDA_FUNCTION_NAME } from "../constructs/defaults";
 import { configurationFromEnv } from "../stacks/app";
 import { synthApp } from "./support/tf";
 
@@ -63,7 +67,7 @@ describe("app configuration from ORDERS_* variables", () => {
       [
         "Invalid configuration:",
         '  - ORDERS_REGION must be an AWS region such as eu-west-1 (given "Frankfurt")',
-        '  - ORDERS_STATE_BUCKET must be an S3 bucket name: 3-63 lower-case letters, digits, . and - (given "My_Bucket")',
+        '  - ORDERS_STATE_BUCKET must be an S3 bucket name: 3-63 characters of lower-case letters, digits, . and - (starting and ending with a letter or digit) (given "My_Bucket")',
       ].join("\n"),
     );
     expect(run).toThrow(expect.objectContaining({ name: "ConfigurationError" }));
@@ -71,33 +75,61 @@ describe("app configuration from ORDERS_* variables", () => {
 
   test("states the characters a state key prefix may hold when one has others", () => {
     expect(settingsFromEnv({ ORDERS_STATE_KEY_PREFIX: "a%20b" }, ROOT).problems).toEqual([
-      "ORDERS_STATE_KEY_PREFIX must be an S3 key prefix of 1-512 characters from letters, digits and ! - _ . * ' ( ) /, " +
+      "ORDERS_STATE_KEY_PREFIX must be an S3 key prefix: 1-512 characters of letters, digits and ! - _ . * ' ( ) /, " +
         'not starting or ending with / and without // (given "a%20b")',
     ]);
   });
 
   test("refuses a state key prefix Terraform's S3 backend would refuse: a leading or trailing / or a //", () => {
-    for (const prefix of ["/teams", "teams/", "teams//orders"]) {
+    for (const prefix of ["/teams", "teams/", "teams//orders", "t".repeat(513)]) {
       expect(settingsFromEnv({ ORDERS_STATE_KEY_PREFIX: prefix }, ROOT).problems).toHaveLength(1);
     }
   });
 
+  test("accepts a state key prefix of nested folders and S3's other safe characters", () => {
+    expect(settingsFromEnv({ ORDERS_STATE_KEY_PREFIX: "teams/orders.v2/(a)!_*'-x" }, ROOT).problems).toEqual([]);
+  });
+
+  test("refuses a state bucket by the state bootstrap stack's own rule: 3 to 63 characters", () => {
+    for (const bucket of ["ab", "b".repeat(64), "-bucket", "bucket."]) {
+      expect(settingsFromEnv({ ORDERS_STATE_BUCKET: bucket }, ROOT).problems).toHaveLength(1);
+    }
+    expect(settingsFromEnv({ ORDERS_STATE_BUCKET: "b".repeat(63) }, ROOT).problems).toEqual([]);
+  });
+
+  test("quotes a long value cut to 80 characters, with its length", () => {
+    expect(settingsFromEnv({ ORDERS_NAME_PREFIX: "P".repeat(5000) }, ROOT).problems).toEqual([
+      "ORDERS_NAME_PREFIX must be 1-30 characters: a lower-case letter, then lower-case letters, digits and - " +
+        `(given "${"P".repeat(79)}… (5002 characters))`,
+    ]);
+  });
+
+  test("the longest name prefix and environment name give physical names every AWS rule accepts", () => {
+    const name = "e".repeat(14);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orders-env-")), "environments.json");
+    fs.writeFileSync(file, JSON.stringify({ environments: [{ name }] }));
+    const prefix = "p".repeat(30);
+    const { stacks } = synthApp({ ORDERS_NAME_PREFIX: prefix, ORDERS_ENVIRONMENTS_FILE: file });
+    const fn = Object.values(stacks[`${prefix}-${name}`].resource.aws_lambda_function)[0] as { function_name: string };
+    expect(fn.function_name).toHaveLength(LAMBDA_FUNCTION_NAME.maxLength);
+  });
+
   test("a second name prefix gives a second copy of every stack with its own names, state keys and state key", () => {
     const { stacks } = synthApp({ ORDERS_NAME_PREFIX: "orders-alice" });
-    expect(Object.keys(stacks).sort()).toEqual([
-      "orders-alice-dev",
-      "orders-alice-prod",
-      "orders-alice-state-bootstrap",
-    ]);
-    const tf = stacks["orders-alice-dev"];
+    const environments = configurationFromEnv({}).environments.map((e) => e.name);
+    expect(Object.keys(stacks).sort()).toEqual(
+      [...environments.map((name) => `orders-alice-${name}`), "orders-alice-state-bootstrap"].sort(),
+    );
+    const stack = `orders-alice-${environments[0]}`;
+    const tf = stacks[stack];
     expect(tf.terraform.backend.s3).toMatchObject({
-      key: "order-pipeline/orders-alice-dev.tfstate",
+      key: `order-pipeline/${stack}.tfstate`,
       kms_key_id: "alias/orders-alice-state",
     });
     expect(
       Object.values(tf.resource.aws_sqs_queue)
         .map((q) => (q as { name: string }).name)
         .sort(),
-    ).toEqual(["orders-alice-dev-OrderQueue", "orders-alice-dev-OrderQueueDLQ"]);
+    ).toEqual([`${stack}-OrderQueue`, `${stack}-OrderQueueDLQ`]);
   });
 });

@@ -1,8 +1,16 @@
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ENVIRONMENT_DEFAULTS, defaultStackName, parseEnvironments, pipelineStackNames } from "../config/environments";
+import { buildSync } from "esbuild";
+import {
+  ENVIRONMENT_DEFAULTS,
+  defaultStackName,
+  environmentFrom,
+  parseEnvironments,
+  pipelineStackNames,
+} from "../config/environments";
+import { ALARM_DEFAULTS, FUNCTION_DEFAULTS, TABLE_DEFAULTS, TOPIC_DEFAULTS } from "../constructs/defaults";
 import { configurationFromEnv } from "../stacks/app";
 import { TfJson, idWhere, resourcesOf, statementsOf, synthApp, viaServiceCondition } from "./support/tf";
 
@@ -11,12 +19,6 @@ function environmentsFile(content: unknown): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orders-env-")), "environments.json");
   fs.writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content, null, 2));
   return file;
-}
-
-/** The committed file's entries, plus `extra`. */
-function committedPlus(...extra: unknown[]): { environments: unknown[] } {
-  const committed = JSON.parse(fs.readFileSync("environments.json", "utf8"));
-  return { environments: [...committed.environments, ...extra] };
 }
 
 /** The message of the ConfigurationError reading `content` throws, the file named `environments.json` in it. */
@@ -31,23 +33,42 @@ function problemsOf(content: unknown, env: NodeJS.ProcessEnv = {}): string {
   throw new Error("expected the configuration to be refused");
 }
 
-describe("the committed environments.json", () => {
-  test("synthesizes orders-dev and orders-prod, and the state bootstrap stack", () => {
-    expect(Object.keys(synthApp().stacks).sort()).toEqual(["orders-dev", "orders-prod", "orders-state-bootstrap"]);
+describe("environments.json, whatever environments it holds", () => {
+  const names = (): string[] =>
+    JSON.parse(fs.readFileSync("environments.json", "utf8")).environments.map((e: { name: string }) => e.name);
+
+  test("synthesizes a stack per environment, and the state bootstrap stack", () => {
+    expect(Object.keys(synthApp().stacks).sort()).toEqual(
+      [...names().map((name) => `orders-${name}`), "orders-state-bootstrap"].sort(),
+    );
   });
 
-  test("names orders-dev the operator tools' default stack, and lists both pipeline stacks in file order", () => {
+  test("names the first environment's stack the operator tools' default, and lists every pipeline stack in file order", () => {
     const configuration = configurationFromEnv({});
-    expect(defaultStackName(configuration)).toBe("orders-dev");
-    expect(pipelineStackNames(configuration)).toEqual(["orders-dev", "orders-prod"]);
+    expect(defaultStackName(configuration)).toBe(`orders-${names()[0]}`);
+    expect(pipelineStackNames(configuration)).toEqual(names().map((name) => `orders-${name}`));
   });
 });
 
-describe("a file that adds a staging environment with an account and a role", () => {
+describe("docs/environments.md", () => {
+  const examples = [...fs.readFileSync("docs/environments.md", "utf8").matchAll(/```json\n([\s\S]*?)\n```/g)].map(
+    ([, json]) => json,
+  );
+
+  test("shows only environments files the configuration accepts, under today's field names", () => {
+    expect(examples.length).toBeGreaterThan(1);
+    for (const example of examples) {
+      expect(parseEnvironments(example, "example", { region: "us-east-1" }).problems).toEqual([]);
+    }
+  });
+});
+
+describe("a file of its own that adds a staging environment with an account and a role", () => {
   const staging = { name: "staging", account: "111122223333", roleArn: "arn:aws:iam::111122223333:role/orders-deploy" };
   let stacks: Record<string, TfJson>;
   beforeAll(() => {
-    stacks = synthApp({ ORDERS_ENVIRONMENTS_FILE: environmentsFile(committedPlus(staging)) }).stacks;
+    const file = environmentsFile({ environments: [{ name: "dev" }, { name: "prod" }, staging] });
+    stacks = synthApp({ ORDERS_ENVIRONMENTS_FILE: file }).stacks;
   });
 
   test("gives a third stack, orders-staging, beside the other two", () => {
@@ -126,17 +147,21 @@ describe("an environment that sets every field", () => {
           {
             name: "load",
             region: "eu-west-1",
-            functionMemoryMb: 1024,
+            memorySizeMb: 1024,
             logRetentionDays: 7,
             deletionProtection: false,
-            functionTimeoutSeconds: 60,
+            timeoutSeconds: 60,
             batchSize: 5,
             maximumConcurrency: 20,
-            reservedConcurrency: 50,
+            reservedConcurrentExecutions: 50,
             applicationLogLevel: "DEBUG",
             rawMessageDelivery: true,
-            alarmEmails: ["ops@example.com"],
-            alarms: { oldestMessageAgeSeconds: 300, functionErrorsThreshold: 3, functionThrottlesThreshold: 1 },
+            alarms: {
+              emails: ["ops@example.com"],
+              oldestMessageAgeSeconds: 300,
+              functionErrorsThreshold: 3,
+              functionThrottlesThreshold: 1,
+            },
             customerManagedKeys: true,
           },
         ],
@@ -209,8 +234,10 @@ describe("an environment that sets every field", () => {
 });
 
 describe("a bad environments file fails synth with every problem in one message", () => {
+  const badThird = { environments: [{ name: "dev" }, { name: "prod" }, { name: "Staging!", account: "12345" }] };
+
   test("a bad account and a bad name, both in one ConfigurationError", () => {
-    const message = problemsOf(committedPlus({ name: "Staging!", account: "12345" }));
+    const message = problemsOf(badThird);
     expect(message.split("\n")).toEqual([
       "Invalid configuration:",
       '  - environments.json: environment #3: name must be 1-14 characters: a lower-case letter, then lower-case letters, digits and - (given "Staging!")',
@@ -220,17 +247,17 @@ describe("a bad environments file fails synth with every problem in one message"
   });
 
   test("the synth entry point prints both problems and fails", () => {
-    const file = environmentsFile(committedPlus({ name: "Staging!", account: "12345" }));
-    const run = (): Buffer =>
-      execFileSync(process.execPath, ["dist/synth.js"], {
-        env: {
-          ...process.env,
-          ORDERS_ENVIRONMENTS_FILE: file,
-          CDKTF_OUTDIR: fs.mkdtempSync(path.join(os.tmpdir(), "o-")),
-        },
-        stdio: "pipe",
-      });
-    expect(run).toThrow(/name must be 1-14 characters[^\n]*\n[^\n]*account must be an AWS account ID/);
+    const file = environmentsFile(badThird);
+    const run = spawnSync(process.execPath, ["dist/main.js"], {
+      env: {
+        ...process.env,
+        ORDERS_ENVIRONMENTS_FILE: file,
+        CDKTF_OUTDIR: fs.mkdtempSync(path.join(os.tmpdir(), "o-")),
+      },
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/name must be 1-14 characters[^\n]*\n[^\n]*account must be an AWS account ID/);
   });
 
   const cases: [string, unknown, string[]][] = [
@@ -251,22 +278,20 @@ describe("a bad environments file fails synth with every problem in one message"
     ],
     [
       "reserved concurrency below the mapping's maximum",
-      { environments: [{ name: "x", maximumConcurrency: 20, reservedConcurrency: 10 }] },
+      { environments: [{ name: "x", maximumConcurrency: 20, reservedConcurrentExecutions: 10 }] },
       [
-        `environment "x": reservedConcurrency must be at least maximumConcurrency (20), or the queue's poller is throttled and good orders reach the DLQ early (given 10)`,
+        `environment "x": reservedConcurrentExecutions must be at least maximumConcurrency (20), or the event source mapping's poller is throttled and good messages reach the dead-letter queue early (given 10)`,
       ],
     ],
     [
       "numbers out of range and of the wrong type",
       {
-        environments: [
-          { name: "x", functionMemoryMb: 64, logRetentionDays: 10, batchSize: 11, functionTimeoutSeconds: "30" },
-        ],
+        environments: [{ name: "x", memorySizeMb: 64, logRetentionDays: 10, batchSize: 11, timeoutSeconds: "30" }],
       },
       [
-        'environment "x": functionMemoryMb must be a whole number from 128 to 10240 (given 64)',
+        'environment "x": memorySizeMb must be a whole number from 128 to 10240 (given 64)',
         'environment "x": logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (given 10)',
-        'environment "x": functionTimeoutSeconds must be a whole number from 1 to 900 (given "30")',
+        'environment "x": timeoutSeconds must be a whole number from 1 to 900 (given "30")',
         'environment "x": batchSize must be a whole number from 1 to 10 (given 11)',
       ],
     ],
@@ -274,28 +299,33 @@ describe("a bad environments file fails synth with every problem in one message"
       "a flag that is not a boolean, a log level and e-mail addresses AWS would refuse",
       {
         environments: [
-          { name: "x", deletionProtection: "yes", applicationLogLevel: "VERBOSE", alarmEmails: ["ops", "a@b.c"] },
+          {
+            name: "x",
+            deletionProtection: "yes",
+            applicationLogLevel: "VERBOSE",
+            alarms: { emails: ["ops", "a@b.c"] },
+          },
         ],
       },
       [
         'environment "x": deletionProtection must be true or false (given "yes")',
         'environment "x": applicationLogLevel must be one of TRACE, DEBUG, INFO, WARN, ERROR, FATAL (given "VERBOSE")',
-        'environment "x": alarmEmails must be a list of e-mail addresses such as ops@example.com (given ["ops","a@b.c"])',
+        'environment "x": alarms.emails must be a list of e-mail addresses such as ops@example.com (given ["ops","a@b.c"])',
       ],
     ],
     [
       "alarm thresholds out of range, and an alarm setting that does not exist",
       { environments: [{ name: "x", alarms: { oldestMessageAgeSeconds: 30, functionErrors: 1 } }] },
       [
-        'environment "x": alarms.functionErrors is not a field; the fields are oldestMessageAgeSeconds, functionErrorsThreshold, functionThrottlesThreshold',
         'environment "x": alarms.oldestMessageAgeSeconds must be a whole number from 60 to 1209600 (given 30)',
+        'environment "x": alarms.functionErrors is not a field; the fields are emails, oldestMessageAgeSeconds, functionErrorsThreshold, functionThrottlesThreshold',
       ],
     ],
     [
       "a misspelt field, a missing name and a region that is not one",
       { environments: [{ name: "x", memory: 512 }, { region: "Frankfurt" }] },
       [
-        'environment "x": "memory" is not a field; the fields are name, region, account, roleArn, stateRoleArn, functionMemoryMb, logRetentionDays, deletionProtection, functionTimeoutSeconds, batchSize, maximumConcurrency, reservedConcurrency, applicationLogLevel, rawMessageDelivery, alarmEmails, customerManagedKeys, alarms',
+        'environment "x": "memory" is not a field; the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, alarms',
         "environment #2: name is required (1-14 characters: a lower-case letter, then lower-case letters, digits and -)",
         'environment #2: region must be an AWS region such as eu-west-1 (given "Frankfurt")',
       ],
@@ -315,8 +345,24 @@ describe("a bad environments file fails synth with every problem in one message"
       "a setting the file does not hold, and an entry that is a string",
       { environments: ["dev"], region: "eu-west-1" },
       [
-        '"region" is not a setting; the file holds only "environments"',
         'environment #1 must be an object such as {"name": "staging"} (given "dev")',
+        '"region" is not a setting; the file holds only "environments"',
+      ],
+    ],
+    [
+      "fields under the names they had before one name per setting, each told its new name",
+      { environments: [{ name: "x", functionMemoryMb: 512, reservedConcurrency: 10, alarmEmails: [] }] },
+      [
+        'environment "x": "functionMemoryMb" is not a field (renamed memorySizeMb); the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, alarms',
+        'environment "x": "reservedConcurrency" is not a field (renamed reservedConcurrentExecutions); the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, alarms',
+        'environment "x": "alarmEmails" is not a field (renamed alarms.emails); the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, alarms',
+      ],
+    ],
+    [
+      "a long value, quoted cut to 80 characters and counted",
+      { environments: [{ name: "x", roleArn: `arn:aws:iam::111122223333:user/${"u".repeat(200)}` }] },
+      [
+        `environment "x": roleArn must be an IAM role ARN such as arn:aws:iam::111122223333:role/orders-deploy (given "arn:aws:iam::111122223333:user/${"u".repeat(48)}… (233 characters))`,
       ],
     ],
   ];
@@ -353,28 +399,55 @@ describe("a bad environments file fails synth with every problem in one message"
 
 describe("the environments module", () => {
   test("applies the constructs' own defaults, not copies", () => {
-    expect(ENVIRONMENT_DEFAULTS).toMatchObject({
-      functionMemoryMb: 256,
-      logRetentionDays: 30,
-      deletionProtection: true,
-      functionTimeoutSeconds: 30,
-      batchSize: 10,
-      maximumConcurrency: 10,
-      applicationLogLevel: "INFO",
-      rawMessageDelivery: false,
+    expect(ENVIRONMENT_DEFAULTS).toEqual({
+      memorySizeMb: FUNCTION_DEFAULTS.memorySizeMb,
+      logRetentionDays: FUNCTION_DEFAULTS.logRetentionDays,
+      deletionProtection: TABLE_DEFAULTS.deletionProtection,
+      timeoutSeconds: FUNCTION_DEFAULTS.timeoutSeconds,
+      batchSize: FUNCTION_DEFAULTS.batchSize,
+      maximumConcurrency: FUNCTION_DEFAULTS.maximumConcurrency,
+      applicationLogLevel: FUNCTION_DEFAULTS.applicationLogLevel,
+      rawMessageDelivery: TOPIC_DEFAULTS.rawMessageDelivery,
+      alarms: {
+        emails: [],
+        oldestMessageAgeSeconds: ALARM_DEFAULTS.oldestMessageAgeSeconds,
+        functionErrorsThreshold: ALARM_DEFAULTS.functionErrorsThreshold,
+        functionThrottlesThreshold: ALARM_DEFAULTS.functionThrottlesThreshold,
+      },
       customerManagedKeys: false,
     });
   });
 
+  test("gives an environment given by a program every default, its reserved concurrency its maximum", () => {
+    expect(environmentFrom({ name: "x", maximumConcurrency: 20 }, "eu-west-1")).toEqual({
+      ...ENVIRONMENT_DEFAULTS,
+      name: "x",
+      region: "eu-west-1",
+      maximumConcurrency: 20,
+      reservedConcurrentExecutions: 20,
+    });
+  });
+
   test("loads without cdktf or the providers (what the operator tools import)", () => {
+    // Bundled as the commands are (npm packages external), then loaded in a plain node.
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orders-config-")), "environments.js");
+    buildSync({
+      entryPoints: ["config/environments.ts"],
+      outfile: out,
+      bundle: true,
+      packages: "external",
+      platform: "node",
+      format: "cjs",
+      logLevel: "silent",
+    });
     const loaded = execFileSync(
       process.execPath,
       [
         "-e",
-        'require("./dist/common/environments.js");' +
+        `const m = require(${JSON.stringify(out)}); if (typeof m.readConfiguration !== "function") process.exit(3);` +
           "console.log(JSON.stringify(Object.keys(require.cache).filter((f) => /node_modules[\\\\/](cdktf|@cdktf|constructs)[\\\\/]/.test(f))))",
       ],
-      { encoding: "utf8" },
+      { encoding: "utf8", env: { ...process.env, NODE_PATH: path.resolve("node_modules") } },
     );
     expect(JSON.parse(loaded)).toEqual([]);
   });

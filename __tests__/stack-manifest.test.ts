@@ -10,22 +10,20 @@ import {
   manifestStacks,
   readStackManifest,
 } from "../local/stack-manifest";
-import { OrderPipelineStack, OrderPipelineStackProps } from "../stacks/order-pipeline-stack";
+import { EnvironmentInput, environmentFrom } from "../config/environments";
+import { OrderPipelineStack } from "../stacks/order-pipeline-stack";
 import { AWS_DEFAULTS } from "../stacks/stack-manifest";
 import { BUNDLE_PATH, SynthesizedApp, synthApp } from "./support/tf";
 
-/** Synthesizes one OrderPipelineStack with `props` over the dev settings and reads its manifest. */
-function manifestOf(props: Partial<OrderPipelineStackProps>): StackManifest {
+/** Synthesizes one OrderPipelineStack with `settings` over the dev settings and reads its manifest. */
+function manifestOf(settings: Partial<EnvironmentInput>): StackManifest {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "orders-manifest-"));
   const app = new App({ outdir, stackTraces: false });
   new OrderPipelineStack(app, "t-dev", {
-    environment: "dev",
+    environment: environmentFrom({ name: "dev", region: "eu-west-1", deletionProtection: false, ...settings }),
     prefix: "t-dev",
-    region: "eu-west-1",
     backend: { bucket: "b", region: "eu-west-1", keyPrefix: "k", kmsKeyId: "alias/k-state" },
     functionBundlePath: BUNDLE_PATH,
-    deletionProtection: false,
-    ...props,
   });
   app.synth();
   return readStackManifest(outdir, "t-dev").manifest;
@@ -118,7 +116,7 @@ describe("the stack manifest synth writes beside each pipeline stack", () => {
     const manifest = manifestOf({
       rawMessageDelivery: true,
       batchSize: 5,
-      functionTimeoutSeconds: 10,
+      timeoutSeconds: 10,
       maximumConcurrency: 2,
     });
     expect({

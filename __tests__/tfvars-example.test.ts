@@ -32,6 +32,20 @@ describe("terraform.tfvars.example", () => {
       expect(text).toMatch(new RegExp(`#[^\\n]*\\n(#[^\\n]*\\n)*${name} =`));
     }
   });
+
+  test("states each variable's allowed values in the words of its validation block", () => {
+    const text = fs.readFileSync("terraform.tfvars.example", "utf8");
+    for (const tf of Object.values(stacks)) {
+      for (const [name, variable] of Object.entries(tf.variable as Record<string, TfJson>)) {
+        const allowed = new RegExp(`^${name} must be (.+) \\(given `).exec(variable.validation[0].error_message)![1];
+        const comment = new RegExp(`((?:#[^\\n]*\\n)+)${name} =`).exec(text)![1];
+        expect({ name, comment: comment.replace(/\n?# ?/g, " ") }).toEqual({
+          name,
+          comment: expect.stringContaining(allowed),
+        });
+      }
+    }
+  });
 });
 
 describe("terraform.tfvars.example's own instructions", () => {

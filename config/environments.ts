@@ -1,21 +1,23 @@
 import * as fs from "fs";
 import * as path from "path";
+import * as z from "zod/mini";
 import type { ApplicationLogLevel } from "../constructs/defaults";
 import {
   ALARM_DEFAULTS,
-  ALARM_LIMITS,
   FUNCTION_DEFAULTS,
-  LAMBDA_LIMITS,
-  LOG_RETENTION_DAYS,
   TABLE_DEFAULTS,
   TOPIC_DEFAULTS,
+  reservedConcurrencyProblem,
+  roleAccountProblem,
 } from "../constructs/defaults";
+import { ALARM_RULES, ENVIRONMENT_RULES, Rule, VARIABLE_RULES, given, mustBe } from "./settings";
 
 /**
  * The app's configuration: the ORDERS_* variables and the environments file
  * (`environments.json`, or the file ORDERS_ENVIRONMENTS_FILE names). Loaded and
  * checked here, without cdktf or the providers, so the operator tools can read
- * stack names and the default stack cheaply. Every problem is collected and
+ * stack names and the default stack cheaply. Each field is checked by its rule in
+ * `settings.ts`, made from the constructs' limits. Every problem is collected and
  * thrown as one `ConfigurationError`.
  */
 
@@ -46,15 +48,42 @@ export interface AppSettings {
   readonly environmentsFile: string;
 }
 
-/** Alarm thresholds of one environment (see `PipelineAlarmsProps`). */
-export interface AlarmThresholds {
+/** PipelineAlarms' settings of one environment, named as its props. */
+export interface AlarmSettings {
+  /** Addresses subscribed to the alarm topic: the default of the `alarm_emails` variable. */
+  readonly emails: readonly string[];
   readonly oldestMessageAgeSeconds: number;
   readonly functionErrorsThreshold: number;
   readonly functionThrottlesThreshold: number;
 }
 
-/** One environment, every default applied. */
-export interface Environment {
+/**
+ * What one environment's pipeline runs with, every default applied. Each setting has the name of
+ * the construct prop it sets, and the stack passes it there (docs/environments.md lists them).
+ */
+export interface PipelineSettings {
+  /** SqsLambda's memory: the default of the `function_memory_mb` variable. */
+  readonly memorySizeMb: number;
+  /** SqsLambda's log retention: the default of the `log_retention_days` variable. */
+  readonly logRetentionDays: number;
+  /** OrdersTable's deletion protection. */
+  readonly deletionProtection: boolean;
+  /** SqsLambda's timeout; OrderQueue's visibility timeout is 6 times this. */
+  readonly timeoutSeconds: number;
+  readonly batchSize: number;
+  readonly maximumConcurrency: number;
+  /** Never below `maximumConcurrency`, which is its default. */
+  readonly reservedConcurrentExecutions: number;
+  readonly applicationLogLevel: ApplicationLogLevel;
+  /** FanoutTopic.subscribeQueue's raw message delivery. */
+  readonly rawMessageDelivery: boolean;
+  readonly alarms: AlarmSettings;
+  /** Encrypt OrderTopic, OrderQueue and its DLQ with customer-managed keys of the stack's own. */
+  readonly customerManagedKeys: boolean;
+}
+
+/** One environment: where its stack deploys, as whom, and its pipeline's settings. */
+export interface Environment extends PipelineSettings {
   /** 1-14 characters: a lower-case letter, then lower-case letters, digits and `-`. The stack is `<namePrefix>-<name>`. */
   readonly name: string;
   readonly region: string;
@@ -64,20 +93,11 @@ export interface Environment {
   readonly roleArn?: string;
   /** The role the S3 backend assumes to reach the state bucket, when the state lives in another account. */
   readonly stateRoleArn?: string;
-  readonly functionMemoryMb: number;
-  readonly logRetentionDays: number;
-  readonly deletionProtection: boolean;
-  readonly functionTimeoutSeconds: number;
-  readonly batchSize: number;
-  readonly maximumConcurrency: number;
-  readonly reservedConcurrency: number;
-  readonly applicationLogLevel: ApplicationLogLevel;
-  readonly rawMessageDelivery: boolean;
-  readonly alarmEmails: readonly string[];
-  readonly alarms: AlarmThresholds;
-  /** Encrypt OrderTopic, OrderQueue and its DLQ with customer-managed keys of the stack's own. */
-  readonly customerManagedKeys: boolean;
 }
+
+/** An environment as the file (or a program) gives it: a name, and any other field. */
+export type EnvironmentInput = Pick<Environment, "name"> &
+  Partial<Omit<Environment, "name" | "alarms">> & { readonly alarms?: Partial<AlarmSettings> };
 
 export interface Configuration {
   readonly settings: AppSettings;
@@ -97,24 +117,24 @@ export const DEFAULT_APP_SETTINGS = {
   environmentsFile: "environments.json",
 } as const;
 
-/** Every environment field but `name` and `region` has this default; the construct defaults, not copies. */
-export const ENVIRONMENT_DEFAULTS = {
-  functionMemoryMb: FUNCTION_DEFAULTS.memorySizeMb,
+/** Every environment field but `name`, `region` and the target's has this default: the constructs' own, not copies. */
+export const ENVIRONMENT_DEFAULTS: Omit<PipelineSettings, "reservedConcurrentExecutions"> = {
+  memorySizeMb: FUNCTION_DEFAULTS.memorySizeMb,
   logRetentionDays: FUNCTION_DEFAULTS.logRetentionDays,
   deletionProtection: TABLE_DEFAULTS.deletionProtection,
-  functionTimeoutSeconds: FUNCTION_DEFAULTS.timeoutSeconds,
+  timeoutSeconds: FUNCTION_DEFAULTS.timeoutSeconds,
   batchSize: FUNCTION_DEFAULTS.batchSize,
   maximumConcurrency: FUNCTION_DEFAULTS.maximumConcurrency,
   applicationLogLevel: FUNCTION_DEFAULTS.applicationLogLevel,
   rawMessageDelivery: TOPIC_DEFAULTS.rawMessageDelivery,
-  alarmEmails: [] as readonly string[],
   alarms: {
+    emails: [],
     oldestMessageAgeSeconds: ALARM_DEFAULTS.oldestMessageAgeSeconds,
     functionErrorsThreshold: ALARM_DEFAULTS.functionErrorsThreshold,
     functionThrottlesThreshold: ALARM_DEFAULTS.functionThrottlesThreshold,
   },
   customerManagedKeys: false,
-} as const;
+};
 
 /** The stack of an environment. */
 export function stackNameOf(namePrefix: string, environmentName: string): string {
@@ -145,10 +165,10 @@ export function readConfiguration(env: NodeJS.ProcessEnv, root: string): Configu
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (error) {
-    const given = env[ENVIRONMENTS_FILE_VARIABLE];
+    const named = env[ENVIRONMENTS_FILE_VARIABLE];
     problems.push(
-      given
-        ? `${ENVIRONMENTS_FILE_VARIABLE} must name a readable environments file (given ${JSON.stringify(given)}: ${(error as Error).message})`
+      named
+        ? `${ENVIRONMENTS_FILE_VARIABLE} must name a readable environments file (given ${given(named)}: ${(error as Error).message})`
         : `${displayName(file)} must exist at the project root (${(error as Error).message})`,
     );
   }
@@ -158,43 +178,133 @@ export function readConfiguration(env: NodeJS.ProcessEnv, root: string): Configu
   return { settings, environments };
 }
 
+/** The ORDERS_* variables' schema: each checked by its rule when set (an empty value counts as unset). */
+const VariablesSchema = z.looseObject(
+  Object.fromEntries(Object.entries(VARIABLE_RULES).map(([name, rule]) => [name, z.optional(rule.schema)])),
+);
+
 /** The ORDERS_* variables over their defaults, with a problem line per bad value. */
 export function settingsFromEnv(env: NodeJS.ProcessEnv, root: string): { settings: AppSettings; problems: string[] } {
-  const region = env.ORDERS_REGION || DEFAULT_APP_SETTINGS.region;
+  const set = (name: keyof typeof VARIABLE_RULES): string | undefined => env[name] || undefined;
+  const region = set("ORDERS_REGION") ?? DEFAULT_APP_SETTINGS.region;
   const settings: AppSettings = {
-    namePrefix: env.ORDERS_NAME_PREFIX || DEFAULT_APP_SETTINGS.namePrefix,
+    namePrefix: set("ORDERS_NAME_PREFIX") ?? DEFAULT_APP_SETTINGS.namePrefix,
     region,
-    stateBucket: env.ORDERS_STATE_BUCKET || DEFAULT_APP_SETTINGS.stateBucket,
-    stateRegion: env.ORDERS_STATE_REGION || region,
-    stateKeyPrefix: env.ORDERS_STATE_KEY_PREFIX || DEFAULT_APP_SETTINGS.stateKeyPrefix,
+    stateBucket: set("ORDERS_STATE_BUCKET") ?? DEFAULT_APP_SETTINGS.stateBucket,
+    // Unset, it takes ORDERS_REGION's value, whose problem is reported once, as its own.
+    stateRegion: set("ORDERS_STATE_REGION") ?? region,
+    stateKeyPrefix: set("ORDERS_STATE_KEY_PREFIX") ?? DEFAULT_APP_SETTINGS.stateKeyPrefix,
     environmentsFile: env[ENVIRONMENTS_FILE_VARIABLE]
       ? path.resolve(env[ENVIRONMENTS_FILE_VARIABLE]!)
       : path.join(root, DEFAULT_APP_SETTINGS.environmentsFile),
   };
-  const rules: [keyof AppSettings, string, RegExp, string][] = [
-    ["namePrefix", "ORDERS_NAME_PREFIX", NAME_PREFIX.pattern, NAME_PREFIX.allowed],
-    ["region", "ORDERS_REGION", REGION.pattern, REGION.allowed],
-    ["stateRegion", "ORDERS_STATE_REGION", REGION.pattern, REGION.allowed],
-    [
-      "stateBucket",
-      "ORDERS_STATE_BUCKET",
-      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-      "an S3 bucket name: 3-63 lower-case letters, digits, . and -",
-    ],
-    [
-      "stateKeyPrefix",
-      "ORDERS_STATE_KEY_PREFIX",
-      /^(?!\/)(?!.*\/\/)[A-Za-z0-9!_.*'()/-]{1,512}(?<!\/)$/,
-      "an S3 key prefix of 1-512 characters from letters, digits and ! - _ . * ' ( ) /, " +
-        "not starting or ending with / and without //",
-    ],
-  ];
-  // An unset ORDERS_STATE_REGION takes ORDERS_REGION's value, whose problem is reported once, as its own.
-  const problems = rules
-    .filter(([, variable]) => variable !== "ORDERS_STATE_REGION" || env.ORDERS_STATE_REGION)
-    .filter(([key, , pattern]) => !pattern.test(settings[key]))
-    .map(([key, variable, , allowed]) => `${variable} must be ${allowed} (given ${JSON.stringify(settings[key])})`);
+  const names = Object.keys(VARIABLE_RULES) as (keyof typeof VARIABLE_RULES)[];
+  const values = Object.fromEntries(names.map((name) => [name, set(name)]));
+  const result = VariablesSchema.safeParse(values);
+  const problems = unique(
+    (result.error?.issues ?? []).map((issue) => {
+      const name = issue.path[0] as keyof typeof VARIABLE_RULES;
+      return mustBe(name, VARIABLE_RULES[name], values[name]);
+    }),
+  );
   return { settings, problems };
+}
+
+/** Fields that had another name before; a file that still uses one is told the new name. */
+const RENAMED: Record<string, string> = {
+  functionMemoryMb: "memorySizeMb",
+  functionTimeoutSeconds: "timeoutSeconds",
+  reservedConcurrency: "reservedConcurrentExecutions",
+  alarmEmails: "alarms.emails",
+};
+
+const R = ENVIRONMENT_RULES;
+const A = ALARM_RULES;
+const FIELD_NAMES = [...Object.keys(R), "alarms"];
+const ALARM_FIELD_NAMES = Object.keys(A);
+const valid = (rule: Rule<unknown>, value: unknown): boolean => rule.schema.safeParse(value).success;
+
+/** One environment entry: every field checked by its rule, every default applied, the two cross-field rules. */
+function environmentSchema(defaultRegion: string): z.ZodMiniType<Environment> {
+  const d = ENVIRONMENT_DEFAULTS;
+  const entry = z
+    .strictObject({
+      name: R.name.schema,
+      region: z._default(R.region.schema, defaultRegion),
+      account: z.optional(R.account.schema),
+      roleArn: z.optional(R.roleArn.schema),
+      stateRoleArn: z.optional(R.stateRoleArn.schema),
+      memorySizeMb: z._default(R.memorySizeMb.schema, d.memorySizeMb),
+      logRetentionDays: z._default(R.logRetentionDays.schema, d.logRetentionDays),
+      deletionProtection: z._default(R.deletionProtection.schema, d.deletionProtection),
+      timeoutSeconds: z._default(R.timeoutSeconds.schema, d.timeoutSeconds),
+      batchSize: z._default(R.batchSize.schema, d.batchSize),
+      maximumConcurrency: z._default(R.maximumConcurrency.schema, d.maximumConcurrency),
+      reservedConcurrentExecutions: z.optional(R.reservedConcurrentExecutions.schema),
+      applicationLogLevel: z._default(R.applicationLogLevel.schema, d.applicationLogLevel),
+      rawMessageDelivery: z._default(R.rawMessageDelivery.schema, d.rawMessageDelivery),
+      customerManagedKeys: z._default(R.customerManagedKeys.schema, d.customerManagedKeys),
+      alarms: z._default(
+        z.strictObject({
+          emails: z._default(A.emails.schema, () => [...d.alarms.emails]),
+          oldestMessageAgeSeconds: z._default(A.oldestMessageAgeSeconds.schema, d.alarms.oldestMessageAgeSeconds),
+          functionErrorsThreshold: z._default(A.functionErrorsThreshold.schema, d.alarms.functionErrorsThreshold),
+          functionThrottlesThreshold: z._default(
+            A.functionThrottlesThreshold.schema,
+            d.alarms.functionThrottlesThreshold,
+          ),
+        }),
+        () => ({ ...d.alarms, emails: [...d.alarms.emails] }),
+      ),
+    })
+    .check(
+      // Run beside the fields' own problems, each rule once the fields it relates are good.
+      z.superRefine(
+        (e, ctx) => {
+          const reserved = e.reservedConcurrentExecutions;
+          if (valid(R.reservedConcurrentExecutions, reserved) && valid(R.maximumConcurrency, e.maximumConcurrency)) {
+            const problem = reservedConcurrencyProblem(reserved!, e.maximumConcurrency);
+            if (problem) ctx.addIssue({ code: "custom", message: problem, continue: true });
+          }
+          if (valid(R.roleArn, e.roleArn) && valid(R.account, e.account)) {
+            const problem = roleAccountProblem(e.roleArn!, e.account!);
+            if (problem) ctx.addIssue({ code: "custom", message: problem, continue: true });
+          }
+        },
+        { when: () => true },
+      ),
+    );
+  // Never below the mapping's maximum: the poller must not be throttled.
+  return z.pipe(
+    entry,
+    z.transform((e) => ({
+      ...e,
+      reservedConcurrentExecutions: e.reservedConcurrentExecutions ?? e.maximumConcurrency,
+    })),
+  );
+}
+
+/** The environments file: `environments`, a list of at least one environment of unique names, and nothing else. */
+function fileSchema(defaultRegion: string): z.ZodMiniType<{ environments: Environment[] }> {
+  return z.strictObject({
+    environments: z.array(environmentSchema(defaultRegion)).check(
+      z.minLength(1),
+      z.superRefine(
+        (list, ctx) => {
+          const names = (list as unknown[]).map((e) => (isObject(e) ? e.name : undefined));
+          const repeated = names.filter((n, i) => typeof n === "string" && names.indexOf(n) !== i);
+          for (const name of new Set(repeated)) {
+            ctx.addIssue({
+              code: "custom",
+              message: `environment names must be unique (given ${given(name)} more than once)`,
+              continue: true,
+            });
+          }
+        },
+        { when: () => true },
+      ),
+    ),
+  });
 }
 
 /**
@@ -212,175 +322,89 @@ export function parseEnvironments(
   } catch (error) {
     return { environments: [], problems: [`${source} must be valid JSON (${(error as Error).message})`] };
   }
-  if (!isObject(json) || !Array.isArray(json.environments)) {
-    return {
-      environments: [],
-      problems: [`${source} must be an object with an "environments" list (given ${describe(json)})`],
-    };
-  }
-  const problems = Object.keys(json)
-    .filter((key) => key !== "environments")
-    .map((key) => `${source}: ${JSON.stringify(key)} is not a setting; the file holds only "environments"`);
-  if (json.environments.length === 0) problems.push(`${source}: environments must list at least one environment`);
-
-  const environments = json.environments.map((entry, index) => {
-    const checked = checkEnvironment(entry, index, settings);
-    problems.push(...checked.problems.map((problem) => `${source}: ${problem}`));
-    return checked.environment;
-  });
-  const names = environments.map((e) => e.name);
-  for (const name of new Set(names.filter((n, i) => names.indexOf(n) !== i))) {
-    problems.push(`${source}: environment names must be unique (given ${JSON.stringify(name)} more than once)`);
-  }
-  return { environments, problems };
+  const result = fileSchema(settings.region).safeParse(json);
+  if (result.success) return { environments: result.data.environments, problems: [] };
+  return {
+    environments: [],
+    problems: unique(result.error.issues.flatMap((issue) => fileProblems(issue, json, source))),
+  };
 }
 
-/** A field rule: `check` returns true for a good value; `allowed` says what is. */
-interface FieldRule {
-  readonly allowed: string;
-  check(value: unknown): boolean;
+/**
+ * Checks one environment given by a program (a test, a script building stacks by hand) the way
+ * the file's entries are checked, and applies every default.
+ * @param defaultRegion the region of an environment that names none
+ */
+export function environmentFrom(
+  input: EnvironmentInput,
+  defaultRegion: string = DEFAULT_APP_SETTINGS.region,
+): Environment {
+  const result = environmentSchema(defaultRegion).safeParse(input);
+  if (result.success) return result.data;
+  const where = whereOf(input, 0);
+  throw new ConfigurationError(
+    unique(result.error.issues.flatMap((issue) => environmentProblems(issue, input, where))),
+  );
 }
 
-const NAME_PREFIX = {
-  pattern: /^[a-z][a-z0-9-]{0,29}$/,
-  allowed: "1-30 characters: a lower-case letter, then lower-case letters, digits and -",
-};
-const REGION = { pattern: /^[a-z]{2}(-[a-z]+)+-\d$/, allowed: "an AWS region such as eu-west-1" };
-const ROLE_ARN = /^arn:aws(-cn|-us-gov)?:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
-/** The same rule as the `alarm_emails` variable's validation block. */
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-const LOG_LEVELS: readonly ApplicationLogLevel[] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
+/** The problem lines of an issue of the file's schema: `<source>: <where>: <field> must be <allowed> (given <value>)`. */
+function fileProblems(issue: z.core.$ZodIssue, json: unknown, source: string): string[] {
+  const [top, index, ...rest] = issue.path;
+  if (top === undefined && issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => `${source}: ${given(key)} is not a setting; the file holds only "environments"`);
+  }
+  if (top !== undefined && index === undefined && issue.code === "too_small") {
+    return [`${source}: environments must list at least one environment`];
+  }
+  if (top !== undefined && index === undefined && issue.code === "custom") return [`${source}: ${issue.message}`];
+  if (index === undefined) return [`${source} must be an object with an "environments" list (given ${given(json)})`];
+  const entry = (json as { environments: unknown[] }).environments[index as number];
+  const where = whereOf(entry, index as number);
+  return environmentProblems({ ...issue, path: rest }, entry, where).map((problem) => `${source}: ${problem}`);
+}
 
-const integer = (min: number, max: number): FieldRule => ({
-  allowed: `a whole number from ${min} to ${max}`,
-  check: (v) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max,
-});
-const matching = (pattern: RegExp, allowed: string): FieldRule => ({
-  allowed,
-  check: (v) => typeof v === "string" && pattern.test(v),
-});
-const boolean: FieldRule = { allowed: "true or false", check: (v) => typeof v === "boolean" };
-const oneOf = (values: readonly (string | number)[]): FieldRule => ({
-  allowed: `one of ${values.join(", ")}`,
-  check: (v) => values.includes(v as string | number),
-});
-
-const L = LAMBDA_LIMITS;
-/** The fields of an environment entry, in the order the messages list them. */
-const FIELDS: Record<Exclude<keyof Environment, "alarms">, FieldRule> = {
-  name: matching(
-    /^[a-z][a-z0-9-]{0,13}$/,
-    "1-14 characters: a lower-case letter, then lower-case letters, digits and -",
-  ),
-  region: matching(REGION.pattern, REGION.allowed),
-  account: matching(/^\d{12}$/, "an AWS account ID: a string of 12 digits"),
-  roleArn: matching(ROLE_ARN, "an IAM role ARN such as arn:aws:iam::111122223333:role/orders-deploy"),
-  stateRoleArn: matching(ROLE_ARN, "an IAM role ARN such as arn:aws:iam::111122223333:role/orders-state"),
-  functionMemoryMb: integer(L.memorySizeMb.min, L.memorySizeMb.max),
-  logRetentionDays: oneOf(LOG_RETENTION_DAYS),
-  deletionProtection: boolean,
-  functionTimeoutSeconds: integer(L.timeoutSeconds.min, L.timeoutSeconds.max),
-  batchSize: integer(L.batchSizeWithoutWindow.min, L.batchSizeWithoutWindow.max),
-  maximumConcurrency: integer(L.maximumConcurrency.min, L.maximumConcurrency.max),
-  reservedConcurrency: integer(L.maximumConcurrency.min, L.reservedConcurrentExecutions.max),
-  applicationLogLevel: oneOf(LOG_LEVELS),
-  rawMessageDelivery: boolean,
-  alarmEmails: {
-    allowed: "a list of e-mail addresses such as ops@example.com",
-    check: (v) => Array.isArray(v) && v.every((address) => typeof address === "string" && EMAIL.test(address)),
-  },
-  customerManagedKeys: boolean,
-};
-
-const ALARM_FIELDS: Record<keyof AlarmThresholds, FieldRule> = {
-  oldestMessageAgeSeconds: integer(ALARM_LIMITS.oldestMessageAgeSeconds.min, ALARM_LIMITS.oldestMessageAgeSeconds.max),
-  functionErrorsThreshold: integer(ALARM_LIMITS.threshold.min, ALARM_LIMITS.threshold.max),
-  functionThrottlesThreshold: integer(ALARM_LIMITS.threshold.min, ALARM_LIMITS.threshold.max),
-};
-
-function checkEnvironment(
-  entry: unknown,
-  index: number,
-  settings: Pick<AppSettings, "region">,
-): { environment: Environment; problems: string[] } {
+/** The problem lines of an issue of one environment entry (`path` relative to it), each starting with `where`. */
+function environmentProblems(issue: z.core.$ZodIssue, entry: unknown, where: string): string[] {
+  const [field, subfield] = issue.path as string[];
   const input = isObject(entry) ? entry : {};
-  const named = typeof input.name === "string" && FIELDS.name.check(input.name);
-  const where = named ? `environment ${JSON.stringify(input.name)}` : `environment #${index + 1}`;
-  if (!isObject(entry)) {
-    return {
-      environment: input as unknown as Environment,
-      problems: [`${where} must be an object such as {"name": "staging"} (given ${describe(entry)})`],
-    };
-  }
-  const problems: string[] = [];
-  const report = (field: string, rule: FieldRule, value: unknown): void => {
-    problems.push(`${where}: ${field} must be ${rule.allowed} (given ${describe(value)})`);
-  };
-  const allowedFields = [...Object.keys(FIELDS), "alarms"];
-  for (const key of Object.keys(input).filter((k) => !allowedFields.includes(k))) {
-    problems.push(`${where}: ${JSON.stringify(key)} is not a field; the fields are ${allowedFields.join(", ")}`);
-  }
-  if (input.name === undefined) problems.push(`${where}: name is required (${FIELDS.name.allowed})`);
-  for (const [field, rule] of Object.entries(FIELDS)) {
-    if (input[field] !== undefined && !rule.check(input[field])) report(field, rule, input[field]);
-  }
-  if (input.alarms !== undefined) {
-    if (!isObject(input.alarms)) {
-      problems.push(
-        `${where}: alarms must be an object with ${Object.keys(ALARM_FIELDS).join(", ")} (given ${describe(input.alarms)})`,
-      );
-    } else {
-      for (const key of Object.keys(input.alarms).filter((k) => !(k in ALARM_FIELDS))) {
-        problems.push(`${where}: alarms.${key} is not a field; the fields are ${Object.keys(ALARM_FIELDS).join(", ")}`);
-      }
-      for (const [field, rule] of Object.entries(ALARM_FIELDS)) {
-        const value = input.alarms[field];
-        if (value !== undefined && !rule.check(value)) report(`alarms.${field}`, rule, value);
-      }
+  if (field === undefined) {
+    if (!isObject(entry)) return [`${where} must be an object such as {"name": "staging"} (given ${given(entry)})`];
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => `${where}: ${notAField(given(key), key, FIELD_NAMES)}`);
     }
+    return [`${where}: ${issue.message}`];
   }
+  if (field === "alarms") {
+    const alarms = input.alarms;
+    if (subfield === undefined && !isObject(alarms)) {
+      return [`${where}: alarms must be an object with ${ALARM_FIELD_NAMES.join(", ")} (given ${given(alarms)})`];
+    }
+    if (subfield === undefined && issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => `${where}: ${notAField(`alarms.${key}`, key, ALARM_FIELD_NAMES)}`);
+    }
+    const rule = A[subfield as keyof typeof A];
+    const value = (alarms as Record<string, unknown>)[subfield];
+    return [`${where}: ${mustBe(`alarms.${subfield}`, rule, value)}`];
+  }
+  const rule: Rule<unknown> = R[field as keyof typeof R];
+  if (input[field] === undefined) return [`${where}: ${field} is required (${rule.allowed})`];
+  return [`${where}: ${mustBe(field, rule, input[field])}`];
+}
 
-  const d = ENVIRONMENT_DEFAULTS;
-  const maximumConcurrency = (input.maximumConcurrency as number | undefined) ?? d.maximumConcurrency;
-  const environment: Environment = {
-    name: input.name as string,
-    region: (input.region as string | undefined) ?? settings.region,
-    account: input.account as string | undefined,
-    roleArn: input.roleArn as string | undefined,
-    stateRoleArn: input.stateRoleArn as string | undefined,
-    functionMemoryMb: (input.functionMemoryMb as number | undefined) ?? d.functionMemoryMb,
-    logRetentionDays: (input.logRetentionDays as number | undefined) ?? d.logRetentionDays,
-    deletionProtection: (input.deletionProtection as boolean | undefined) ?? d.deletionProtection,
-    functionTimeoutSeconds: (input.functionTimeoutSeconds as number | undefined) ?? d.functionTimeoutSeconds,
-    batchSize: (input.batchSize as number | undefined) ?? d.batchSize,
-    maximumConcurrency,
-    // Never below the mapping's maximum: the poller must not be throttled.
-    reservedConcurrency: (input.reservedConcurrency as number | undefined) ?? maximumConcurrency,
-    applicationLogLevel: (input.applicationLogLevel as ApplicationLogLevel | undefined) ?? d.applicationLogLevel,
-    rawMessageDelivery: (input.rawMessageDelivery as boolean | undefined) ?? d.rawMessageDelivery,
-    alarmEmails: (input.alarmEmails as string[] | undefined) ?? d.alarmEmails,
-    alarms: { ...d.alarms, ...(isObject(input.alarms) ? (input.alarms as Partial<AlarmThresholds>) : {}) },
-    customerManagedKeys: (input.customerManagedKeys as boolean | undefined) ?? d.customerManagedKeys,
-  };
+function notAField(shown: string, key: string, fields: readonly string[]): string {
+  const renamed = RENAMED[key] ? ` (renamed ${RENAMED[key]})` : "";
+  return `${shown} is not a field${renamed}; the fields are ${fields.join(", ")}`;
+}
 
-  if (
-    Number.isInteger(input.reservedConcurrency) &&
-    FIELDS.maximumConcurrency.check(maximumConcurrency) &&
-    environment.reservedConcurrency < maximumConcurrency
-  ) {
-    problems.push(
-      `${where}: reservedConcurrency must be at least maximumConcurrency (${maximumConcurrency}), or the queue's ` +
-        `poller is throttled and good orders reach the DLQ early (given ${environment.reservedConcurrency})`,
-    );
-  }
-  const roleAccount = typeof input.roleArn === "string" ? ROLE_ARN.exec(input.roleArn)?.[2] : undefined;
-  if (roleAccount && FIELDS.account.check(input.account) && roleAccount !== input.account) {
-    problems.push(
-      `${where}: roleArn must name a role in account ${input.account}, the account the provider is pinned to ` +
-        `(given ${JSON.stringify(input.roleArn)})`,
-    );
-  }
-  return { environment, problems };
+/** An environment as the messages name it: by its name when that is good, else by its position. */
+function whereOf(entry: unknown, index: number): string {
+  const name = isObject(entry) ? entry.name : undefined;
+  return valid(R.name, name) ? `environment ${given(name)}` : `environment #${index + 1}`;
+}
+
+/** Problem lines in order, each once (several issues of one field, such as two bad addresses, give one line). */
+function unique(lines: string[]): string[] {
+  return [...new Set(lines)];
 }
 
 function collect(problems: string[], result: { environments: Environment[]; problems: string[] }): Environment[] {
@@ -390,12 +414,6 @@ function collect(problems: string[], result: { environments: Environment[]; prob
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** A given value as the messages quote it. */
-function describe(value: unknown): string {
-  if (value === undefined) return "nothing";
-  return JSON.stringify(value);
 }
 
 /** A file as the messages name it: relative to the working directory when inside it. */

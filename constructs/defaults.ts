@@ -8,6 +8,29 @@ import type { NameRule } from "./validation";
 
 const DAY_SECONDS = 24 * 60 * 60;
 
+/** AWS identifiers a target or a backend names (no lookaround in any pattern: Terraform's RE2 reads them too). */
+export const AWS_ACCOUNT_ID = /^\d{12}$/;
+/** A region name such as eu-west-1 or us-gov-west-1. */
+export const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/** An IAM role ARN (path allowed); the role's account is the second group. */
+export const IAM_ROLE_ARN = /^arn:aws(-cn|-us-gov)?:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
+/** What the S3 backend's `kms_key_id` takes: an alias (resolved in the caller's account) or a key or alias ARN. */
+export const KMS_KEY_REFERENCE = /^alias\/[A-Za-z0-9/_-]+$|^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[\w/-]+$/;
+
+/**
+ * The one rule relating a role and an account: a provider pinned to `account` must assume a role
+ * in it (or Terraform stops at plan). Returns the problem, or undefined when the rule holds or
+ * `roleArn` is no role ARN (its own rule reports that).
+ */
+export function roleAccountProblem(roleArn: string, account: string): string | undefined {
+  const roleAccount = IAM_ROLE_ARN.exec(roleArn)?.[2];
+  if (roleAccount === undefined || roleAccount === account) return undefined;
+  return (
+    `roleArn must name a role in account ${account}, the account the provider is pinned to ` +
+    `(given ${JSON.stringify(roleArn)})`
+  );
+}
+
 /** SQS limits (AWS: CreateQueue attributes). */
 export const SQS_LIMITS = {
   visibilityTimeoutSeconds: { min: 0, max: 43_200 },
@@ -103,6 +126,12 @@ export const ALARM_LIMITS = {
 } as const;
 
 /**
+ * An e-mail address an SNS `email` subscription accepts: something@domain.tld, no spaces. Valid
+ * in JavaScript and in Terraform's RE2 alike (the `alarm_emails` variable's validation uses it).
+ */
+export const EMAIL_ADDRESS = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/**
  * What a key administrator may do: manage the key, its policy, aliases, grants and
  * deletion, but never encrypt or decrypt with it (AWS KMS's "key administrators"
  * statement, without wildcards).
@@ -171,6 +200,21 @@ export const LAMBDA_LIMITS = {
   visibilityTimeoutFactor: 6,
 } as const;
 
+/**
+ * The one rule relating two function settings: reserved concurrency never below the event source
+ * mapping's maximum concurrency. Returns the problem, or undefined when the rule holds.
+ */
+export function reservedConcurrencyProblem(
+  reservedConcurrentExecutions: number,
+  maximumConcurrency: number,
+): string | undefined {
+  if (reservedConcurrentExecutions >= maximumConcurrency) return undefined;
+  return (
+    `reservedConcurrentExecutions must be at least maximumConcurrency (${maximumConcurrency}), or the event source ` +
+    `mapping's poller is throttled and good messages reach the dead-letter queue early (given ${reservedConcurrentExecutions})`
+  );
+}
+
 /** Runtimes still supported upstream (Node.js 20 reached end of life on 2026-04-30). */
 export const SUPPORTED_NODE_RUNTIMES = ["nodejs22.x", "nodejs24.x"] as const;
 export type NodeRuntime = (typeof SUPPORTED_NODE_RUNTIMES)[number];
@@ -210,6 +254,22 @@ export const S3_BUCKET_NAME: NameRule = {
   pattern: /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/,
   characters: "lower-case letters, digits, . and - (starting and ending with a letter or digit)",
 };
+
+/**
+ * An S3 key prefix the Terraform S3 backend takes (`<prefix>/<stack>.tfstate`): S3's safe
+ * characters, no leading or trailing / and no // (the backend refuses those). 512 leaves room
+ * for the stack's name within S3's 1024-byte keys.
+ */
+export const S3_KEY_PREFIX: NameRule = {
+  minLength: 1,
+  maxLength: 512,
+  pattern: /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/,
+  characters: "letters, digits and ! - _ . * ' ( ) /, not starting or ending with / and without //",
+};
+
+export const STATE_BUCKET_LIMITS = {
+  noncurrentVersionDays: { min: 1, max: 3650 },
+} as const;
 
 export const STATE_BUCKET_DEFAULTS = {
   noncurrentVersionDays: 90,

@@ -18,6 +18,7 @@ import {
   LOG_RETENTION_DAYS,
   NodeRuntime,
   SUPPORTED_NODE_RUNTIMES,
+  reservedConcurrencyProblem,
 } from "./defaults";
 import { IGrantable, PolicyDocument, PolicyStatement } from "./policy";
 import { QueueWithDlq } from "./queue-with-dlq";
@@ -265,11 +266,8 @@ function validate(
 
   const { reservedConcurrentExecutions: reserved, maximumConcurrency: maximum } = settings;
   if (props.reservedConcurrentExecutions !== undefined && isResolved(reserved) && isResolved(maximum)) {
-    v.expect(
-      reserved >= maximum,
-      `reservedConcurrentExecutions must be at least maximumConcurrency (${maximum}), or the event source mapping's ` +
-        `poller is throttled and good messages reach the dead-letter queue early (given ${reserved})`,
-    );
+    const problem = reservedConcurrencyProblem(reserved, maximum);
+    v.expect(problem === undefined, problem!);
   }
 
   const window = settings.maximumBatchingWindowSeconds;

@@ -45,21 +45,15 @@ export function buildApp(
     region: settings.stateRegion,
     keyAlias,
   });
-  const pipelines = environments.map(({ name, stateRoleArn, ...stackSettings }) => {
-    const stackName = stackNameOf(settings.namePrefix, name);
-    return new OrderPipelineStack(app, stackName, {
-      ...stackSettings,
-      environment: name,
-      prefix: stackName,
-      backend: {
-        bucket: settings.stateBucket,
-        region: settings.stateRegion,
-        keyPrefix: settings.stateKeyPrefix,
-        kmsKeyId: `alias/${keyAlias}`,
-        roleArn: stateRoleArn,
-      },
-      functionBundlePath,
-    });
+  const backend = {
+    bucket: settings.stateBucket,
+    region: settings.stateRegion,
+    keyPrefix: settings.stateKeyPrefix,
+    kmsKeyId: `alias/${keyAlias}`,
+  };
+  const pipelines = environments.map((environment) => {
+    const stackName = stackNameOf(settings.namePrefix, environment.name);
+    return new OrderPipelineStack(app, stackName, { environment, prefix: stackName, backend, functionBundlePath });
   });
   return [bootstrap, ...pipelines];
 }

@@ -1,6 +1,8 @@
 import { TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { providerDefaultTags } from "./naming";
+import { ENVIRONMENT_RULES, problemOf } from "../config/settings";
+import { roleAccountProblem } from "../constructs/defaults";
 import { PropsValidator } from "../constructs/validation";
 
 /** Where a stack deploys, and as whom. */
@@ -20,30 +22,32 @@ export interface AwsTarget {
   readonly roleArn?: string;
 }
 
-/** An IAM role ARN; the account is the second group. */
-export const ROLE_ARN_PATTERN = /^arn:aws(-cn|-us-gov)?:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
-
-/** Checks an `AwsTarget`'s account and role (for any construct that takes one). */
-export function validateTarget(validator: PropsValidator, prefix: string, target: Partial<AwsTarget>): PropsValidator {
-  return validator
-    .expect(
-      target.account === undefined || /^\d{12}$/.test(target.account),
-      `${prefix}account must be an AWS account ID of 12 digits (given ${JSON.stringify(target.account)})`,
-    )
-    .expect(
-      target.roleArn === undefined || ROLE_ARN_PATTERN.test(target.roleArn),
-      `${prefix}roleArn must be an IAM role ARN such as arn:aws:iam::111122223333:role/deploy (given ${JSON.stringify(target.roleArn)})`,
-    );
+/**
+ * Checks an `AwsTarget` by the environment's rules (config/settings.ts), in the same words: the
+ * region, the account, the role, and that the role is in the account when both are given. A stack
+ * calls it once, with its other props, before `addAwsProvider`.
+ */
+export function validateTarget(validator: PropsValidator, prefix: string, target: AwsTarget): PropsValidator {
+  const problems = [
+    ...(["region", "account", "roleArn"] as const).map((field) =>
+      problemOf(field, ENVIRONMENT_RULES[field], target[field]),
+    ),
+    target.roleArn !== undefined && target.account !== undefined
+      ? roleAccountProblem(target.roleArn, target.account)
+      : undefined,
+  ];
+  for (const problem of problems) validator.expect(problem === undefined, `${prefix}${problem}`);
+  return validator;
 }
 
 /**
  * The AWS provider of `stack`: its region, the default tags every stack shares (one
  * place: `providerDefaultTags`), and, when given, the one account it may deploy into
- * and the role it assumes (session named after the stack, for CloudTrail).
+ * and the role it assumes (session named after the stack, for CloudTrail). The stack
+ * has checked `target` (`validateTarget`).
  */
 export function addAwsProvider(stack: TerraformStack, environment: string, target: AwsTarget): AwsProvider {
   const stackName = stack.node.id;
-  validateTarget(new PropsValidator("AwsProvider", stackName), "", target).throwIfInvalid();
   return new AwsProvider(stack, "aws", {
     region: target.region,
     allowedAccountIds: target.account !== undefined ? [target.account] : undefined,

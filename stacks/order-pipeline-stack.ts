@@ -1,12 +1,14 @@
 import { S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
-import { AwsTarget, ROLE_ARN_PATTERN, addAwsProvider, validateTarget } from "./aws-provider";
-import { ApplicationLogLevel, FUNCTION_DEFAULTS, LAMBDA_LIMITS, LOG_RETENTION_DAYS } from "../constructs/defaults";
+import { addAwsProvider, validateTarget } from "./aws-provider";
+import { Environment } from "../config/environments";
+import { ALARM_RULES, ENVIRONMENT_RULES, Rule, given, problemOf, terraformValidation } from "../config/settings";
+import { KMS_KEY_REFERENCE, LAMBDA_LIMITS } from "../constructs/defaults";
 import { EncryptionKey } from "../constructs/encryption-key";
 import { FanoutTopic } from "../constructs/fanout-topic";
 import { OrdersTable } from "../constructs/orders-table";
-import { PipelineAlarms, PipelineAlarmsProps } from "../constructs/pipeline-alarms";
+import { PipelineAlarms } from "../constructs/pipeline-alarms";
 import { QueueWithDlq } from "../constructs/queue-with-dlq";
 import { SqsLambda } from "../constructs/sqs-lambda";
 import { writeStackManifest } from "./stack-manifest";
@@ -24,90 +26,24 @@ export interface StateBackendProps {
   /**
    * The KMS key that encrypts the state and lock objects (`kms_key_id`): `alias/<name>` or a key ARN.
    * S3 resolves an alias in the account of the credentials the backend uses, so with an alias
-   * the backend must run in the state account (directly, or through `roleArn`).
+   * the backend must run in the state account (directly, or through the environment's `stateRoleArn`).
    */
   readonly kmsKeyId: string;
-  /**
-   * ARN of a role in the state account that the backend assumes (`assume_role`), when the
-   * credentials Terraform runs with belong to another account.
-   * @default the caller's own credentials
-   */
-  readonly roleArn?: string;
 }
 
-export interface OrderPipelineStackProps extends AwsTarget {
-  /** Environment name (`dev`, `prod`), used in tags. */
-  readonly environment: string;
+export interface OrderPipelineStackProps {
+  /**
+   * The environment: its name (in tags), where the stack deploys and as whom (`region`, `account`,
+   * `roleArn`; `stateRoleArn` for the backend), and its pipeline's settings, each passed to the
+   * construct prop of the same name. `environmentFrom` checks one given by hand and applies every default.
+   */
+  readonly environment: Environment;
   /** Prefix of every physical name: `<prefix>-OrderTopic`, `<prefix>-OrderQueue`, ... Usually the stack name. */
   readonly prefix: string;
-  /** Remote state settings. */
+  /** Where the state is kept (the environment's `stateRoleArn` is the role the backend assumes). */
   readonly backend: StateBackendProps;
   /** Path of the built ProcessOrderLambda bundle (`dist/functions/process-order/index.js`). */
   readonly functionBundlePath: string;
-  /**
-   * Protect the Orders table from deletion.
-   * @default true
-   */
-  readonly deletionProtection?: boolean;
-  /**
-   * Default of the `log_retention_days` variable; one of CloudWatch's values.
-   * @default 30
-   */
-  readonly logRetentionDays?: number;
-  /**
-   * Default of the `function_memory_mb` variable, 128-10240.
-   * @default 256
-   */
-  readonly functionMemoryMb?: number;
-  /**
-   * Deliver orders to the queue without the SNS envelope. The function reads both.
-   * @default false
-   */
-  readonly rawMessageDelivery?: boolean;
-  /**
-   * Function timeout in seconds, 1-900; the queue's visibility timeout is 6 x this.
-   * @default 30
-   */
-  readonly functionTimeoutSeconds?: number;
-  /**
-   * Records per invocation, 1-10 (no batching window is configured).
-   * @default 10
-   */
-  readonly batchSize?: number;
-  /**
-   * Most concurrent invocations the queue starts, 2-1000.
-   * @default 10
-   */
-  readonly maximumConcurrency?: number;
-  /**
-   * Reserved concurrency of the function, from `maximumConcurrency` to 1000.
-   * @default maximumConcurrency
-   */
-  readonly reservedConcurrency?: number;
-  /**
-   * The function's application log level.
-   * @default "INFO"
-   */
-  readonly applicationLogLevel?: ApplicationLogLevel;
-  /**
-   * Default of the `alarm_emails` variable: addresses subscribed to the alarm topic.
-   * @default none
-   */
-  readonly alarmEmails?: readonly string[];
-  /**
-   * Alarm thresholds (see `PipelineAlarmsProps`).
-   * @default oldest message 600 s, any function error, any throttle
-   */
-  readonly alarms?: Pick<
-    PipelineAlarmsProps,
-    "oldestMessageAgeSeconds" | "functionErrorsThreshold" | "functionThrottlesThreshold"
-  >;
-  /**
-   * Encrypt OrderTopic with a customer-managed key of its own, and OrderQueue and its DLQ with
-   * another whose policy lets SNS deliver for OrderTopic only.
-   * @default false (the AWS-managed SNS key for the topic, SSE-SQS for the queues)
-   */
-  readonly customerManagedKeys?: boolean;
 }
 
 /** Seed names of the system's parts; every physical name is `<prefix>-<SeedName>`. */
@@ -135,22 +71,11 @@ export class OrderPipelineStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: OrderPipelineStackProps) {
     super(scope, id);
-    validateTarget(new PropsValidator("OrderPipelineStack", id), "", props)
-      .expect(
-        /^alias\/[A-Za-z0-9/_-]+$|^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[\w/-]+$/.test(
-          props.backend.kmsKeyId,
-        ),
-        `backend.kmsKeyId must be "alias/<name>" or a KMS key ARN (given ${JSON.stringify(props.backend.kmsKeyId)})`,
-      )
-      .expect(
-        props.backend.roleArn === undefined || ROLE_ARN_PATTERN.test(props.backend.roleArn),
-        `backend.roleArn must be an IAM role ARN such as arn:aws:iam::111122223333:role/state (given ${JSON.stringify(props.backend.roleArn)})`,
-      )
-      .throwIfInvalid();
+    const { environment } = props;
+    validate(id, props);
     const name = (seed: string): string => `${props.prefix}-${seed}`;
-    const timeoutSeconds = props.functionTimeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds;
 
-    addAwsProvider(this, props.environment, props);
+    addAwsProvider(this, environment.name, environment);
     new ArchiveProvider(this, "archive");
     new S3Backend(this, {
       bucket: props.backend.bucket,
@@ -159,37 +84,29 @@ export class OrderPipelineStack extends TerraformStack {
       // State and lock objects are written SSE-KMS with this key; the state bucket refuses any other write.
       encrypt: true,
       kmsKeyId: props.backend.kmsKeyId,
-      assumeRole: props.backend.roleArn !== undefined ? { roleArn: props.backend.roleArn, sessionName: id } : undefined,
+      assumeRole:
+        environment.stateRoleArn !== undefined ? { roleArn: environment.stateRoleArn, sessionName: id } : undefined,
     });
     // Native S3 locking (Terraform >= 1.11); cdktf 0.21's S3Backend has no typed prop for it.
     this.addOverride("terraform.backend.s3.use_lockfile", true);
     requireTerraformVersion(this);
 
+    // Plan-time overrides of three settings (terraform.tfvars): the environment gives their defaults,
+    // and each validation block is the setting's own rule (config/settings.ts), condition and words.
     const logRetentionDays = new TerraformVariable(this, "log_retention_days", {
       type: "number",
-      default: props.logRetentionDays ?? FUNCTION_DEFAULTS.logRetentionDays,
-      description: `Retention of the function's log group, in days: one of ${LOG_RETENTION_DAYS.join(", ")}.`,
-      validation: [
-        {
-          condition: `\${contains([${LOG_RETENTION_DAYS.join(", ")}], var.log_retention_days)}`,
-          errorMessage: `log_retention_days must be one of ${LOG_RETENTION_DAYS.join(", ")} (given \${var.log_retention_days}).`,
-        },
-      ],
+      default: environment.logRetentionDays,
+      description: `Retention of the function's log group, in days: ${ENVIRONMENT_RULES.logRetentionDays.allowed}.`,
+      validation: [terraformValidation("log_retention_days", ENVIRONMENT_RULES.logRetentionDays)],
     });
-    const { min, max } = LAMBDA_LIMITS.memorySizeMb;
     const functionMemory = new TerraformVariable(this, "function_memory_mb", {
       type: "number",
-      default: props.functionMemoryMb ?? FUNCTION_DEFAULTS.memorySizeMb,
-      description: `Memory of ProcessOrderLambda in MB, a whole number from ${min} to ${max}.`,
-      validation: [
-        {
-          condition: `\${var.function_memory_mb >= ${min} && var.function_memory_mb <= ${max} && floor(var.function_memory_mb) == var.function_memory_mb}`,
-          errorMessage: `function_memory_mb must be a whole number from ${min} to ${max} (given \${var.function_memory_mb}).`,
-        },
-      ],
+      default: environment.memorySizeMb,
+      description: `Memory of ProcessOrderLambda in MB, ${ENVIRONMENT_RULES.memorySizeMb.allowed}.`,
+      validation: [terraformValidation("function_memory_mb", ENVIRONMENT_RULES.memorySizeMb)],
     });
 
-    if (props.customerManagedKeys) {
+    if (environment.customerManagedKeys) {
       this.messageKeys = {
         topic: new EncryptionKey(this, `${SEED_NAMES.topic}Key`, {
           alias: name(SEED_NAMES.topic),
@@ -209,26 +126,26 @@ export class OrderPipelineStack extends TerraformStack {
     });
     this.queue = new QueueWithDlq(this, SEED_NAMES.queue, {
       queueName: name(SEED_NAMES.queue),
-      visibilityTimeoutSeconds: LAMBDA_LIMITS.visibilityTimeoutFactor * timeoutSeconds,
+      visibilityTimeoutSeconds: LAMBDA_LIMITS.visibilityTimeoutFactor * environment.timeoutSeconds,
       deadLetterQueue: { queueName: name(SEED_NAMES.deadLetterQueue) },
       encryptionKey: this.messageKeys?.queue,
     });
-    this.topic.subscribeQueue(this.queue, { rawMessageDelivery: props.rawMessageDelivery });
+    this.topic.subscribeQueue(this.queue, { rawMessageDelivery: environment.rawMessageDelivery });
     this.table = new OrdersTable(this, SEED_NAMES.table, {
       tableName: name(SEED_NAMES.table),
-      deletionProtection: props.deletionProtection,
+      deletionProtection: environment.deletionProtection,
     });
     this.processOrder = new SqsLambda(this, SEED_NAMES.function, {
       functionName: name(SEED_NAMES.function),
       bundlePath: props.functionBundlePath,
       source: this.queue,
-      timeoutSeconds,
+      timeoutSeconds: environment.timeoutSeconds,
       memorySizeMb: functionMemory.numberValue,
       logRetentionDays: logRetentionDays.numberValue,
-      batchSize: props.batchSize,
-      maximumConcurrency: props.maximumConcurrency,
-      reservedConcurrentExecutions: props.reservedConcurrency,
-      applicationLogLevel: props.applicationLogLevel,
+      batchSize: environment.batchSize,
+      maximumConcurrency: environment.maximumConcurrency,
+      reservedConcurrentExecutions: environment.reservedConcurrentExecutions,
+      applicationLogLevel: environment.applicationLogLevel,
       environment: {
         ORDERS_TABLE_NAME: this.table.table.name,
         POWERTOOLS_SERVICE_NAME: "process-order",
@@ -238,23 +155,19 @@ export class OrderPipelineStack extends TerraformStack {
 
     const alarmEmails = new TerraformVariable(this, "alarm_emails", {
       type: "list(string)",
-      default: [...(props.alarmEmails ?? [])],
+      default: [...environment.alarms.emails],
       description:
         "E-mail addresses subscribed to the pipeline's alarm topic (each confirms by e-mail); empty for none.",
-      validation: [
-        {
-          condition: `\${alltrue([for address in var.alarm_emails : can(regex("^[^@\\\\s]+@[^@\\\\s]+\\\\.[^@\\\\s]+$", address))])}`,
-          errorMessage:
-            "alarm_emails must hold e-mail addresses such as ops@example.com (given ${jsonencode(var.alarm_emails)}).",
-        },
-      ],
+      validation: [terraformValidation("alarm_emails", ALARM_RULES.emails)],
     });
     this.alarms = new PipelineAlarms(this, "Alarms", {
       topicName: name("Alarms"),
       queue: this.queue,
       consumer: this.processOrder,
       emails: alarmEmails.listValue,
-      ...props.alarms,
+      oldestMessageAgeSeconds: environment.alarms.oldestMessageAgeSeconds,
+      functionErrorsThreshold: environment.alarms.functionErrorsThreshold,
+      functionThrottlesThreshold: environment.alarms.functionThrottlesThreshold,
     });
 
     const outputs: Record<string, [string, string]> = {
@@ -272,4 +185,26 @@ export class OrderPipelineStack extends TerraformStack {
     // Settings for tools on this machine (npm run sandbox), beside the stack's Terraform.
     writeStackManifest(this);
   }
+}
+
+/**
+ * The stack's own props, checked once, every problem in one error: the target (validateTarget), the
+ * backend's key and role, and the three settings that become variable defaults (no construct sees
+ * those values, only the variables), each by its setting's rule.
+ */
+function validate(id: string, { environment, backend }: OrderPipelineStackProps): void {
+  const validator = validateTarget(new PropsValidator("OrderPipelineStack", id), "", environment);
+  const follows = (field: string, rule: Rule<unknown>, value: unknown): void => {
+    const problem = problemOf(field, rule, value);
+    validator.expect(problem === undefined, problem!);
+  };
+  validator.expect(
+    KMS_KEY_REFERENCE.test(backend.kmsKeyId),
+    `backend.kmsKeyId must be "alias/<name>" or a KMS key ARN (given ${given(backend.kmsKeyId)})`,
+  );
+  follows("stateRoleArn", ENVIRONMENT_RULES.stateRoleArn, environment.stateRoleArn);
+  follows("memorySizeMb", ENVIRONMENT_RULES.memorySizeMb, environment.memorySizeMb);
+  follows("logRetentionDays", ENVIRONMENT_RULES.logRetentionDays, environment.logRetentionDays);
+  follows("alarms.emails", ALARM_RULES.emails, environment.alarms.emails);
+  validator.throwIfInvalid();
 }

@@ -8,7 +8,12 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { AwsTarget, addAwsProvider, validateTarget } from "./aws-provider";
-import { STATE_BUCKET_DEFAULTS, S3_BUCKET_NAME, denyInsecureTransportCondition } from "../constructs/defaults";
+import {
+  STATE_BUCKET_DEFAULTS,
+  STATE_BUCKET_LIMITS,
+  S3_BUCKET_NAME,
+  denyInsecureTransportCondition,
+} from "../constructs/defaults";
 import { EncryptionKey } from "../constructs/encryption-key";
 import { PolicyDocument } from "../constructs/policy";
 import { requireTerraformVersion } from "../constructs/terraform-version";
@@ -51,7 +56,12 @@ export class StateBootstrapStack extends TerraformStack {
     super(scope, id);
     validateTarget(new PropsValidator("StateBootstrapStack", this.node.path), "", props)
       .name("bucketName", props.bucketName, S3_BUCKET_NAME)
-      .integerInRange("noncurrentVersionDays", props.noncurrentVersionDays, 1, 3650)
+      .integerInRange(
+        "noncurrentVersionDays",
+        props.noncurrentVersionDays,
+        STATE_BUCKET_LIMITS.noncurrentVersionDays.min,
+        STATE_BUCKET_LIMITS.noncurrentVersionDays.max,
+      )
       .throwIfInvalid();
 
     addAwsProvider(this, "shared", props);
