@@ -251,8 +251,8 @@ export class OrderPipelineStack extends TerraformStack {
     });
     this.alarms = new PipelineAlarms(this, "Alarms", {
       topicName: name("Alarms"),
-      queue: this.queue,
-      consumer: this.processOrder,
+      queues: [this.queue],
+      consumers: [this.processOrder],
       emails: alarmEmails.listValue,
       ...props.alarms,
     });
