@@ -1,3 +1,4 @@
+import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import {
   EncryptionKey,
@@ -111,6 +112,16 @@ describe("FanoutTopic overrides", () => {
       filter_policy: '{"currency":["USD"]}',
       filter_policy_scope: "MessageBody",
     });
+  });
+
+  test("writes a filter policy that holds a Terraform reference through jsonencode, valid in the HCL output too", () => {
+    const tf = synthConstructs((scope) => {
+      const store = new TerraformVariable(scope, "store", { type: "string" });
+      new FanoutTopic(scope, "T", { topicName: "t" }).subscribeQueue(new QueueWithDlq(scope, "Q", { queueName: "q" }), {
+        filterPolicy: { store: [store.stringValue] },
+      });
+    });
+    expect(onlyResource(tf, "aws_sns_topic_subscription").filter_policy).toBe('${jsonencode({"store" = [var.store]})}');
   });
 
   test("takes a filter policy as JSON text, leaving the scope to SNS's default", () => {

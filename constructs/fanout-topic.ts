@@ -6,7 +6,7 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { SNS_TOPIC_ARN, splitArn } from "./arns";
 import { SERVICE_SEND_KEY_ACTIONS, SNS_TOPIC_NAME, TOPIC_DEFAULTS, denyInsecureTransportCondition } from "./defaults";
 import { EncryptionKey } from "./encryption-key";
-import { Grant, PolicyDocument, PolicyStatement, statementId } from "./policy";
+import { Grant, PolicyDocument, PolicyStatement, jsonAttribute, statementId } from "./policy";
 import { IQueueWithDlq } from "./queue-with-dlq";
 import { PropsValidator, quote, quoteCut } from "./validation";
 
@@ -271,7 +271,11 @@ function filterPolicyText(topic: ITopic, options: QueueSubscriptionOptions): str
     filterPolicyScope === undefined || filterPolicy !== undefined,
     `filterPolicyScope applies only with a filterPolicy (given filterPolicyScope ${quote(filterPolicyScope)} and no filterPolicy)`,
   );
-  const text = typeof filterPolicy === "string" ? filterPolicy : JSON.stringify(filterPolicy);
+  let text = typeof filterPolicy === "string" ? filterPolicy : JSON.stringify(filterPolicy);
+  if (typeof filterPolicy === "object" && filterPolicy !== null && Token.isUnresolved(text)) {
+    // References inside: JSON text around them would break `cdktf synth --hcl`.
+    text = jsonAttribute(filterPolicy);
+  }
   if (filterPolicy !== undefined && !Token.isUnresolved(text)) {
     const value = parsed(text);
     const isObject = typeof value === "object" && value !== null && !Array.isArray(value);
