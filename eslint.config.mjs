@@ -5,7 +5,16 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", "dist/", "cdktf.out/", ".gen/", "coverage/", "bench-out/", "reports/", ".stryker-tmp/"],
+    ignores: [
+      "node_modules/",
+      "**/dist/",
+      "**/cdktf.out/",
+      ".gen/",
+      "coverage/",
+      "bench-out/",
+      "reports/",
+      ".stryker-tmp/",
+    ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,

@@ -100,7 +100,12 @@ describe("bad construct props fail synth with one message naming the prop, the r
       "an alarm age threshold under a minute",
       (s) => {
         const q = queue(s);
-        new PipelineAlarms(s, "A", { topicName: "a", queue: q, consumer: fn(s, {}, q), oldestMessageAgeSeconds: 30 });
+        new PipelineAlarms(s, "A", {
+          topicName: "a",
+          queues: [q],
+          consumers: [fn(s, {}, q)],
+          oldestMessageAgeSeconds: 30,
+        });
       },
       ["oldestMessageAgeSeconds must be an integer between 60 and 1209600 (given 30)"],
     ],
@@ -108,9 +113,9 @@ describe("bad construct props fail synth with one message naming the prop, the r
       "alarms on a queue without a DLQ",
       (s) => {
         const q = queue(s, { deadLetterQueue: false });
-        new PipelineAlarms(s, "A", { topicName: "a", queue: q, consumer: fn(s, {}, q) });
+        new PipelineAlarms(s, "A", { topicName: "a", queues: [q], consumers: [fn(s, {}, q)] });
       },
-      ["queue must have a dead-letter queue to watch (given a QueueWithDlq with deadLetterQueue false)"],
+      ["queues[0] must have a dead-letter queue to watch (given stack/Q, which has none)"],
     ],
   ];
 

@@ -12,8 +12,8 @@ describe("npm run estimate --compare", () => {
   let fixtures: ReturnType<typeof estimateFixtures>;
   beforeAll(() => {
     fixtures = estimateFixtures();
-    base = synthFixture("cmp", [{ name: "one", functionMemoryMb: 256 }]);
-    head = synthFixture("cmp", [{ name: "one", functionMemoryMb: 512 }]);
+    base = synthFixture("cmp", [{ name: "one", memorySizeMb: 256 }]);
+    head = synthFixture("cmp", [{ name: "one", memorySizeMb: 512 }]);
   });
   const args = () => [
     "--out",

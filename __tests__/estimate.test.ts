@@ -59,7 +59,7 @@ describe("npm run estimate on a stack of the tests' own", () => {
 
   beforeAll(async () => {
     fixtures = estimateFixtures();
-    out = synthFixture("calc", [{ name: "one", functionMemoryMb: 256, logRetentionDays: 14 }]);
+    out = synthFixture("calc", [{ name: "one", memorySizeMb: 256, logRetentionDays: 14 }]);
     tf = JSON.parse(fs.readFileSync(path.join(out, "stacks", "calc-one", "cdk.tf.json"), "utf8")).resource;
     const result = await run([...FIXED, "--months", "24"]);
     expect(result.err).toBe("");
@@ -152,8 +152,8 @@ describe("npm run estimate on a stack of the tests' own", () => {
     const short = await run([...args, "--orders-per-second", "3000"]);
     expect(short.code).toBe(1);
     expect(JSON.parse(short.out).environments[0].check.changes).toEqual([
-      "mapping maximum concurrency (2,000/s): raise maximumConcurrency to 15 (and reservedConcurrency to at least that)",
-      "function reserved concurrency (2,000/s): raise reservedConcurrency to 15",
+      "mapping maximum concurrency (2,000/s): raise maximumConcurrency to 15 (and reservedConcurrentExecutions to at least that)",
+      "function reserved concurrency (2,000/s): raise reservedConcurrentExecutions to 15",
     ]);
   });
 
@@ -234,7 +234,7 @@ describe("the capacity of each environment of the committed configuration", () =
       const perInvocation = (environment.batchSize * 1000) / 50;
       const candidates: [string, number][] = [
         ["mapping maximum concurrency", environment.maximumConcurrency * perInvocation],
-        ["function reserved concurrency", environment.reservedConcurrency * perInvocation],
+        ["function reserved concurrency", environment.reservedConcurrentExecutions * perInvocation],
         ["Lambda account concurrency", LIMITS.lambdaAccountConcurrency.value * perInvocation],
         ["DynamoDB warm throughput", LIMITS.dynamodbNewTableWriteUnitsPerSecond.value],
         ["DynamoDB table throughput quota", LIMITS.dynamodbTableWriteUnitsPerSecond.value],

@@ -1,4 +1,14 @@
-import { EncryptionKey, FanoutTopic, QueueWithDlq } from "../constructs";
+import { TerraformVariable } from "cdktf";
+import { Construct } from "constructs";
+import {
+  EncryptionKey,
+  FanoutTopic,
+  FilterPolicyScope,
+  Grant,
+  ITopic,
+  QueueSubscriptionOptions,
+  QueueWithDlq,
+} from "../constructs";
 import { TfJson, idWhere, onlyResource, resourcesOf, statementsOf, synthConstructs, synthError } from "./support/tf";
 
 const errorOf = synthError;
@@ -90,16 +100,168 @@ describe("FanoutTopic overrides", () => {
     expect(onlyResource(tf, "aws_sns_topic_subscription").raw_message_delivery).toBe(true);
   });
 
-  test("admits a queue subscribed twice (with another filter) with one statement", () => {
+  test("subscribes with a filter policy on the message body", () => {
     const tf = synthConstructs((scope) => {
       const topic = new FanoutTopic(scope, "T", { topicName: "t" });
-      const queue = new QueueWithDlq(scope, "Q", { queueName: "q" });
-      topic.subscribeQueue(queue);
-      topic.subscribeQueue(queue, { filterPolicy: '{"kind":["b"]}' });
+      topic.subscribeQueue(new QueueWithDlq(scope, "Q", { queueName: "q" }), {
+        filterPolicy: { currency: ["USD"] },
+        filterPolicyScope: "MessageBody",
+      });
     });
-    const policy = Object.values(resourcesOf(tf, "aws_sqs_queue_policy")).find((p) => p.queue_url.includes("Q_Queue"))!;
-    expect(statementsOf(tf, policy.policy).map((s) => s.sid)).toEqual(["DenyInsecureTransport", "AllowSnsSendFromT"]);
-    expect(Object.keys(resourcesOf(tf, "aws_sns_topic_subscription"))).toHaveLength(2);
+    expect(onlyResource(tf, "aws_sns_topic_subscription")).toMatchObject({
+      filter_policy: '{"currency":["USD"]}',
+      filter_policy_scope: "MessageBody",
+    });
+  });
+
+  test("writes a filter policy that holds a Terraform reference through jsonencode, valid in the HCL output too", () => {
+    const tf = synthConstructs((scope) => {
+      const store = new TerraformVariable(scope, "store", { type: "string" });
+      new FanoutTopic(scope, "T", { topicName: "t" }).subscribeQueue(new QueueWithDlq(scope, "Q", { queueName: "q" }), {
+        filterPolicy: { store: [store.stringValue] },
+      });
+    });
+    expect(onlyResource(tf, "aws_sns_topic_subscription").filter_policy).toBe('${jsonencode({"store" = [var.store]})}');
+  });
+
+  test("takes a filter policy as JSON text, leaving the scope to SNS's default", () => {
+    const tf = synthConstructs((scope) => {
+      const topic = new FanoutTopic(scope, "T", { topicName: "t" });
+      topic.subscribeQueue(new QueueWithDlq(scope, "Q", { queueName: "q" }), { filterPolicy: '{"kind":["b"]}' });
+    });
+    const subscription = onlyResource(tf, "aws_sns_topic_subscription");
+    expect([subscription.filter_policy, subscription.filter_policy_scope]).toEqual(['{"kind":["b"]}', undefined]);
+  });
+});
+
+describe("FanoutTopic with several subscribers", () => {
+  let tf: TfJson;
+  let grants: Grant[];
+  beforeAll(() => {
+    grants = [];
+    tf = synthConstructs((scope) => {
+      const orders = new FanoutTopic(scope, "OrderTopic", { topicName: "p-OrderTopic" });
+      const audit = new FanoutTopic(scope, "AuditTopic", { topicName: "p-AuditTopic" });
+      const encryptionKey = new EncryptionKey(scope, "QueueKey", { alias: "p-queues", description: "queues" });
+      const main = new QueueWithDlq(scope, "OrderQueue", { queueName: "p-OrderQueue", encryptionKey });
+      const usd = new QueueWithDlq(scope, "UsdQueue", { queueName: "p-UsdQueue", encryptionKey });
+      grants.push(orders.subscribeQueue(main).grant);
+      grants.push(
+        orders.subscribeQueue(usd, { filterPolicy: { currency: ["USD"] }, filterPolicyScope: "MessageBody" }).grant,
+      );
+      grants.push(audit.subscribeQueue(main).grant);
+    });
+  });
+
+  const queuePolicyOf = (name: string): TfJson[] => {
+    const queueId = idWhere(tf, "aws_sqs_queue", "name", name);
+    const policy = Object.values(resourcesOf(tf, "aws_sqs_queue_policy")).find(
+      (p) => p.queue_url === `\${aws_sqs_queue.${queueId}.url}`,
+    )!;
+    return statementsOf(tf, policy.policy);
+  };
+
+  test("admits each topic to each queue it delivers to with a statement id derived from the topic", () => {
+    expect([queuePolicyOf("p-OrderQueue"), queuePolicyOf("p-UsdQueue")].map((s) => s.map((x) => x.sid))).toEqual([
+      ["DenyInsecureTransport", "AllowSnsSendFromOrderTopic", "AllowSnsSendFromAuditTopic"],
+      ["DenyInsecureTransport", "AllowSnsSendFromOrderTopic"],
+    ]);
+  });
+
+  test("lets SNS use the key the two queues share once per topic", () => {
+    const key = onlyResource(tf, "aws_kms_key");
+    expect(
+      statementsOf(tf, key.policy)
+        .map((s) => s.sid)
+        .filter((sid) => sid.startsWith("AllowSns")),
+    ).toEqual(["AllowSnsDeliveryFromOrderTopic", "AllowSnsDeliveryFromAuditTopic"]);
+  });
+
+  test("returns what each subscription granted: the queue-policy and key-policy statements", () => {
+    expect(
+      grants.map((g) => [g.resourceStatements.map((s) => s.sid), g.principalStatements, g.pendingStatements]),
+    ).toEqual([
+      [["AllowSnsSendFromOrderTopic", "AllowSnsDeliveryFromOrderTopic"], [], []],
+      [["AllowSnsSendFromOrderTopic", "AllowSnsDeliveryFromOrderTopic"], [], []],
+      [["AllowSnsSendFromAuditTopic", "AllowSnsDeliveryFromAuditTopic"], [], []],
+    ]);
+  });
+
+  test("creates one subscription per topic and queue, each named after its queue", () => {
+    expect(
+      Object.keys(resourcesOf(tf, "aws_sns_topic_subscription"))
+        .map((id) => id.split("_").slice(0, 2).join("_"))
+        .sort(),
+    ).toEqual([
+      "AuditTopic_SubscriptionOrderQueue",
+      "OrderTopic_SubscriptionOrderQueue",
+      "OrderTopic_SubscriptionUsdQueue",
+    ]);
+  });
+});
+
+describe("FanoutTopic.fromTopicArn", () => {
+  const topicArn = "arn:aws:sns:us-east-1:111122223333:shared-orders";
+  let tf: TfJson;
+  let topic: ITopic;
+  beforeAll(() => {
+    tf = synthConstructs((scope) => {
+      topic = FanoutTopic.fromTopicArn(scope, "SharedTopic", topicArn);
+      topic.subscribeQueue(new QueueWithDlq(scope, "Q", { queueName: "q" }));
+    });
+  });
+
+  test("subscribes a queue to the existing topic by its ARN, creating no topic and no topic policy", () => {
+    expect(onlyResource(tf, "aws_sns_topic_subscription")).toMatchObject({ topic_arn: topicArn, protocol: "sqs" });
+    expect([resourcesOf(tf, "aws_sns_topic"), resourcesOf(tf, "aws_sns_topic_policy")]).toEqual([{}, {}]);
+  });
+
+  test("lets only that topic send to the queue", () => {
+    const queueId = idWhere(tf, "aws_sqs_queue", "name", "q");
+    const policy = Object.values(resourcesOf(tf, "aws_sqs_queue_policy")).find(
+      (p) => p.queue_url === `\${aws_sqs_queue.${queueId}.url}`,
+    )!;
+    expect(statementsOf(tf, policy.policy)[1]).toMatchObject({
+      sid: "AllowSnsSendFromSharedTopic",
+      condition: [{ test: "ArnEquals", variable: "aws:SourceArn", values: [topicArn] }],
+    });
+  });
+
+  test("knows the topic's name from its ARN and adds nothing to a policy it does not own", () => {
+    expect([topic.topicName, topic.addToResourcePolicy({ effect: "Allow", actions: ["sns:Publish"] })]).toEqual([
+      "shared-orders",
+      false,
+    ]);
+  });
+
+  test("rejects a value that is not an SNS topic ARN, cut when long", () => {
+    const arn = `arn:aws:sqs:us-east-1:111122223333:${"q".repeat(200)}`;
+    expect(synthError((scope) => FanoutTopic.fromTopicArn(scope, "T", arn))).toBe(
+      "Invalid FanoutTopic.fromTopicArn props at stack/T:\n" +
+        "  - topicArn must be an ARN such as arn:aws:sns:us-east-1:111122223333:orders-dev-OrderTopic " +
+        `(given ${JSON.stringify(arn).slice(0, 120)}... (${arn.length + 2} characters))`,
+    );
+  });
+});
+
+describe("FanoutTopic subscribing an imported queue", () => {
+  test("returns the queue-policy and key-policy statements the queue's owner must add, and writes no queue policy", () => {
+    let grant: Grant | undefined;
+    const tf = synthConstructs((scope) => {
+      const queue = QueueWithDlq.fromQueueArn(scope, "Shared", "arn:aws:sqs:us-east-1:111122223333:shared", {
+        encryptionKeyArn: "arn:aws:kms:us-east-1:111122223333:key/abc",
+      });
+      grant = new FanoutTopic(scope, "T", { topicName: "t" }).subscribeQueue(queue).grant;
+    });
+    expect(resourcesOf(tf, "aws_sqs_queue_policy")).toEqual({});
+    expect(onlyResource(tf, "aws_sns_topic_subscription").endpoint).toBe("arn:aws:sqs:us-east-1:111122223333:shared");
+    expect([grant!.resourceStatements, grant!.pendingStatements.map((s) => [s.sid, s.actions])]).toEqual([
+      [],
+      [
+        ["AllowSnsSendFromT", ["sqs:SendMessage"]],
+        ["AllowSnsDeliveryFromT", ["kms:Decrypt", "kms:GenerateDataKey"]],
+      ],
+    ]);
   });
 });
 
@@ -146,6 +308,54 @@ describe("FanoutTopic subscribing a queue encrypted with a customer-managed key"
 });
 
 describe("FanoutTopic validation", () => {
+  const subscribeWith = (options: QueueSubscriptionOptions) => (scope: Construct) =>
+    new FanoutTopic(scope, "T", { topicName: "t" }).subscribeQueue(
+      new QueueWithDlq(scope, "Q", { queueName: "q" }),
+      options,
+    );
+
+  test("rejects a second subscription of one queue to one topic, which SNS refuses at deploy", () => {
+    expect(
+      errorOf((scope) => {
+        const topic = new FanoutTopic(scope, "T", { topicName: "t" });
+        const queue = new QueueWithDlq(scope, "Q", { queueName: "q" });
+        topic.subscribeQueue(queue, { filterPolicy: { kind: ["a"] } });
+        topic.subscribeQueue(queue, { filterPolicy: { kind: ["b"] } });
+      }),
+    ).toBe(
+      'stack/T: the queue stack/Q is already subscribed to this topic, and SNS keeps one subscription per topic and queue; give the one subscription a filter policy that combines both with "$or"',
+    );
+  });
+
+  test("rejects a filter policy that is not JSON", () => {
+    expect(errorOf(subscribeWith({ filterPolicy: "currency=USD" }))).toBe(
+      "Invalid subscribeQueue props at stack/T:\n" +
+        '  - filterPolicy must be a JSON object naming at least one attribute, such as {"currency":["USD"]} (given "currency=USD")',
+    );
+  });
+
+  test("rejects a filter policy that is a JSON array or an empty object", () => {
+    for (const filterPolicy of ['["USD"]', "{}"]) {
+      expect(errorOf(subscribeWith({ filterPolicy }))).toContain(
+        `filterPolicy must be a JSON object naming at least one attribute, such as {"currency":["USD"]} (given ${JSON.stringify(filterPolicy)})`,
+      );
+    }
+  });
+
+  test("rejects a filter policy scope SNS does not know", () => {
+    expect(
+      errorOf(subscribeWith({ filterPolicy: { currency: ["USD"] }, filterPolicyScope: "Body" as FilterPolicyScope })),
+    ).toBe(
+      'Invalid subscribeQueue props at stack/T:\n  - filterPolicyScope must be one of "MessageAttributes", "MessageBody" (given "Body")',
+    );
+  });
+
+  test("rejects a filter policy scope without a filter policy", () => {
+    expect(errorOf(subscribeWith({ filterPolicyScope: "MessageBody" }))).toBe(
+      'Invalid subscribeQueue props at stack/T:\n  - filterPolicyScope applies only with a filterPolicy (given filterPolicyScope "MessageBody" and no filterPolicy)',
+    );
+  });
+
   test("rejects a topic name with a dot", () => {
     expect(errorOf((scope) => new FanoutTopic(scope, "T", { topicName: "orders.dev" }))).toBe(
       'Invalid FanoutTopic props at stack/T:\n  - topicName must be 1-256 characters of letters, digits, - and _ (given "orders.dev", 10 characters)',

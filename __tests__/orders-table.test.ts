@@ -1,4 +1,4 @@
-import { KEY_ADMIN_ACTIONS, KEY_USE_ACTIONS, OrdersTable, PolicyDocument } from "../constructs";
+import { Grant, KEY_ADMIN_ACTIONS, KEY_USE_ACTIONS, OrdersTable, PolicyDocument, PolicyStatement } from "../constructs";
 import { TfJson, onlyResource, resourcesOf, statementsOf, synthConstructs, viaServiceCondition } from "./support/tf";
 
 describe("OrdersTable with default props", () => {
@@ -83,7 +83,7 @@ describe("OrdersTable overrides", () => {
     });
   });
 
-  test("grants a writer PutItem and GetItem on this table, and the use of its key through DynamoDB, only", () => {
+  test("grants a writer PutItem and GetItem on this table, and the use of its key through DynamoDB, only, with ids from its path", () => {
     const kmsKeyArn = "arn:aws:kms:us-east-1:111122223333:key/abc";
     const tf = synthConstructs((scope) => {
       const grants = new PolicyDocument(scope, "Grants");
@@ -94,19 +94,104 @@ describe("OrdersTable overrides", () => {
     const tableId = Object.keys(resourcesOf(tf, "aws_dynamodb_table"))[0];
     expect(onlyResource(tf, "aws_iam_policy_document", "data").statement).toEqual([
       {
-        sid: "WriteOrders",
+        sid: "WriteO",
         effect: "Allow",
         actions: ["dynamodb:PutItem", "dynamodb:GetItem"],
         resources: [`\${aws_dynamodb_table.${tableId}.arn}`],
       },
       {
-        sid: "UseOrdersTableKey",
+        sid: "UseOTableKey",
         effect: "Allow",
         actions: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
         resources: [kmsKeyArn],
         condition: [viaServiceCondition("dynamodb")],
       },
     ]);
+  });
+});
+
+describe("OrdersTable grants that compose", () => {
+  test("returns what it added, keeps a second grant to the same grantee once and names a second table's apart", () => {
+    const grants: Grant[] = [];
+    const tf = synthConstructs((scope) => {
+      const document = new PolicyDocument(scope, "Grants");
+      const grantee = { addToRolePolicy: (statement: PolicyStatement) => document.addStatements(statement) };
+      const orders = new OrdersTable(scope, "Orders", { tableName: "t-Orders" });
+      const archive = new OrdersTable(scope, "Archive", { tableName: "t-Archive" });
+      grants.push(
+        orders.grantWriteOrders(grantee),
+        orders.grantWriteOrders(grantee),
+        archive.grantWriteOrders(grantee),
+      );
+    });
+    const grantsId = Object.keys(resourcesOf(tf, "aws_iam_policy_document", "data")).find((id) =>
+      id.startsWith("Grants"),
+    )!;
+    expect(resourcesOf(tf, "aws_iam_policy_document", "data")[grantsId].statement.map((s: TfJson) => s.sid)).toEqual([
+      "WriteOrders",
+      "UseOrdersTableKey",
+      "WriteArchive",
+      "UseArchiveTableKey",
+    ]);
+    expect(grants.map((g) => g.principalStatements.map((s) => s.sid))).toEqual([
+      ["WriteOrders", "UseOrdersTableKey"],
+      ["WriteOrders", "UseOrdersTableKey"],
+      ["WriteArchive", "UseArchiveTableKey"],
+    ]);
+  });
+});
+
+describe("OrdersTable.fromTableName", () => {
+  const grantsOn = (options: { encryptionKeyArn?: string }): TfJson[] => {
+    const tf = synthConstructs((scope) => {
+      const grants = new PolicyDocument(scope, "Grants");
+      OrdersTable.fromTableName(scope, "Existing", "shared-Orders", options).grantWriteOrders({
+        addToRolePolicy: (statement) => grants.addStatements(statement),
+      });
+    });
+    expect(resourcesOf(tf, "aws_dynamodb_table")).toEqual({});
+    return onlyResource(tf, "aws_iam_policy_document", "data").statement;
+  };
+  const tableArn =
+    "arn:${data.aws_partition.Partition.partition}:dynamodb:${data.aws_region.Region.region}:" +
+    "${data.aws_caller_identity.CallerIdentity.account_id}:table/shared-Orders";
+
+  test("grants PutItem and GetItem on the existing table, by its ARN in this stack's account and region", () => {
+    expect(grantsOn({})).toEqual([
+      {
+        sid: "WriteExisting",
+        effect: "Allow",
+        actions: ["dynamodb:PutItem", "dynamodb:GetItem"],
+        resources: [tableArn],
+      },
+    ]);
+  });
+
+  test("grants the use of the table's customer key through DynamoDB when its ARN is given", () => {
+    const keyArn = "arn:aws:kms:us-east-1:111122223333:key/abc";
+    expect(grantsOn({ encryptionKeyArn: keyArn })[1]).toEqual({
+      sid: "UseExistingTableKey",
+      effect: "Allow",
+      actions: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+      resources: [keyArn],
+      condition: [viaServiceCondition("dynamodb")],
+    });
+  });
+
+  test("rejects a bad table name and a key alias in one error", () => {
+    expect(() =>
+      synthConstructs((scope) =>
+        OrdersTable.fromTableName(scope, "E", "a b", {
+          encryptionKeyArn: "arn:aws:kms:us-east-1:111122223333:alias/x",
+        }),
+      ),
+    ).toThrow(
+      [
+        "Invalid OrdersTable.fromTableName props at stack/E:",
+        '  - tableName must be 3-255 characters of letters, digits, _, - and . (given "a b", 3 characters)',
+        '  - encryptionKeyArn must be an ARN such as arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab (given "arn:aws:kms:us-east-1:111122223333:alias/x")',
+      ].join("\n"),
+    );
   });
 });
 

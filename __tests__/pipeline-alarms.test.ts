@@ -1,6 +1,15 @@
 import { TerraformVariable } from "cdktf";
 import { PipelineAlarms, QueueWithDlq, SqsLambda } from "../constructs";
-import { BUNDLE_PATH, TfJson, idWhere, onlyResource, resourcesOf, statementsOf, synthConstructs } from "./support/tf";
+import {
+  BUNDLE_PATH,
+  TfJson,
+  idWhere,
+  onlyResource,
+  resourcesOf,
+  statementsOf,
+  synthConstructs,
+  synthError,
+} from "./support/tf";
 
 describe("PipelineAlarms", () => {
   let tf: TfJson;
@@ -11,7 +20,12 @@ describe("PipelineAlarms", () => {
       const queue = new QueueWithDlq(scope, "Q", { queueName: "p-OrderQueue" });
       const consumer = new SqsLambda(scope, "F", { functionName: "p-Fn", bundlePath: BUNDLE_PATH, source: queue });
       const emails = new TerraformVariable(scope, "alarm_emails", { type: "list(string)", default: [] });
-      new PipelineAlarms(scope, "Alarms", { topicName: "p-Alarms", queue, consumer, emails: emails.listValue });
+      new PipelineAlarms(scope, "Alarms", {
+        topicName: "p-Alarms",
+        queues: [queue],
+        consumers: [consumer],
+        emails: emails.listValue,
+      });
     });
     topicRef = `\${aws_sns_topic.${idWhere(tf, "aws_sns_topic", "name", "p-Alarms")}.arn}`;
     alarms = Object.fromEntries(
@@ -22,13 +36,16 @@ describe("PipelineAlarms", () => {
   const queueName = (tf: TfJson, name: string): string =>
     `\${aws_sqs_queue.${idWhere(tf, "aws_sqs_queue", "name", name)}.name}`;
 
-  test("creates the four alarms, each paging through the alarm topic and reporting recovery", () => {
+  test("creates two alarms per queue and two per consumer, named after the alarm topic and what they watch", () => {
     expect(Object.keys(alarms).sort()).toEqual([
-      "p-Alarms-dlq-not-empty",
-      "p-Alarms-function-errors",
-      "p-Alarms-function-throttles",
-      "p-Alarms-oldest-message-too-old",
+      "p-Alarms-F-function-errors",
+      "p-Alarms-F-function-throttles",
+      "p-Alarms-Q-dlq-not-empty",
+      "p-Alarms-Q-oldest-message-too-old",
     ]);
+  });
+
+  test("pages through the alarm topic and reports recovery on every alarm", () => {
     for (const alarm of Object.values(alarms)) {
       expect(alarm.alarm_actions).toEqual([topicRef]);
       expect(alarm.ok_actions).toEqual([topicRef]);
@@ -36,7 +53,7 @@ describe("PipelineAlarms", () => {
   });
 
   test("alarms as soon as the DLQ holds a message, treating no data as an empty DLQ", () => {
-    expect(alarms["p-Alarms-dlq-not-empty"]).toMatchObject({
+    expect(alarms["p-Alarms-Q-dlq-not-empty"]).toMatchObject({
       namespace: "AWS/SQS",
       metric_name: "ApproximateNumberOfMessagesVisible",
       dimensions: { QueueName: queueName(tf, "p-OrderQueueDLQ") },
@@ -50,7 +67,7 @@ describe("PipelineAlarms", () => {
   });
 
   test("alarms when OrderQueue's oldest message is older than 10 minutes for 5 minutes", () => {
-    expect(alarms["p-Alarms-oldest-message-too-old"]).toMatchObject({
+    expect(alarms["p-Alarms-Q-oldest-message-too-old"]).toMatchObject({
       metric_name: "ApproximateAgeOfOldestMessage",
       dimensions: { QueueName: queueName(tf, "p-OrderQueue") },
       threshold: 600,
@@ -62,8 +79,8 @@ describe("PipelineAlarms", () => {
   test("alarms on any function error or throttle", () => {
     const fnName = `\${aws_lambda_function.${Object.keys(resourcesOf(tf, "aws_lambda_function"))[0]}.function_name}`;
     for (const [name, metric] of [
-      ["p-Alarms-function-errors", "Errors"],
-      ["p-Alarms-function-throttles", "Throttles"],
+      ["p-Alarms-F-function-errors", "Errors"],
+      ["p-Alarms-F-function-throttles", "Throttles"],
     ]) {
       expect(alarms[name]).toMatchObject({
         namespace: "AWS/Lambda",
@@ -135,8 +152,8 @@ describe("PipelineAlarms", () => {
       const consumer = new SqsLambda(scope, "F", { functionName: "f", bundlePath: BUNDLE_PATH, source: queue });
       new PipelineAlarms(scope, "A", {
         topicName: "a",
-        queue,
-        consumer,
+        queues: [queue],
+        consumers: [consumer],
         oldestMessageAgeSeconds: 120,
         functionErrorsThreshold: 5,
         functionThrottlesThreshold: 2,
@@ -146,11 +163,83 @@ describe("PipelineAlarms", () => {
       Object.values(resourcesOf(custom, "aws_cloudwatch_metric_alarm")).map((a) => [a.alarm_name, a.threshold]),
     );
     expect(byName).toEqual({
-      "a-dlq-not-empty": 0,
-      "a-oldest-message-too-old": 120,
-      "a-function-errors": 5,
-      "a-function-throttles": 2,
+      "a-Q-dlq-not-empty": 0,
+      "a-Q-oldest-message-too-old": 120,
+      "a-F-function-errors": 5,
+      "a-F-function-throttles": 2,
     });
     expect(Object.values(resourcesOf(custom, "aws_sns_topic_subscription"))).toEqual([]);
+  });
+});
+
+describe("PipelineAlarms over several queues and consumers", () => {
+  let tf: TfJson;
+  beforeAll(() => {
+    tf = synthConstructs((scope) => {
+      const orders = new QueueWithDlq(scope, "OrderQueue", { queueName: "p-OrderQueue" });
+      const usd = new QueueWithDlq(scope, "UsdQueue", { queueName: "p-UsdQueue" });
+      const existing = QueueWithDlq.fromQueueArn(scope, "SharedQueue", "arn:aws:sqs:us-east-1:111122223333:shared", {
+        deadLetterQueueArn: "arn:aws:sqs:us-east-1:111122223333:shared-dlq",
+      });
+      const consumers = [orders, usd].map(
+        (source) =>
+          new SqsLambda(scope, `${source.node.id}Consumer`, {
+            functionName: `p-${source.node.id}Consumer`,
+            bundlePath: BUNDLE_PATH,
+            source,
+          }),
+      );
+      new PipelineAlarms(scope, "Alarms", { topicName: "p-Alarms", queues: [orders, usd, existing], consumers });
+    });
+  });
+
+  test("watches the DLQ of every queue given, created or imported, each under its own name", () => {
+    const dlqAlarms = Object.values(resourcesOf(tf, "aws_cloudwatch_metric_alarm")).filter(
+      (a) => a.metric_name === "ApproximateNumberOfMessagesVisible",
+    );
+    expect(dlqAlarms.map((a) => [a.alarm_name, a.dimensions.QueueName]).sort()).toEqual(
+      [
+        [
+          "p-Alarms-OrderQueue-dlq-not-empty",
+          `\${aws_sqs_queue.${idWhere(tf, "aws_sqs_queue", "name", "p-OrderQueueDLQ")}.name}`,
+        ],
+        [
+          "p-Alarms-UsdQueue-dlq-not-empty",
+          `\${aws_sqs_queue.${idWhere(tf, "aws_sqs_queue", "name", "p-UsdQueueDLQ")}.name}`,
+        ],
+        ["p-Alarms-SharedQueue-dlq-not-empty", "shared-dlq"],
+      ].sort(),
+    );
+  });
+
+  test("watches the age of every queue and the errors and throttles of every consumer", () => {
+    const names = Object.values(resourcesOf(tf, "aws_cloudwatch_metric_alarm")).map((a) => a.alarm_name);
+    expect(names.filter((n) => n.endsWith("-oldest-message-too-old"))).toHaveLength(3);
+    expect(names.filter((n) => /-function-(errors|throttles)$/.test(n)).sort()).toEqual([
+      "p-Alarms-OrderQueueConsumer-function-errors",
+      "p-Alarms-OrderQueueConsumer-function-throttles",
+      "p-Alarms-UsdQueueConsumer-function-errors",
+      "p-Alarms-UsdQueueConsumer-function-throttles",
+    ]);
+    expect(new Set(names).size).toBe(names.length);
+  });
+});
+
+describe("PipelineAlarms validation", () => {
+  test("rejects an imported queue whose DLQ was not given, naming its place in the list", () => {
+    expect(
+      synthError((scope) => {
+        const queue = QueueWithDlq.fromQueueArn(scope, "Shared", "arn:aws:sqs:us-east-1:111122223333:shared");
+        new PipelineAlarms(scope, "A", { topicName: "a", queues: [queue] });
+      }),
+    ).toBe(
+      "Invalid PipelineAlarms props at stack/A:\n  - queues[0] must have a dead-letter queue to watch (given stack/Shared, which has none)",
+    );
+  });
+
+  test("rejects alarms with nothing to watch", () => {
+    expect(synthError((scope) => new PipelineAlarms(scope, "A", { topicName: "a" }))).toBe(
+      "Invalid PipelineAlarms props at stack/A:\n  - queues and consumers must not both be empty (given none): the alarms would watch nothing",
+    );
   });
 });

@@ -7,7 +7,7 @@ import type { SQSRecord } from "aws-lambda";
 import { DYNAMODB_TIMEOUTS_MS } from "../functions/process-order";
 import { LOCAL_AWS_ENV, LocalServer, createTable, localDynamoDbClient, startDynamoDb } from "../local/servers";
 import { sampleOrder } from "../contract/samples";
-import { StackManifest, readStackManifest } from "../local/stack-manifest";
+import { Pipeline, pipelineOf, readStackManifest } from "../local/stack-manifest";
 import {
   DynaliteProcess,
   FaultServer,
@@ -39,12 +39,12 @@ describe("ProcessOrderLambda under faults", () => {
   let dynamo: LocalServer;
   let client: DynamoDBClient;
   let documents: DynamoDBDocumentClient;
-  let settings: StackManifest;
+  let settings: Pipeline;
   let savedEnv: NodeJS.ProcessEnv;
   const servers: FaultServer[] = [];
 
   beforeAll(async () => {
-    settings = readStackManifest(synthApp().outdir, "orders-dev").manifest;
+    settings = pipelineOf(readStackManifest(synthApp().outdir, "orders-dev").manifest);
     dynamo = await startDynamoDb();
     client = localDynamoDbClient(dynamo.endpoint);
     documents = DynamoDBDocumentClient.from(client);

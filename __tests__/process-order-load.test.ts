@@ -3,7 +3,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { LOCAL_AWS_ENV, createTable, localDynamoDbClient } from "../local/servers";
 import { sampleOrder } from "../contract/samples";
-import { readStackManifest } from "../local/stack-manifest";
+import { pipelineOf, readStackManifest } from "../local/stack-manifest";
 import { DynaliteProcess, startCpuBurners } from "./support/fault-servers";
 import { fakeContext, invoke, loadHandler, withEnv } from "./support/handler-harness";
 import { deliveryBody, sqsEvent, sqsRecord } from "./support/sqs-events";
@@ -15,7 +15,7 @@ import { synthApp } from "./support/tf";
 const SOURCE = path.join(__dirname, "..", "functions", "process-order", "index.ts");
 
 test("stores every order of a 10,000-record batch with two CPU-bound processes running beside it", async () => {
-  const settings = readStackManifest(synthApp().outdir, "orders-dev").manifest;
+  const settings = pipelineOf(readStackManifest(synthApp().outdir, "orders-dev").manifest);
   const dynalite = await DynaliteProcess.start();
   const client: DynamoDBClient = localDynamoDbClient(dynalite.endpoint);
   const burners = startCpuBurners(2);

@@ -1,9 +1,18 @@
-import { TerraformVariable } from "cdktf";
+import { DefaultTokenResolver, StringConcat, TerraformVariable, Tokenization } from "cdktf";
 import { Construct } from "constructs";
-import { EncryptionKey, PolicyDocument, QueueWithDlq, QueueWithDlqProps } from "../constructs";
+import {
+  EncryptionKey,
+  Grant,
+  IQueueWithDlq,
+  PolicyDocument,
+  PolicyStatement,
+  QueueWithDlq,
+  QueueWithDlqProps,
+} from "../constructs";
 import {
   TfJson,
   idWhere,
+  onlyResource,
   resourcesOf,
   statementsOf,
   synthConstructs,
@@ -191,6 +200,123 @@ describe("QueueWithDlq.grantConsume", () => {
       resources: [`\${aws_kms_key.${Object.keys(resourcesOf(tf, "aws_kms_key"))[0]}.arn}`],
       condition: [viaServiceCondition("sqs")],
     });
+  });
+});
+
+describe("QueueWithDlq.grantConsume on several queues", () => {
+  test("gives one grantee each queue under its own statement ids, and returns what it added", () => {
+    const grants: Grant[] = [];
+    const tf = synthConstructs((scope) => {
+      const document = new PolicyDocument(scope, "Grants");
+      const grantee = { addToRolePolicy: (statement: PolicyStatement) => document.addStatements(statement) };
+      const encryptionKey = new EncryptionKey(scope, "K", { alias: "k", description: "k" });
+      for (const id of ["OrderQueue", "UsdQueue"]) {
+        const queue = new QueueWithDlq(scope, id, { queueName: `p-${id}`, encryptionKey });
+        grants.push(queue.grantConsume(grantee));
+        grants.push(queue.grantConsume(grantee));
+      }
+    });
+    const grantsId = Object.keys(resourcesOf(tf, "aws_iam_policy_document", "data")).find((id) =>
+      id.startsWith("Grants"),
+    )!;
+    const statements = resourcesOf(tf, "aws_iam_policy_document", "data")[grantsId].statement;
+    expect(statements.map((s: TfJson) => s.sid)).toEqual([
+      "ConsumeOrderQueue",
+      "DecryptOrderQueue",
+      "ConsumeUsdQueue",
+      "DecryptUsdQueue",
+    ]);
+    expect(grants.map((g) => g.principalStatements.map((s) => s.sid))).toEqual([
+      ["ConsumeOrderQueue", "DecryptOrderQueue"],
+      ["ConsumeOrderQueue", "DecryptOrderQueue"],
+      ["ConsumeUsdQueue", "DecryptUsdQueue"],
+      ["ConsumeUsdQueue", "DecryptUsdQueue"],
+    ]);
+  });
+});
+
+describe("QueueWithDlq.fromQueueArn", () => {
+  const queueArn = "arn:aws:sqs:eu-west-1:111122223333:shared-orders";
+  const keyArn = "arn:aws:kms:eu-west-1:111122223333:key/abc";
+
+  test("knows the queue's name and URL, and its DLQ's, from their ARNs", () => {
+    let queue: IQueueWithDlq | undefined;
+    synthConstructs((scope) => {
+      queue = QueueWithDlq.fromQueueArn(scope, "Shared", queueArn, {
+        deadLetterQueueArn: "arn:aws-cn:sqs:cn-north-1:111122223333:shared-dlq",
+        maxReceiveCount: 5,
+      });
+    });
+    expect([queue!.queueName, queue!.queueUrl, queue!.deadLetterQueueName, queue!.deadLetterQueueUrl]).toEqual([
+      "shared-orders",
+      "https://sqs.eu-west-1.amazonaws.com/111122223333/shared-orders",
+      "shared-dlq",
+      "https://sqs.cn-north-1.amazonaws.com.cn/111122223333/shared-dlq",
+    ]);
+  });
+
+  test("grants a consumer receive, delete and attributes on it, and kms:Decrypt on its key through SQS", () => {
+    const tf = synthConstructs((scope) => {
+      const grants = new PolicyDocument(scope, "Grants");
+      QueueWithDlq.fromQueueArn(scope, "Shared", queueArn, { encryptionKeyArn: keyArn }).grantConsume({
+        addToRolePolicy: (statement) => grants.addStatements(statement),
+      });
+    });
+    expect(onlyResource(tf, "aws_iam_policy_document", "data").statement).toEqual([
+      {
+        sid: "ConsumeShared",
+        effect: "Allow",
+        actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+        resources: [queueArn],
+      },
+      {
+        sid: "DecryptShared",
+        effect: "Allow",
+        actions: ["kms:Decrypt"],
+        resources: [keyArn],
+        condition: [viaServiceCondition("sqs")],
+      },
+    ]);
+  });
+
+  test("writes no queue policy: adding a statement reports false", () => {
+    let added: boolean | undefined;
+    const tf = synthConstructs((scope) => {
+      added = QueueWithDlq.fromQueueArn(scope, "Shared", queueArn).addToResourcePolicy({
+        effect: "Allow",
+        actions: ["sqs:SendMessage"],
+      });
+    });
+    expect([added, resourcesOf(tf, "aws_sqs_queue_policy"), resourcesOf(tf, "aws_sqs_queue")]).toEqual([false, {}, {}]);
+  });
+
+  test("reads the name of a queue ARN Terraform knows only at plan time with split and element", () => {
+    let queue: IQueueWithDlq | undefined;
+    synthConstructs((scope) => {
+      const arn = new TerraformVariable(scope, "queue_arn", { type: "string" });
+      queue = QueueWithDlq.fromQueueArn(scope, "Shared", arn.stringValue);
+    });
+    expect(
+      Tokenization.resolve(queue!.queueName, { scope: queue!, resolver: new DefaultTokenResolver(new StringConcat()) }),
+    ).toBe('${element(split(":", var.queue_arn), 5)}');
+  });
+
+  test("rejects ARNs of other services and a receive count without a DLQ, in one error", () => {
+    expect(
+      synthError((scope) =>
+        QueueWithDlq.fromQueueArn(scope, "Shared", "arn:aws:sns:eu-west-1:111122223333:topic", {
+          maxReceiveCount: 3,
+          encryptionKeyArn: "arn:aws:kms:eu-west-1:111122223333:alias/orders",
+        }),
+      ),
+    ).toBe(
+      [
+        "Invalid QueueWithDlq.fromQueueArn props at stack/Shared:",
+        '  - queueArn must be an ARN such as arn:aws:sqs:us-east-1:111122223333:orders-dev-OrderQueue (given "arn:aws:sns:eu-west-1:111122223333:topic")',
+        '  - encryptionKeyArn must be an ARN such as arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab (given "arn:aws:kms:eu-west-1:111122223333:alias/orders")',
+        "  - maxReceiveCount applies only with a deadLetterQueueArn (given maxReceiveCount 3 and no deadLetterQueueArn)",
+      ].join("\n"),
+    );
   });
 });
 

@@ -6,6 +6,8 @@ import { CreateTopicCommand, PublishCommand, SNSClient } from "@aws-sdk/client-s
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { LOCAL_CREDENTIALS } from "../cli/aws";
 import { poisonOrder, sampleOrder } from "../contract/samples";
+import { defaultStackName } from "../cli/stacks";
+import { Pipeline, pipelineOf, readStackManifest } from "../local/stack-manifest";
 import { RunningSandbox, lines, listening, npmRun, projectCopy, run } from "./support/commands";
 import { snsNotification } from "./support/sqs-events";
 
@@ -74,6 +76,15 @@ async function dlqDepth(c: ReturnType<typeof clients>, dlqUrl: string): Promise<
 const project = projectCopy();
 afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
 
+/** The stack `npm run sandbox` runs by default: the first environment of the copy's configuration. */
+const STACK = defaultStackName({}, project);
+
+/** That stack's pipeline as synth described it (read once the sandbox has synthesized). */
+const pipelineOfCopy = (): Pipeline => pipelineOf(readStackManifest(path.join(project, "cdktf.out"), STACK).manifest);
+
+/** `text` as a literal inside a regular expression. */
+const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 /** A built command of the copy, run as its npm script runs it after the build (for the variations). */
 const built = (file: string, args: string[], stdin?: string) =>
   run(process.execPath, [file, ...args], { cwd: project, stdin });
@@ -84,13 +95,15 @@ describe("npm run sandbox, then the operator commands with --outputs outputs.loc
   let c: ReturnType<typeof clients>;
   let published: string[];
   let poisonMessageId: string;
+  let pipeline: Pipeline;
   const poison = poisonOrder();
 
   beforeAll(async () => {
     sandbox = await RunningSandbox.start("npm", ["run", "sandbox", "--", "--visibility-timeout", "1"], {
       cwd: project,
     });
-    outputs = JSON.parse(fs.readFileSync(path.join(project, "outputs.local.json"), "utf8"))["orders-dev"];
+    outputs = JSON.parse(fs.readFileSync(path.join(project, "outputs.local.json"), "utf8"))[STACK];
+    pipeline = pipelineOfCopy();
     c = clients(outputs);
   }, 120_000);
 
@@ -105,10 +118,11 @@ describe("npm run sandbox, then the operator commands with --outputs outputs.loc
     const before = printed.slice(0, printed.indexOf("ready"));
     expect(before).toEqual(
       expect.arrayContaining([
-        "Sandbox of orders-dev (settings from cdktf.out/stacks/orders-dev/stack-manifest.json)",
+        `Sandbox of ${STACK} (settings from cdktf.out/stacks/${STACK}/stack-manifest.json)`,
         `  SNS+SQS   fauxqs    ${outputs.aws_endpoint_url_sns}`,
         `  DynamoDB  dynalite  ${outputs.aws_endpoint_url_dynamodb}`,
-        "  queue: to orders-dev-OrderQueueDLQ after 3 receives; visibility timeout 1 s here (the stack's: 180 s)",
+        `  queue ${pipeline.queue.name}: to ${pipeline.deadLetterQueue.name} after ${pipeline.maxReceiveCount} receives; ` +
+          `visibility timeout 1 s here (the stack's: ${pipeline.queue.visibilityTimeoutSeconds} s)`,
       ]),
     );
     expect(sandbox.stderr).toBe("");
@@ -117,12 +131,12 @@ describe("npm run sandbox, then the operator commands with --outputs outputs.loc
   test("writes outputs.local.json in the shape of npm run deploy's outputs.json, with the local endpoints", () => {
     expect(Object.keys(outputs).sort()).toEqual(OUTPUT_NAMES);
     expect(outputs).toMatchObject({
-      topic_arn: "arn:aws:sns:us-east-1:000000000000:orders-dev-OrderTopic",
-      table_name: "orders-dev-Orders",
-      function_name: "orders-dev-ProcessOrderLambda",
-      aws_region: "us-east-1",
-      queue_url: `${outputs.aws_endpoint_url_sqs}/000000000000/orders-dev-OrderQueue`,
-      dlq_url: `${outputs.aws_endpoint_url_sqs}/000000000000/orders-dev-OrderQueueDLQ`,
+      topic_arn: `arn:aws:sns:${pipeline.region}:000000000000:${pipeline.topic.name}`,
+      table_name: pipeline.table.name,
+      function_name: pipeline.function.name,
+      aws_region: pipeline.region,
+      queue_url: `${outputs.aws_endpoint_url_sqs}/000000000000/${pipeline.queue.name}`,
+      dlq_url: `${outputs.aws_endpoint_url_sqs}/000000000000/${pipeline.deadLetterQueue.name}`,
     });
     for (const name of OUTPUT_NAMES.filter((n) => n.startsWith("aws_endpoint_url_"))) {
       expect(outputs[name]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -143,7 +157,7 @@ describe("npm run sandbox, then the operator commands with --outputs outputs.loc
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
     expect(lines(result.stdout)).toEqual([
       expect.stringMatching(/^published smoke order smoke-\d+-[0-9a-f]{8} \(message [0-9a-f-]{36}\)$/),
-      expect.stringMatching(/^stored in orders-dev-Orders after \d+ ms$/),
+      expect.stringMatching(new RegExp(`^stored in ${literal(pipeline.table.name)} after \\d+ ms$`)),
     ]);
   });
 
@@ -162,7 +176,7 @@ describe("npm run sandbox, then the operator commands with --outputs outputs.loc
     expect(lines(result.stdout)).toEqual([`0 message(s) on ${outputs.dlq_url}`]);
   });
 
-  test("a poison order published through SNS reaches the DLQ after 3 receives, and dlq list says why", async () => {
+  test("a poison order published through SNS reaches the DLQ after maxReceiveCount receives, and dlq list says why", async () => {
     await c.sns.send(new PublishCommand({ TopicArn: outputs.topic_arn, Message: JSON.stringify(poison) }));
     await eventually("the poison order in the DLQ", async () =>
       (await dlqDepth(c, outputs.dlq_url)) === 1 ? true : undefined,
@@ -175,13 +189,16 @@ describe("npm run sandbox, then the operator commands with --outputs outputs.loc
       /^\S+ {2}receives \d+ {2}first seen \S+ {2}InvalidOrderError: invalid order: currency must be an ISO 4217 code: three upper-case letters \(given "eur"\)$/,
     );
     poisonMessageId = row.split(" ")[0];
-    // The sandbox reported each receive of it: exactly 3, then the queue's redrive moved it.
+    // The sandbox reported each receive of it: exactly maxReceiveCount, then the queue's redrive moved it.
     const receives = lines(sandbox.stdout).filter((l) => l.startsWith(`  failed ${poisonMessageId} `));
-    expect(receives).toEqual([
-      `  failed ${poisonMessageId} (receive 1 of 3)`,
-      `  failed ${poisonMessageId} (receive 2 of 3)`,
-      `  failed ${poisonMessageId} (receive 3 of 3: next to the DLQ)`,
-    ]);
+    const n = pipeline.maxReceiveCount;
+    expect(receives).toEqual(
+      Array.from({ length: n }, (_, i) =>
+        i + 1 < n
+          ? `  failed ${poisonMessageId} (receive ${i + 1} of ${n})`
+          : `  failed ${poisonMessageId} (receive ${n} of ${n}: next to the DLQ)`,
+      ),
+    );
   });
 
   test("a dlq listing leaves the messages visible and raises each receive count by one", async () => {
@@ -236,13 +253,16 @@ describe("npm run sandbox, then the operator commands with --outputs outputs.loc
 
   test("npm run smoke exits 1 and says where to look when its order is not stored in time", async () => {
     // A topic nothing subscribes to: the order goes nowhere.
-    const { TopicArn } = await c.sns.send(new CreateTopicCommand({ Name: "orders-dev-Unsubscribed" }));
+    const { TopicArn } = await c.sns.send(new CreateTopicCommand({ Name: `${STACK}-Unsubscribed` }));
     const result = await built("dist/ops/smoke.js", [
       ...["--outputs", "outputs.local.json", "--topic-arn", TopicArn!, "--timeout", "1"],
     ]);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(
-      /^smoke order smoke-\S+ not stored in orders-dev-Orders within 1 s: look at the DLQ \(npm run dlq -- list\), the alarms and the function's log group\n$/,
+      new RegExp(
+        `^smoke order smoke-\\S+ not stored in ${literal(pipeline.table.name)} within 1 s: look at the DLQ ` +
+          "\\(npm run dlq -- list\\), the alarms and the function's log group\n$",
+      ),
     );
   });
 
@@ -283,8 +303,7 @@ describe("npm run sandbox -- --data <dir>", () => {
   test("keeps the table and the queues' messages across a restart with new settings; SIGTERM stops it with exit 0", async () => {
     const data = fs.mkdtempSync(path.join(os.tmpdir(), "orders-sandbox-data-"));
     const options = ["--data", data, "--outputs-file", "data-outputs.json"];
-    const read = (): Outputs =>
-      JSON.parse(fs.readFileSync(path.join(project, "data-outputs.json"), "utf8"))["orders-dev"];
+    const read = (): Outputs => JSON.parse(fs.readFileSync(path.join(project, "data-outputs.json"), "utf8"))[STACK];
     const order = sampleOrder();
 
     const first = await RunningSandbox.start("npm", ["run", "sandbox", "--", ...options], { cwd: project });
@@ -307,13 +326,15 @@ describe("npm run sandbox -- --data <dir>", () => {
       { cwd: project },
     );
     c = clients(read());
+    const pipeline = pipelineOfCopy();
     try {
       const stored = await storedOrderIds(c, read().table_name);
       expect([stored.has(order.orderId as string), await dlqDepth(c, read().dlq_url)]).toEqual([true, 1]);
       expect(lines(second.stdout)).toEqual(
         expect.arrayContaining([
           `  data: kept in ${data}`,
-          "  queue: to orders-dev-OrderQueueDLQ after 3 receives; visibility timeout 3 s here (the stack's: 180 s)",
+          `  queue ${pipeline.queue.name}: to ${pipeline.deadLetterQueue.name} after ${pipeline.maxReceiveCount} receives; ` +
+            `visibility timeout 3 s here (the stack's: ${pipeline.queue.visibilityTimeoutSeconds} s)`,
         ]),
       );
     } finally {

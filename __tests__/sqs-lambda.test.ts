@@ -231,6 +231,43 @@ describe("SqsLambda overrides", () => {
   });
 });
 
+describe("SqsLambda fed by an imported queue", () => {
+  const queueArn = "arn:aws:sqs:us-east-1:111122223333:shared-orders";
+
+  test("maps the existing queue to the function and grants consuming it", () => {
+    const tf = synthConstructs(
+      (scope) =>
+        new SqsLambda(scope, "Fn", {
+          functionName: "p-Fn",
+          bundlePath: BUNDLE_PATH,
+          source: QueueWithDlq.fromQueueArn(scope, "Shared", queueArn),
+        }),
+    );
+    expect(onlyResource(tf, "aws_lambda_event_source_mapping").event_source_arn).toBe(queueArn);
+    expect(statementsOf(tf, onlyResource(tf, "aws_iam_role_policy").policy)[2]).toEqual({
+      sid: "ConsumeShared",
+      effect: "Allow",
+      actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+      resources: [queueArn],
+    });
+  });
+
+  test("checks the visibility timeout it was imported with against the function timeout", () => {
+    expect(
+      synthError(
+        (scope) =>
+          new SqsLambda(scope, "Fn", {
+            functionName: "p-Fn",
+            bundlePath: BUNDLE_PATH,
+            source: QueueWithDlq.fromQueueArn(scope, "Shared", queueArn, { visibilityTimeoutSeconds: 30 }),
+          }),
+      ),
+    ).toContain(
+      "source queue visibilityTimeoutSeconds must be at least 6 x timeoutSeconds + maximumBatchingWindowSeconds = 180",
+    );
+  });
+});
+
 describe("SqsLambda validation", () => {
   test("rejects a queue visibility timeout shorter than six function timeouts", () => {
     expect(errorOf({ timeoutSeconds: 60 })).toBe(

@@ -1,85 +1,79 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { App } from "cdktf";
 import { UsageError } from "../cli/cli";
 import {
   STACK_MANIFEST_FILE,
+  STACK_MANIFEST_VERSION,
   StackManifest,
   manifestProblems,
   manifestStacks,
+  pipelineOf,
   readStackManifest,
 } from "../local/stack-manifest";
-import { EnvironmentInput, environmentFrom } from "../config/environments";
-import { OrderPipelineStack } from "../stacks/order-pipeline-stack";
 import { AWS_DEFAULTS } from "../stacks/stack-manifest";
-import { BUNDLE_PATH, SynthesizedApp, synthApp } from "./support/tf";
+import { addUsdSubscriber, synthOwnStack } from "./support/second-subscriber";
+import { pipelineStacks, synthApp } from "./support/tf";
 
-/** Synthesizes one OrderPipelineStack with `settings` over the dev settings and reads its manifest. */
-function manifestOf(settings: Partial<EnvironmentInput>): StackManifest {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "orders-manifest-"));
-  const app = new App({ outdir, stackTraces: false });
-  new OrderPipelineStack(app, "t-dev", {
-    environment: environmentFrom({ name: "dev", region: "eu-west-1", deletionProtection: false, ...settings }),
-    prefix: "t-dev",
-    backend: { bucket: "b", region: "eu-west-1", keyPrefix: "k", kmsKeyId: "alias/k-state" },
-    functionBundlePath: BUNDLE_PATH,
-  });
-  app.synth();
-  return readStackManifest(outdir, "t-dev").manifest;
-}
+const manifestOf = (outdir: string, stack: string): StackManifest => readStackManifest(outdir, stack).manifest;
 
-describe("the stack manifest synth writes beside each pipeline stack", () => {
-  let synthesized: SynthesizedApp;
+describe("the stack manifest synth writes beside a pipeline stack", () => {
+  let outdir: string;
+  let manifest: StackManifest;
   beforeAll(() => {
-    synthesized = synthApp();
+    outdir = synthOwnStack("t-dev");
+    manifest = manifestOf(outdir, "t-dev");
   });
 
-  test("holds the dev stack's names and settings, as the constructs hold them", () => {
-    expect(readStackManifest(synthesized.outdir, "orders-dev").manifest).toEqual({
-      version: 1,
-      stack: "orders-dev",
-      region: "us-east-1",
-      topic: { name: "orders-dev-OrderTopic" },
-      subscription: { rawMessageDelivery: false },
-      queue: {
-        name: "orders-dev-OrderQueue",
-        visibilityTimeoutSeconds: 180,
-        messageRetentionSeconds: 345_600,
-        receiveWaitTimeSeconds: 20,
-        delaySeconds: 0,
-      },
-      deadLetterQueue: {
-        name: "orders-dev-OrderQueueDLQ",
-        visibilityTimeoutSeconds: 30,
-        messageRetentionSeconds: 1_209_600,
-        receiveWaitTimeSeconds: 0,
-        delaySeconds: 0,
-      },
-      maxReceiveCount: 3,
-      table: {
-        name: "orders-dev-Orders",
-        partitionKey: { name: "orderId", type: "S" },
-        billingMode: "PAY_PER_REQUEST",
-      },
-      function: {
-        name: "orders-dev-ProcessOrderLambda",
-        timeoutSeconds: 30,
-        batchSize: 10,
-        maximumBatchingWindowSeconds: 0,
-        maximumConcurrency: 10,
-      },
+  test("holds the stack's topic, queue with its DLQ, subscription, table and function, as the constructs hold them", () => {
+    expect(manifest).toEqual({
+      version: STACK_MANIFEST_VERSION,
+      stack: "t-dev",
+      region: "eu-west-1",
+      topics: [{ name: "t-dev-OrderTopic" }],
+      queues: [
+        {
+          name: "t-dev-OrderQueue",
+          visibilityTimeoutSeconds: 180,
+          messageRetentionSeconds: 345_600,
+          receiveWaitTimeSeconds: 20,
+          delaySeconds: 0,
+          deadLetterQueue: {
+            name: "t-dev-OrderQueueDLQ",
+            visibilityTimeoutSeconds: 30,
+            messageRetentionSeconds: 1_209_600,
+            receiveWaitTimeSeconds: 0,
+            delaySeconds: 0,
+          },
+          maxReceiveCount: 3,
+        },
+      ],
+      subscriptions: [{ topic: "t-dev-OrderTopic", queue: "t-dev-OrderQueue", rawMessageDelivery: false }],
+      tables: [{ name: "t-dev-Orders", partitionKey: { name: "orderId", type: "S" }, billingMode: "PAY_PER_REQUEST" }],
+      functions: [
+        {
+          name: "t-dev-ProcessOrderLambda",
+          queue: "t-dev-OrderQueue",
+          bundle: "dist/functions/process-order/index.js",
+          environment: { ORDERS_TABLE_NAME: "t-dev-Orders", POWERTOOLS_SERVICE_NAME: "process-order" },
+          timeoutSeconds: 30,
+          batchSize: 10,
+          maximumBatchingWindowSeconds: 0,
+          maximumConcurrency: 10,
+        },
+      ],
     });
   });
 
   test("agrees with the synthesized Terraform on the queue's visibility timeout, the function and the table key", () => {
-    const tf = synthesized.stacks["orders-dev"];
-    const { manifest } = readStackManifest(synthesized.outdir, "orders-dev");
-    const queues = Object.values(tf.resource.aws_sqs_queue) as { name: string; visibility_timeout_seconds?: number }[];
-    const queue = queues.find((q) => q.name === manifest.queue.name)!;
+    const tf = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", "t-dev", "cdk.tf.json"), "utf8"));
+    const queue = Object.values(tf.resource.aws_sqs_queue).find(
+      (q) => (q as { name: string }).name === manifest.queues[0].name,
+    ) as { visibility_timeout_seconds: number };
     const fn = Object.values(tf.resource.aws_lambda_function)[0] as { function_name: string; timeout: number };
     const mapping = Object.values(tf.resource.aws_lambda_event_source_mapping)[0] as { batch_size: number };
     const table = Object.values(tf.resource.aws_dynamodb_table)[0] as { name: string; hash_key: string };
+    const [f, t] = [manifest.functions[0], manifest.tables[0]];
     expect([
       queue.visibility_timeout_seconds,
       fn.function_name,
@@ -88,82 +82,135 @@ describe("the stack manifest synth writes beside each pipeline stack", () => {
       table.name,
       table.hash_key,
     ]).toEqual([
-      manifest.queue.visibilityTimeoutSeconds,
-      manifest.function.name,
-      manifest.function.timeoutSeconds,
-      manifest.function.batchSize,
-      manifest.table.name,
-      manifest.table.partitionKey.name,
+      manifest.queues[0].visibilityTimeoutSeconds,
+      f.name,
+      f.timeoutSeconds,
+      f.batchSize,
+      t.name,
+      t.partitionKey.name,
     ]);
   });
 
   test("states AWS's own default where a resource leaves a setting unset (the DLQ's visibility timeout)", () => {
-    const dlq = readStackManifest(synthesized.outdir, "orders-dev").manifest.deadLetterQueue;
+    const dlq = manifest.queues[0].deadLetterQueue!;
     expect([dlq.visibilityTimeoutSeconds, dlq.receiveWaitTimeSeconds]).toEqual([
       AWS_DEFAULTS.sqsQueue.visibilityTimeoutSeconds,
       AWS_DEFAULTS.sqsQueue.receiveWaitTimeSeconds,
     ]);
   });
 
-  test("is written for each pipeline stack and not for the state bootstrap stack", () => {
-    expect(manifestStacks(synthesized.outdir)).toEqual(["orders-dev", "orders-prod"]);
-    expect(fs.existsSync(path.join(synthesized.outdir, "stacks", "orders-state-bootstrap", STACK_MANIFEST_FILE))).toBe(
-      false,
+  test("follows the stack's props: raw delivery, batch size, function timeout, maximum concurrency", () => {
+    const changed = manifestOf(
+      synthOwnStack("t-dev", {
+        rawMessageDelivery: true,
+        batchSize: 5,
+        timeoutSeconds: 10,
+        maximumConcurrency: 2,
+      }),
+      "t-dev",
+    );
+    const { function: fn, subscription, queue } = pipelineOf(changed);
+    expect([
+      subscription.rawMessageDelivery,
+      fn.timeoutSeconds,
+      fn.batchSize,
+      fn.maximumConcurrency,
+      queue.visibilityTimeoutSeconds,
+    ]).toEqual([true, 10, 5, 2, 60]);
+  });
+});
+
+describe("the stack manifest of a pipeline stack with a second subscriber", () => {
+  let manifest: StackManifest;
+  beforeAll(() => {
+    manifest = manifestOf(
+      synthOwnStack("t-dev", {}, (stack) => addUsdSubscriber(stack, "t-dev")),
+      "t-dev",
     );
   });
 
-  test("follows the stack's props: raw delivery, batch size, function timeout, maximum concurrency, region", () => {
-    const manifest = manifestOf({
-      rawMessageDelivery: true,
-      batchSize: 5,
-      timeoutSeconds: 10,
-      maximumConcurrency: 2,
-    });
-    expect({
-      raw: manifest.subscription.rawMessageDelivery,
-      fn: manifest.function,
-      visibility: manifest.queue.visibilityTimeoutSeconds,
-      region: manifest.region,
-    }).toEqual({
-      raw: true,
-      fn: {
-        name: "t-dev-ProcessOrderLambda",
-        timeoutSeconds: 10,
-        batchSize: 5,
-        maximumBatchingWindowSeconds: 0,
-        maximumConcurrency: 2,
+  test("lists both queues, each with its DLQ", () => {
+    expect(manifest.queues.map((q) => [q.name, q.deadLetterQueue?.name, q.maxReceiveCount])).toEqual([
+      ["t-dev-OrderQueue", "t-dev-OrderQueueDLQ", 3],
+      ["t-dev-UsdQueue", "t-dev-UsdQueueDLQ", 3],
+    ]);
+  });
+
+  test("lists both subscriptions of the topic, the second with its filter policy on the message body", () => {
+    expect(manifest.subscriptions).toEqual([
+      { topic: "t-dev-OrderTopic", queue: "t-dev-OrderQueue", rawMessageDelivery: false },
+      {
+        topic: "t-dev-OrderTopic",
+        queue: "t-dev-UsdQueue",
+        rawMessageDelivery: false,
+        filterPolicy: '{"currency":["USD"]}',
+        filterPolicyScope: "MessageBody",
       },
-      visibility: 60,
-      region: "eu-west-1",
-    });
+    ]);
+  });
+
+  test("lists both consumers with their queues and the names of the tables they write", () => {
+    expect(manifest.functions.map((f) => [f.name, f.queue, f.environment.ORDERS_TABLE_NAME])).toEqual([
+      ["t-dev-ProcessOrderLambda", "t-dev-OrderQueue", "t-dev-Orders"],
+      ["t-dev-UsdConsumer", "t-dev-UsdQueue", "t-dev-UsdOrders"],
+    ]);
+    expect(manifest.tables.map((t) => t.name)).toEqual(["t-dev-Orders", "t-dev-UsdOrders"]);
+  });
+
+  test("gives each consumer's pipeline: its queue, DLQ, subscription and table", () => {
+    const usd = pipelineOf(manifest, "t-dev-UsdConsumer");
+    expect([usd.queue.name, usd.deadLetterQueue.name, usd.subscription.filterPolicyScope, usd.table.name]).toEqual([
+      "t-dev-UsdQueue",
+      "t-dev-UsdQueueDLQ",
+      "MessageBody",
+      "t-dev-UsdOrders",
+    ]);
+  });
+});
+
+describe("the stack manifests of the configured app", () => {
+  test("are written for each pipeline stack of the configuration and not for the state bootstrap stack", () => {
+    const { outdir, stacks } = synthApp();
+    expect(manifestStacks(outdir)).toEqual(Object.keys(pipelineStacks(stacks)).sort());
+    const others = Object.keys(stacks).filter((name) => !(name in pipelineStacks(stacks)));
+    expect(others.filter((name) => fs.existsSync(path.join(outdir, "stacks", name, STACK_MANIFEST_FILE)))).toEqual([]);
   });
 });
 
 describe("reading a stack manifest", () => {
   let outdir: string;
+  let manifest: StackManifest;
   beforeAll(() => {
-    outdir = synthApp().outdir;
+    outdir = synthOwnStack("t-dev");
+    manifest = manifestOf(outdir, "t-dev");
   });
 
   test("refuses a stack that was not synthesized, listing those that were", () => {
-    expect(() => readStackManifest(outdir, "orders-qa", {})).toThrow(
-      new UsageError(`--stack must name a stack in ${outdir}: it holds orders-dev, orders-prod (given "orders-qa")`),
+    expect(() => readStackManifest(outdir, "t-qa", {})).toThrow(
+      new UsageError(`--stack must name a stack in ${outdir}: it holds t-dev (given "t-qa")`),
     );
   });
 
   test("names each setting a Terraform expression sets, which a local run cannot know", () => {
-    const { manifest } = readStackManifest(outdir, "orders-dev");
-    const changed = { ...manifest, function: { ...manifest.function, timeoutSeconds: "${var.timeout}" } };
-    expect(manifestProblems(changed as unknown as StackManifest)).toEqual([
-      'function.timeoutSeconds must be a fixed number for a local run; the stack sets it to "${var.timeout}"',
+    const fn = { ...manifest.functions[0], timeoutSeconds: "${var.timeout}" };
+    const changed = { ...manifest, functions: [fn] } as unknown as StackManifest;
+    expect(manifestProblems(changed)).toEqual([
+      'functions[0].timeoutSeconds must be a fixed number for a local run; the stack sets it to "${var.timeout}"',
     ]);
+  });
+
+  test("names a function whose queue the manifest does not hold", () => {
+    const changed = { ...manifest, functions: [{ ...manifest.functions[0], queue: "t-dev-Other" }] };
+    expect(manifestProblems(changed)).toEqual(['functions[0].queue names no queue of the manifest ("t-dev-Other")']);
   });
 
   test("refuses a manifest of another version", () => {
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), "orders-manifest-"));
     fs.cpSync(outdir, copy, { recursive: true });
-    const file = path.join(copy, "stacks", "orders-dev", STACK_MANIFEST_FILE);
-    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, "utf8")), version: 2 }));
-    expect(() => readStackManifest(copy, "orders-dev")).toThrow('version must be 1 (given 2): run "npm run synth"');
+    const file = path.join(copy, "stacks", "t-dev", STACK_MANIFEST_FILE);
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, "utf8")), version: 1 }));
+    expect(() => readStackManifest(copy, "t-dev")).toThrow(
+      `version must be ${STACK_MANIFEST_VERSION} (given 1): run "npm run synth"`,
+    );
   });
 });

@@ -6,7 +6,7 @@ import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KEY_ADMIN_ACTIONS, KEY_DEFAULTS, KEY_GRANT_ACTIONS, KEY_USE_ACTIONS } from "./defaults";
-import { IGrantable, PolicyDocument, PolicyStatement } from "./policy";
+import { Grant, IGrantable, PolicyDocument, PolicyStatement, principalGrant } from "./policy";
 import { PropsValidator } from "./validation";
 
 /** The account, partition and region of a stack, read once per stack (plan time, from the provider). */
@@ -169,9 +169,12 @@ export class EncryptionKey extends Construct {
     return this.key.arn;
   }
 
-  /** Lets an AWS service principal use the key, only for `sourceArn` (or this account when none is given). */
-  public allowServicePrincipal(principal: KeyServicePrincipal, sid?: string): void {
-    this.policy.addStatements({
+  /**
+   * Lets an AWS service principal use the key, only for `sourceArn` (or this account when none is
+   * given); returns the key-policy statement (added once, however often it is asked for).
+   */
+  public allowServicePrincipal(principal: KeyServicePrincipal, sid?: string): PolicyStatement {
+    const statement: PolicyStatement = {
       sid: sid ?? `Allow${pascal(principal.service.split(".")[0])}`,
       effect: "Allow",
       principals: [{ type: "Service", identifiers: [principal.service] }],
@@ -182,12 +185,14 @@ export class EncryptionKey extends Construct {
           ? { test: "ArnEquals", variable: "aws:SourceArn", values: [principal.sourceArn] }
           : { test: "StringEquals", variable: "aws:SourceAccount", values: [this.account.accountId] },
       ],
-    });
+    };
+    this.policy.addStatements(statement);
+    return statement;
   }
 
   /** Gives `grantee` `kms:Decrypt` on this key through `service` only (what a queue consumer needs). */
-  public grantDecrypt(grantee: IGrantable, service: string, sid: string): void {
-    grantee.addToRolePolicy(keyStatement(this, sid, ["kms:Decrypt"], this.arn, service));
+  public grantDecrypt(grantee: IGrantable, service: string, sid: string): Grant {
+    return principalGrant(grantee, [keyStatement(this, sid, ["kms:Decrypt"], this.arn, service)]);
   }
 }
 

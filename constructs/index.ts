@@ -1,3 +1,4 @@
+export * from "./arns";
 export * from "./defaults";
 export * from "./encryption-key";
 export * from "./fanout-topic";

@@ -5,17 +5,25 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { ALARM_DEFAULTS, ALARM_LIMITS, SERVICE_SEND_KEY_ACTIONS, SNS_TOPIC_NAME } from "./defaults";
 import { EncryptionKey, accountContext } from "./encryption-key";
 import { FanoutTopic } from "./fanout-topic";
-import { QueueWithDlq } from "./queue-with-dlq";
-import { SqsLambda } from "./sqs-lambda";
+import { statementId } from "./policy";
+import { IQueueWithDlq } from "./queue-with-dlq";
+import { IFunction } from "./sqs-lambda";
 import { PropsValidator } from "./validation";
 
 export interface PipelineAlarmsProps {
-  /** Physical name of the alarm topic: 1-256 characters of letters, digits, - and _. */
+  /** Physical name of the alarm topic: 1-256 characters of letters, digits, - and _. Alarm names start with it. */
   readonly topicName: string;
-  /** The queue (and its DLQ) to watch. */
-  readonly queue: QueueWithDlq;
-  /** The consumer function to watch. */
-  readonly consumer: SqsLambda;
+  /**
+   * The queues to watch, created or imported: each one's DLQ (a message in it) and its oldest message's
+   * age. Every queue needs a dead-letter queue (imported: its `deadLetterQueueArn`).
+   * @default none
+   */
+  readonly queues?: readonly IQueueWithDlq[];
+  /**
+   * The consumer functions to watch: their errors and throttles.
+   * @default none
+   */
+  readonly consumers?: readonly IFunction[];
   /**
    * E-mail addresses subscribed to the alarm topic. May be a Terraform variable
    * (`list(string)`, its validation block checks each address).
@@ -23,36 +31,50 @@ export interface PipelineAlarmsProps {
    */
   readonly emails?: string[];
   /**
-   * Alarm when the oldest message on the queue is older than this, 60-1209600 seconds.
+   * Alarm when the oldest message on a queue is older than this, 60-1209600 seconds.
    * @default 600
    */
   readonly oldestMessageAgeSeconds?: number;
   /**
-   * Alarm when the function reports more errors than this in one minute, 0 or more.
+   * Alarm when a function reports more errors than this in one minute, 0 or more.
    * @default 0
    */
   readonly functionErrorsThreshold?: number;
   /**
-   * Alarm when more invocations than this are throttled in one minute, 0 or more.
+   * Alarm when more invocations of a function than this are throttled in one minute, 0 or more.
    * @default 0
    */
   readonly functionThrottlesThreshold?: number;
 }
 
+/** The two alarms on one queue. */
+export interface QueueAlarms {
+  readonly queue: IQueueWithDlq;
+  readonly deadLetterQueueNotEmpty: CloudwatchMetricAlarm;
+  readonly oldestMessageTooOld: CloudwatchMetricAlarm;
+}
+
+/** The two alarms on one function. */
+export interface FunctionAlarms {
+  readonly consumer: IFunction;
+  readonly errors: CloudwatchMetricAlarm;
+  readonly throttles: CloudwatchMetricAlarm;
+}
+
 /**
- * CloudWatch alarms that page a person when the pipeline needs one: the DLQ holds a
- * message, the queue's oldest message is too old (consumer stuck or too slow), the
- * function errors or is throttled. All send to an SNS topic encrypted with a
+ * CloudWatch alarms that page a person when a pipeline needs one, for every queue and consumer
+ * given: a DLQ holds a message, a queue's oldest message is too old (its consumer stuck or too
+ * slow), a function errors or is throttled. All send to an SNS topic encrypted with a
  * customer key that CloudWatch may use: CloudWatch cannot publish to a topic
  * encrypted with the AWS-managed `alias/aws/sns` key, whose policy admits no service.
  */
 export class PipelineAlarms extends Construct {
   public readonly topic: FanoutTopic;
   public readonly key: EncryptionKey;
-  public readonly deadLetterQueueNotEmpty: CloudwatchMetricAlarm;
-  public readonly oldestMessageTooOld: CloudwatchMetricAlarm;
-  public readonly functionErrors: CloudwatchMetricAlarm;
-  public readonly functionThrottles: CloudwatchMetricAlarm;
+  /** The alarms of each queue, in the order given. */
+  public readonly queueAlarms: readonly QueueAlarms[];
+  /** The alarms of each consumer, in the order given. */
+  public readonly functionAlarms: readonly FunctionAlarms[];
   /** One subscription per address (a counted resource), when `emails` is given. */
   public readonly emailSubscriptions?: SnsTopicSubscription;
 
@@ -63,17 +85,25 @@ export class PipelineAlarms extends Construct {
       functionErrorsThreshold: props.functionErrorsThreshold ?? ALARM_DEFAULTS.functionErrorsThreshold,
       functionThrottlesThreshold: props.functionThrottlesThreshold ?? ALARM_DEFAULTS.functionThrottlesThreshold,
     };
+    const queues = props.queues ?? [];
+    const consumers = props.consumers ?? [];
     const { oldestMessageAgeSeconds: age, threshold } = ALARM_LIMITS;
-    new PropsValidator("PipelineAlarms", this.node.path)
+    const v = new PropsValidator("PipelineAlarms", this.node.path)
       .name("topicName", props.topicName, SNS_TOPIC_NAME)
       .integerInRange("oldestMessageAgeSeconds", props.oldestMessageAgeSeconds, age.min, age.max)
       .integerInRange("functionErrorsThreshold", props.functionErrorsThreshold, threshold.min, threshold.max)
       .integerInRange("functionThrottlesThreshold", props.functionThrottlesThreshold, threshold.min, threshold.max)
       .expect(
-        props.queue.deadLetterQueue !== undefined,
-        "queue must have a dead-letter queue to watch (given a QueueWithDlq with deadLetterQueue false)",
-      )
-      .throwIfInvalid();
+        queues.length + consumers.length > 0,
+        "queues and consumers must not both be empty (given none): the alarms would watch nothing",
+      );
+    queues.forEach((queue, index) =>
+      v.expect(
+        queue.deadLetterQueueName !== undefined,
+        `queues[${index}] must have a dead-letter queue to watch (given ${queue.node.path}, which has none)`,
+      ),
+    );
+    v.throwIfInvalid();
 
     this.key = new EncryptionKey(this, "Key", {
       alias: props.topicName,
@@ -113,53 +143,62 @@ export class PipelineAlarms extends Construct {
       comparisonOperator: "GreaterThanThreshold",
       treatMissingData: "notBreaching",
     };
-    const dlq = props.queue.deadLetterQueue!;
-    const functionName = props.consumer.fn.functionName;
-
-    this.deadLetterQueueNotEmpty = new CloudwatchMetricAlarm(this, "DeadLetterQueueNotEmpty", {
-      ...common,
-      alarmName: `${props.topicName}-dlq-not-empty`,
-      alarmDescription:
-        "A message failed processing and sits in the DLQ: a person needs to look (see the README: dlq list).",
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: dlq.name },
-      statistic: "Maximum",
-      threshold: 0,
-      evaluationPeriods: 1,
+    // Names and logical IDs carry the watched construct's path in its stack (unique), so every
+    // queue and consumer gets its own alarms: `<topicName>-OrderQueue-dlq-not-empty`.
+    this.queueAlarms = queues.map((queue) => {
+      const label = statementId("", queue);
+      return {
+        queue,
+        deadLetterQueueNotEmpty: new CloudwatchMetricAlarm(this, `DeadLetterQueueNotEmpty${label}`, {
+          ...common,
+          alarmName: `${props.topicName}-${label}-dlq-not-empty`,
+          alarmDescription:
+            `A message from ${label} failed processing and sits in its DLQ: a person needs to look ` +
+            "(see the README: dlq list).",
+          namespace: "AWS/SQS",
+          metricName: "ApproximateNumberOfMessagesVisible",
+          dimensions: { QueueName: queue.deadLetterQueueName! },
+          statistic: "Maximum",
+          threshold: 0,
+          evaluationPeriods: 1,
+        }),
+        oldestMessageTooOld: new CloudwatchMetricAlarm(this, `OldestMessageTooOld${label}`, {
+          ...common,
+          alarmName: `${props.topicName}-${label}-oldest-message-too-old`,
+          alarmDescription: `The oldest message on ${label} waited over ${settings.oldestMessageAgeSeconds} s: its consumer is stuck or too slow.`,
+          namespace: "AWS/SQS",
+          metricName: "ApproximateAgeOfOldestMessage",
+          dimensions: { QueueName: queue.queueName },
+          statistic: "Maximum",
+          threshold: settings.oldestMessageAgeSeconds,
+          evaluationPeriods: ALARM_DEFAULTS.oldestMessageAgeEvaluationPeriods,
+        }),
+      };
     });
-    this.oldestMessageTooOld = new CloudwatchMetricAlarm(this, "OldestMessageTooOld", {
-      ...common,
-      alarmName: `${props.topicName}-oldest-message-too-old`,
-      alarmDescription: `The oldest order on the queue waited over ${settings.oldestMessageAgeSeconds} s: the consumer is stuck or too slow.`,
-      namespace: "AWS/SQS",
-      metricName: "ApproximateAgeOfOldestMessage",
-      dimensions: { QueueName: props.queue.queue.name },
-      statistic: "Maximum",
-      threshold: settings.oldestMessageAgeSeconds,
-      evaluationPeriods: ALARM_DEFAULTS.oldestMessageAgeEvaluationPeriods,
-    });
-    this.functionErrors = new CloudwatchMetricAlarm(this, "FunctionErrors", {
-      ...common,
-      alarmName: `${props.topicName}-function-errors`,
-      alarmDescription: "ProcessOrderLambda failed invocations (unhandled errors, timeouts).",
-      namespace: "AWS/Lambda",
-      metricName: "Errors",
-      dimensions: { FunctionName: functionName },
-      statistic: "Sum",
-      threshold: settings.functionErrorsThreshold,
-      evaluationPeriods: 1,
-    });
-    this.functionThrottles = new CloudwatchMetricAlarm(this, "FunctionThrottles", {
-      ...common,
-      alarmName: `${props.topicName}-function-throttles`,
-      alarmDescription: "ProcessOrderLambda invocations were throttled: raise concurrency or lower the mapping's.",
-      namespace: "AWS/Lambda",
-      metricName: "Throttles",
-      dimensions: { FunctionName: functionName },
-      statistic: "Sum",
-      threshold: settings.functionThrottlesThreshold,
-      evaluationPeriods: 1,
+    this.functionAlarms = consumers.map((consumer) => {
+      const label = statementId("", consumer);
+      const lambda = { namespace: "AWS/Lambda", dimensions: { FunctionName: consumer.functionName }, statistic: "Sum" };
+      return {
+        consumer,
+        errors: new CloudwatchMetricAlarm(this, `FunctionErrors${label}`, {
+          ...common,
+          ...lambda,
+          alarmName: `${props.topicName}-${label}-function-errors`,
+          alarmDescription: `${label} failed invocations (unhandled errors, timeouts).`,
+          metricName: "Errors",
+          threshold: settings.functionErrorsThreshold,
+          evaluationPeriods: 1,
+        }),
+        throttles: new CloudwatchMetricAlarm(this, `FunctionThrottles${label}`, {
+          ...common,
+          ...lambda,
+          alarmName: `${props.topicName}-${label}-function-throttles`,
+          alarmDescription: `${label} invocations were throttled: raise its concurrency or lower its mapping's.`,
+          metricName: "Throttles",
+          threshold: settings.functionThrottlesThreshold,
+          evaluationPeriods: 1,
+        }),
+      };
     });
   }
 }

@@ -1,11 +1,80 @@
-import { Construct } from "constructs";
+import { ITerraformDependable } from "cdktf";
+import { Construct, IConstruct } from "constructs";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy";
+import { KMS_KEY_ARN, SQS_QUEUE_ARN, dnsSuffixOf, splitArn } from "./arns";
 import { QUEUE_DEFAULTS, SQS_LIMITS, SQS_QUEUE_NAME, denyInsecureTransportCondition } from "./defaults";
-import { EncryptionKey } from "./encryption-key";
-import { IGrantable, PolicyDocument, PolicyStatement, jsonAttribute } from "./policy";
+import { EncryptionKey, keyStatement } from "./encryption-key";
+import {
+  Grant,
+  IGrantable,
+  PolicyDocument,
+  PolicyStatement,
+  combineGrants,
+  jsonAttribute,
+  principalGrant,
+  statementId,
+} from "./policy";
 import { PropsValidator, isResolved, quote } from "./validation";
+
+/**
+ * A queue (with its dead-letter queue, when it has one) that a topic delivers to, a function
+ * consumes and alarms watch: created by `QueueWithDlq`, or an existing one imported with
+ * `QueueWithDlq.fromQueueArn`. Integrations take this interface, as aws-cdk's take `IQueue`.
+ */
+export interface IQueueWithDlq extends IConstruct {
+  readonly queueArn: string;
+  readonly queueUrl: string;
+  readonly queueName: string;
+  /** The dead-letter queue, when the queue has one (and, imported, when it was named). */
+  readonly deadLetterQueueArn?: string;
+  readonly deadLetterQueueUrl?: string;
+  readonly deadLetterQueueName?: string;
+  /** Receives after which a message moves to the dead-letter queue, when known. */
+  readonly maxReceiveCount?: number;
+  /** The visibility timeout in seconds, when known (a consumer checks it against its timeout). */
+  readonly visibilityTimeoutSeconds?: number;
+  /** The customer key of this app that encrypts the queue: subscribing adds SNS's use to its policy. */
+  readonly encryptionKey?: EncryptionKey;
+  /** ARN of the customer key that encrypts the queue, when one does (a consumer needs kms:Decrypt on it). */
+  readonly encryptionKeyArn?: string;
+  /** What a sender's subscription must be created after: the queue policy and key that admit it. */
+  readonly policyDependables: readonly ITerraformDependable[];
+  /**
+   * Adds a statement to the queue's one policy; false, adding nothing, when the queue is imported
+   * (its policy belongs to whoever owns the queue: a second `aws_sqs_queue_policy` would replace it).
+   */
+  addToResourcePolicy(statement: PolicyStatement): boolean;
+  /** Gives `grantee` what an event source mapping uses on the queue; returns the statements. */
+  grantConsume(grantee: IGrantable): Grant;
+}
+
+/** What is known of an existing queue imported by ARN (`QueueWithDlq.fromQueueArn`). */
+export interface ImportedQueueOptions {
+  /**
+   * ARN of the queue's dead-letter queue, so that alarms can watch it.
+   * @default unknown: no alarm can watch the DLQ
+   */
+  readonly deadLetterQueueArn?: string;
+  /**
+   * The queue's maxReceiveCount, 1-1000, when `deadLetterQueueArn` is given.
+   * @default unknown
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * The queue's visibility timeout, 0-43200 seconds: a consumer checks it against its own timeout.
+   * @default unknown: the check is skipped
+   */
+  readonly visibilityTimeoutSeconds?: number;
+  /**
+   * ARN of the customer-managed KMS key that encrypts the queue (a key ARN, not an alias). Consumers
+   * get `kms:Decrypt` on it through SQS. Its key policy is not changed here: a topic that delivers
+   * needs a statement there too (`subscribeQueue` returns it as pending).
+   * @default SSE-SQS or no encryption: no key permission is needed
+   */
+  readonly encryptionKeyArn?: string;
+}
 
 /** The dead-letter queue's settings. */
 export interface DeadLetterQueueOptions {
@@ -68,7 +137,20 @@ export interface QueueWithDlqProps {
  * encryption SNS can deliver into, and a TLS-only policy on both queues.
  * Integrations add statements with `addToResourcePolicy`: one policy per queue.
  */
-export class QueueWithDlq extends Construct {
+export class QueueWithDlq extends Construct implements IQueueWithDlq {
+  /**
+   * An existing queue, by ARN: topics subscribe it and functions consume it like a created one, but
+   * its policy is not written here (see `IQueueWithDlq.addToResourcePolicy`).
+   */
+  public static fromQueueArn(
+    scope: Construct,
+    id: string,
+    queueArn: string,
+    options: ImportedQueueOptions = {},
+  ): IQueueWithDlq {
+    return new ImportedQueue(scope, id, queueArn, options);
+  }
+
   /** The source queue. */
   public readonly queue: SqsQueue;
   /** The dead-letter queue, unless it was turned off. */
@@ -86,6 +168,38 @@ export class QueueWithDlq extends Construct {
   public readonly encryptionKey?: EncryptionKey;
 
   private readonly policyDocument: PolicyDocument;
+
+  public get queueArn(): string {
+    return this.queue.arn;
+  }
+
+  public get queueUrl(): string {
+    return this.queue.url;
+  }
+
+  public get queueName(): string {
+    return this.queue.name;
+  }
+
+  public get deadLetterQueueArn(): string | undefined {
+    return this.deadLetterQueue?.arn;
+  }
+
+  public get deadLetterQueueUrl(): string | undefined {
+    return this.deadLetterQueue?.url;
+  }
+
+  public get deadLetterQueueName(): string | undefined {
+    return this.deadLetterQueue?.name;
+  }
+
+  public get encryptionKeyArn(): string | undefined {
+    return this.encryptionKey?.arn;
+  }
+
+  public get policyDependables(): readonly ITerraformDependable[] {
+    return [this.queuePolicy, ...(this.encryptionKey ? [this.encryptionKey.key] : [])];
+  }
 
   constructor(scope: Construct, id: string, props: QueueWithDlqProps) {
     super(scope, id);
@@ -154,26 +268,95 @@ export class QueueWithDlq extends Construct {
     }
   }
 
-  /** Adds a statement to the source queue's one policy document. */
-  public addToResourcePolicy(statement: PolicyStatement): void {
+  /** Adds a statement to the source queue's one policy document (an identical one is kept once). */
+  public addToResourcePolicy(statement: PolicyStatement): boolean {
     this.policyDocument.addStatements(statement);
+    return true;
   }
 
   /**
    * Gives `grantee` what a consumer (an event source mapping) uses on the source queue:
    * receive, delete and read attributes, and `kms:Decrypt` through SQS when a customer key
-   * encrypts the queue.
+   * encrypts the queue. Statement ids derive from this construct's path, so one grantee may
+   * consume several queues.
    */
-  public grantConsume(grantee: IGrantable): void {
-    const name = this.node.id.replace(/[^A-Za-z0-9]/g, "");
-    grantee.addToRolePolicy({
-      sid: `Consume${name}`,
-      effect: "Allow",
-      actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
-      resources: [this.queue.arn],
-    });
-    this.encryptionKey?.grantDecrypt(grantee, "sqs", `Decrypt${name}`);
+  public grantConsume(grantee: IGrantable): Grant {
+    return combineGrants(
+      principalGrant(grantee, [consumeStatement(this)]),
+      ...(this.encryptionKey ? [this.encryptionKey.grantDecrypt(grantee, "sqs", statementId("Decrypt", this))] : []),
+    );
   }
+}
+
+/** Receive, delete and read attributes on `queue` only: what an event source mapping uses. */
+function consumeStatement(queue: IQueueWithDlq): PolicyStatement {
+  return {
+    sid: statementId("Consume", queue),
+    effect: "Allow",
+    actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+    resources: [queue.queueArn],
+  };
+}
+
+/** An existing queue (`QueueWithDlq.fromQueueArn`): name and URL follow from the ARN. */
+class ImportedQueue extends Construct implements IQueueWithDlq {
+  public readonly queueArn: string;
+  public readonly queueUrl: string;
+  public readonly queueName: string;
+  public readonly deadLetterQueueArn?: string;
+  public readonly deadLetterQueueUrl?: string;
+  public readonly deadLetterQueueName?: string;
+  public readonly maxReceiveCount?: number;
+  public readonly visibilityTimeoutSeconds?: number;
+  public readonly encryptionKeyArn?: string;
+  public readonly encryptionKey?: EncryptionKey = undefined;
+  public readonly policyDependables: readonly ITerraformDependable[] = [];
+
+  constructor(scope: Construct, id: string, queueArn: string, options: ImportedQueueOptions) {
+    super(scope, id);
+    const { visibilityTimeoutSeconds: vis, maxReceiveCount: receives } = SQS_LIMITS;
+    const v = new PropsValidator("QueueWithDlq.fromQueueArn", this.node.path)
+      .arn("queueArn", queueArn, SQS_QUEUE_ARN)
+      .arn("deadLetterQueueArn", options.deadLetterQueueArn, SQS_QUEUE_ARN)
+      .integerInRange("maxReceiveCount", options.maxReceiveCount, receives.min, receives.max)
+      .integerInRange("visibilityTimeoutSeconds", options.visibilityTimeoutSeconds, vis.min, vis.max)
+      .arn("encryptionKeyArn", options.encryptionKeyArn, KMS_KEY_ARN);
+    v.expect(
+      options.maxReceiveCount === undefined || options.deadLetterQueueArn !== undefined,
+      `maxReceiveCount applies only with a deadLetterQueueArn (given maxReceiveCount ${quote(options.maxReceiveCount)} and no deadLetterQueueArn)`,
+    ).throwIfInvalid();
+
+    this.queueArn = queueArn;
+    ({ name: this.queueName, url: this.queueUrl } = nameAndUrl(queueArn));
+    if (options.deadLetterQueueArn !== undefined) {
+      this.deadLetterQueueArn = options.deadLetterQueueArn;
+      ({ name: this.deadLetterQueueName, url: this.deadLetterQueueUrl } = nameAndUrl(options.deadLetterQueueArn));
+    }
+    this.maxReceiveCount = options.maxReceiveCount;
+    this.visibilityTimeoutSeconds = options.visibilityTimeoutSeconds;
+    this.encryptionKeyArn = options.encryptionKeyArn;
+  }
+
+  public addToResourcePolicy(): boolean {
+    return false;
+  }
+
+  public grantConsume(grantee: IGrantable): Grant {
+    const statements = [consumeStatement(this)];
+    if (this.encryptionKeyArn !== undefined) {
+      statements.push(keyStatement(this, statementId("Decrypt", this), ["kms:Decrypt"], this.encryptionKeyArn, "sqs"));
+    }
+    return principalGrant(grantee, statements);
+  }
+}
+
+/** A queue's name and URL (`https://sqs.<region>.<suffix>/<account>/<name>`) from its ARN. */
+function nameAndUrl(arn: string): { name: string; url: string } {
+  const parts = splitArn(arn);
+  return {
+    name: parts.resource,
+    url: `https://sqs.${parts.region}.${dnsSuffixOf(parts.partition)}/${parts.account}/${parts.resource}`,
+  };
 }
 
 /** Rejects any request that does not use TLS. */

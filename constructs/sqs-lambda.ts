@@ -1,6 +1,6 @@
 import * as path from "path";
 import { AssetType, TerraformAsset, Token } from "cdktf";
-import { Construct } from "constructs";
+import { Construct, IConstruct } from "constructs";
 import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -21,7 +21,7 @@ import {
   reservedConcurrencyProblem,
 } from "./defaults";
 import { IGrantable, PolicyDocument, PolicyStatement } from "./policy";
-import { QueueWithDlq } from "./queue-with-dlq";
+import { IQueueWithDlq } from "./queue-with-dlq";
 import { PropsValidator, isResolved, quote } from "./validation";
 
 export interface SqsLambdaProps {
@@ -33,8 +33,11 @@ export interface SqsLambdaProps {
    * self-contained. Its file name must match the handler's module (`index.js` for `index.handler`).
    */
   readonly bundlePath: string;
-  /** The queue that feeds the function; its visibility timeout is checked against the function timeout. */
-  readonly source: QueueWithDlq;
+  /**
+   * The queue that feeds the function, created (`QueueWithDlq`) or imported (`QueueWithDlq.fromQueueArn`).
+   * Its visibility timeout, when known, is checked against the function timeout.
+   */
+  readonly source: IQueueWithDlq;
   /**
    * Handler, as `<module>.<export>`.
    * @default "index.handler"
@@ -101,13 +104,23 @@ export interface SqsLambdaProps {
   readonly reservedConcurrentExecutions?: number;
 }
 
+/** A Lambda function that alarms watch (`PipelineAlarms`), as aws-cdk's integrations take `IFunction`. */
+export interface IFunction extends IConstruct {
+  readonly functionName: string;
+  readonly functionArn: string;
+}
+
 /**
  * A Lambda function fed by an SQS queue: the bundle shipped as an asset and zipped by
  * `archive_file`, its own log group with a retention, X-Ray tracing, an IAM role with
  * exactly the actions it uses, and an event source mapping that reports partial batch
  * failures.
  */
-export class SqsLambda extends Construct implements IGrantable {
+export class SqsLambda extends Construct implements IGrantable, IFunction {
+  /** The queue that feeds the function. */
+  public readonly source: IQueueWithDlq;
+  /** The path of the bundle the function ships. */
+  public readonly bundlePath: string;
   public readonly fn: LambdaFunction;
   public readonly role: IamRole;
   /** The role's one inline policy; `addToRolePolicy` adds to it. */
@@ -136,6 +149,8 @@ export class SqsLambda extends Construct implements IGrantable {
         props.reservedConcurrentExecutions ?? props.maximumConcurrency ?? FUNCTION_DEFAULTS.maximumConcurrency,
     };
     validate(this.node.path, props, settings);
+    this.source = props.source;
+    this.bundlePath = props.bundlePath;
 
     const logGroupName = `/aws/lambda/${props.functionName}`;
     this.logGroup = new CloudwatchLogGroup(this, "LogGroup", {
@@ -155,7 +170,6 @@ export class SqsLambda extends Construct implements IGrantable {
       assumeRolePolicy: assumeRole.json,
     });
 
-    const queue = props.source.queue;
     this.policyDocument = new PolicyDocument(this, "RolePolicyDocument", [
       {
         sid: "WriteOwnLogs",
@@ -213,7 +227,7 @@ export class SqsLambda extends Construct implements IGrantable {
     });
 
     this.eventSourceMapping = new LambdaEventSourceMapping(this, "EventSourceMapping", {
-      eventSourceArn: queue.arn,
+      eventSourceArn: props.source.queueArn,
       functionName: this.fn.arn,
       batchSize: settings.batchSize,
       maximumBatchingWindowInSeconds: settings.maximumBatchingWindowSeconds,
@@ -224,7 +238,15 @@ export class SqsLambda extends Construct implements IGrantable {
     });
   }
 
-  /** Adds a statement to the function role's one inline policy. */
+  public get functionName(): string {
+    return this.fn.functionName;
+  }
+
+  public get functionArn(): string {
+    return this.fn.arn;
+  }
+
+  /** Adds a statement to the function role's one inline policy (an identical one is kept once). */
   public addToRolePolicy(statement: PolicyStatement): void {
     this.policyDocument.addStatements(statement);
   }
@@ -290,9 +312,10 @@ function validate(
       `(given handler ${quote(settings.handler)} and bundle ${quote(path.basename(props.bundlePath))})`,
   );
 
+  // Unknown for an imported queue whose visibility timeout was not given: AWS checks it at deploy.
   const visibility = props.source.visibilityTimeoutSeconds;
   const timeout = settings.timeoutSeconds;
-  if (isResolved(visibility) && isResolved(timeout) && isResolved(window)) {
+  if (visibility !== undefined && isResolved(visibility) && isResolved(timeout) && isResolved(window)) {
     const needed = L.visibilityTimeoutFactor * timeout + window;
     v.expect(
       visibility >= needed,

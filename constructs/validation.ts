@@ -19,6 +19,12 @@ export function quote(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
+/** Like `quote`, but cut to `max` characters: a long value is named, never echoed whole. */
+export function quoteCut(value: unknown, max = 120): string {
+  const text = quote(value);
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
+}
+
 /**
  * Collects prop problems, then throws them as one `ConstructPropsError`.
  * Every check is skipped for `undefined` (not given) and for unresolved tokens
@@ -58,6 +64,15 @@ export class PropsValidator {
         `${prop} must be ${rule.minLength}-${rule.maxLength} characters of ${rule.characters} ` +
           `(given ${quote(value)}, ${value.length} characters)`,
       );
+    }
+    return this;
+  }
+
+  /** `prop must be an ARN such as arn:aws:sns:... (given "x")` */
+  public arn(prop: string, value: string | undefined, rule: { pattern: RegExp; example: string }): this {
+    if (value === undefined || Token.isUnresolved(value)) return this;
+    if (!rule.pattern.test(value)) {
+      this.problems.push(`${prop} must be an ARN such as ${rule.example} (given ${quoteCut(value)})`);
     }
     return this;
   }

@@ -46,7 +46,7 @@ export function capacityOf(stack: StackModel, assumptions: Assumptions, measurem
         ordersPerSecond: 0,
         value: `a full batch takes ${Math.round(ms)} ms, over the ${consumer.timeoutSeconds} s timeout`,
         source: "the stack's aws_lambda_function.timeout",
-        change: () => `raise functionTimeoutSeconds above ${Math.ceil(ms / 1000)} s or lower batchSize`,
+        change: () => `raise timeoutSeconds above ${Math.ceil(ms / 1000)} s or lower batchSize`,
       });
     }
     limits.push({
@@ -60,7 +60,7 @@ export function capacityOf(stack: StackModel, assumptions: Assumptions, measurem
           : LIMITS.sqsMappingConcurrency.source,
       change: (r) =>
         needed(r) <= LIMITS.sqsMappingConcurrency.value
-          ? `raise maximumConcurrency to ${needed(r)} (and reservedConcurrency to at least that)`
+          ? `raise maximumConcurrency to ${needed(r)} (and reservedConcurrentExecutions to at least that)`
           : `${needed(r)} concurrent invocations exceed a mapping's ${LIMITS.sqsMappingConcurrency.value}: split the queue or shorten the batch's duration`,
     });
     if (consumer.reservedConcurrency !== undefined) {
@@ -70,7 +70,7 @@ export function capacityOf(stack: StackModel, assumptions: Assumptions, measurem
         ordersPerSecond: consumer.reservedConcurrency * perInvocation,
         value: `${consumer.reservedConcurrency} concurrent executions`,
         source: "the stack's reserved_concurrent_executions",
-        change: (r) => `raise reservedConcurrency to ${needed(r)}`,
+        change: (r) => `raise reservedConcurrentExecutions to ${needed(r)}`,
       });
     }
     limits.push({

@@ -85,13 +85,13 @@ async function deadLetterOrders(env: LocalEnvironment): Promise<Record<string, u
 }
 
 async function storedOrderIds(env: LocalEnvironment): Promise<Set<string>> {
-  const key = env.manifest.table.partitionKey.name;
+  const key = env.pipeline.table.partitionKey.name;
   const ids = new Set<string>();
   let startKey: Record<string, never> | undefined;
   do {
     const page = await env.dynamodb.send(
       new ScanCommand({
-        TableName: env.manifest.table.name,
+        TableName: env.pipeline.table.name,
         ProjectionExpression: "#k",
         ExpressionAttributeNames: { "#k": key },
         ExclusiveStartKey: startKey,
@@ -121,7 +121,7 @@ export async function runLocalPipeline(
     batchSize: options.batchSize,
     concurrency: options.concurrency,
     waitTimeSeconds: Math.min(1, options.visibilityTimeoutSeconds - 1),
-    timeoutSeconds: env.manifest.function.timeoutSeconds,
+    timeoutSeconds: env.pipeline.function.timeoutSeconds,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
     onInvocation: (invocation) => {
       for (const r of invocation.receives) orderIdByMessageId.set(r.messageId, String(orderOfBody(r.body)?.orderId));
@@ -179,7 +179,7 @@ export async function runLocalPipeline(
     poisonRedrivenIntact:
       deadLetters.length === poison.size &&
       [...poison].every(
-        ([id, body]) => deadById.get(id) === body && receivesByOrderId.get(id) === env.manifest.maxReceiveCount,
+        ([id, body]) => deadById.get(id) === body && receivesByOrderId.get(id) === env.pipeline.maxReceiveCount,
       ),
   };
   options.onProgress?.(summary);

@@ -17,39 +17,73 @@ import {
 } from "@aws-sdk/client-sqs";
 import { LOCAL_CREDENTIALS } from "../cli/aws";
 import { LocalEndpointOutputs, PipelineOutputs } from "../cli/outputs";
-import { QueueManifest, StackManifest } from "./stack-manifest";
+import { unsupportedFilterFeatures } from "./filter-policy";
+import {
+  FunctionManifest,
+  Pipeline,
+  QueueManifest,
+  StackManifest,
+  SubscriptionManifest,
+  pipelineOf,
+} from "./stack-manifest";
 import { LocalServer, createTable, localDynamoDbClient, startDynamoDb, startSnsSqs } from "./servers";
 
 /**
- * A stack's AWS on this machine: the servers, and in them the topic, queue, DLQ, subscription and
- * table with the names and settings of the stack's manifest. Shared by `npm run sandbox` and
- * `npm run local`.
+ * A stack's AWS on this machine: the servers, and in them every topic, queue (with its DLQ),
+ * subscription (with its filter policy and scope) and table of the stack's manifest, with their names
+ * and settings. Shared by `npm run sandbox` and `npm run local`.
  */
 
 /** What a stack's resources are called on the local servers, in the shape of the stack outputs. */
 export type LocalOutputs = PipelineOutputs & LocalEndpointOutputs;
 
 export interface LocalEnvironmentOptions {
-  /** Visibility timeout of the local queue, seconds (shortened so retries take seconds, not minutes). */
+  /** Visibility timeout of every source queue here, seconds (shortened so retries take seconds, not minutes). */
   readonly visibilityTimeoutSeconds: number;
-  /** Folder that keeps queues, messages and the table across restarts; in memory when undefined. */
+  /** Folder that keeps queues, messages and tables across restarts; in memory when undefined. */
   readonly dataDir?: string;
+}
+
+/** A queue created on the local server: its URL there (on 127.0.0.1) and its ARN. */
+export interface LocalQueue {
+  readonly url: string;
+  readonly arn: string;
 }
 
 export class LocalEnvironment {
   private constructor(
     public readonly manifest: StackManifest,
+    /** The first function's pipeline: what the outputs describe and `npm run local` runs. */
+    public readonly pipeline: Pipeline,
     public readonly outputs: LocalOutputs,
-    /** The ARN of the queue the function consumes (the event source mapping's source). */
-    public readonly queueArn: string,
+    /** Every queue and DLQ, by name. */
+    public readonly queues: ReadonlyMap<string, LocalQueue>,
+    /** Every topic's ARN, by name. */
+    public readonly topicArns: ReadonlyMap<string, string>,
     public readonly sns: SNSClient,
     public readonly sqs: SQSClient,
     public readonly dynamodb: DynamoDBClient,
     private readonly servers: readonly LocalServer[],
   ) {}
 
-  /** Starts both servers and creates the stack's resources in them. */
+  /**
+   * Starts both servers and creates the stack's resources in them. A filter policy the local SNS
+   * server would not apply as SNS does is an Error before anything starts.
+   */
   static async start(manifest: StackManifest, options: LocalEnvironmentOptions): Promise<LocalEnvironment> {
+    const pipeline = pipelineOf(manifest);
+    const unsupported = manifest.subscriptions.flatMap((s) =>
+      unsupportedFilterFeatures(s).map(
+        (feature) => `the subscription of ${s.queue} to ${s.topic} filters with ${feature}`,
+      ),
+    );
+    if (unsupported.length > 0) {
+      throw new Error(
+        `the local SNS server (fauxqs) does not apply these filter policies as SNS does, so a local run would ` +
+          `deliver other messages than AWS:\n  - ${unsupported.join("\n  - ")}\n` +
+          "Test this subscription on AWS, or use an operator fauxqs applies (see docs/local.md).",
+      );
+    }
     const dataDir = options.dataDir;
     const servers: LocalServer[] = [];
     try {
@@ -64,32 +98,46 @@ export class LocalEnvironment {
       const sns = new SNSClient({ ...config, endpoint: snsSqs.endpoint });
       const sqs = new SQSClient({ ...config, endpoint: snsSqs.endpoint });
       const dynamodb = localDynamoDbClient(dynamo.endpoint, manifest.region);
-      const { outputs, queueArn } = await createResources(
+      const { queues, topicArns } = await createResources(
         manifest,
         { sns, sqs, dynamodb },
         options.visibilityTimeoutSeconds,
-        {
-          aws_region: manifest.region,
-          aws_endpoint_url_sns: snsSqs.endpoint,
-          aws_endpoint_url_sqs: snsSqs.endpoint,
-          aws_endpoint_url_dynamodb: dynamo.endpoint,
-        },
+        snsSqs.endpoint,
       );
-      return new LocalEnvironment(manifest, outputs, queueArn, sns, sqs, dynamodb, servers);
+      const outputs: LocalOutputs = {
+        topic_arn: topicArns.get(pipeline.topic.name)!,
+        queue_url: queues.get(pipeline.queue.name)!.url,
+        dlq_url: queues.get(pipeline.deadLetterQueue.name)!.url,
+        table_name: pipeline.table.name,
+        function_name: pipeline.function.name,
+        aws_region: manifest.region,
+        aws_endpoint_url_sns: snsSqs.endpoint,
+        aws_endpoint_url_sqs: snsSqs.endpoint,
+        aws_endpoint_url_dynamodb: dynamo.endpoint,
+      };
+      return new LocalEnvironment(manifest, pipeline, outputs, queues, topicArns, sns, sqs, dynamodb, servers);
     } catch (error) {
       await Promise.allSettled(servers.map((s) => s.stop()));
       throw error;
     }
   }
 
-  /** The environment the function's SDK client reads: region, credentials, the local DynamoDB endpoint. */
-  functionEnv(): Record<string, string> {
+  /** The ARN of the queue the first function consumes. */
+  get queueArn(): string {
+    return this.queues.get(this.pipeline.queue.name)!.arn;
+  }
+
+  /**
+   * The environment `fn` (default: the first function) runs with here: its own variables from the
+   * stack, then region, credentials and the local DynamoDB endpoint.
+   */
+  functionEnv(fn: FunctionManifest = this.pipeline.function): Record<string, string> {
     return {
+      ...fn.environment,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_REGION: this.manifest.region,
       AWS_ENDPOINT_URL_DYNAMODB: this.outputs.aws_endpoint_url_dynamodb,
-      ORDERS_TABLE_NAME: this.manifest.table.name,
     };
   }
 
@@ -122,7 +170,7 @@ async function ensureQueue(
   endpoint: string,
   name: string,
   attributes: Record<string, string>,
-): Promise<{ url: string; arn: string }> {
+): Promise<LocalQueue> {
   let url: string;
   try {
     url = (await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl!;
@@ -143,26 +191,46 @@ async function createResources(
   manifest: StackManifest,
   clients: { sns: SNSClient; sqs: SQSClient; dynamodb: DynamoDBClient },
   visibilityTimeoutSeconds: number,
-  endpoints: LocalEndpointOutputs,
-): Promise<{ outputs: LocalOutputs; queueArn: string }> {
+  endpoint: string,
+): Promise<{ queues: Map<string, LocalQueue>; topicArns: Map<string, string> }> {
   const { sns, sqs, dynamodb } = clients;
-  const endpoint = endpoints.aws_endpoint_url_sqs;
-  const dlq = await ensureQueue(
-    sqs,
-    endpoint,
-    manifest.deadLetterQueue.name,
-    queueAttributes(manifest.deadLetterQueue, manifest.deadLetterQueue.visibilityTimeoutSeconds),
-  );
-  const queue = await ensureQueue(sqs, endpoint, manifest.queue.name, {
-    ...queueAttributes(manifest.queue, visibilityTimeoutSeconds),
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: manifest.maxReceiveCount }),
-  });
-  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: manifest.topic.name }));
-  const { subscription } = manifest;
+  const queues = new Map<string, LocalQueue>();
+  for (const queue of manifest.queues) {
+    const dlq = queue.deadLetterQueue;
+    const redrive: Record<string, string> = {};
+    if (dlq) {
+      const created = await ensureQueue(sqs, endpoint, dlq.name, queueAttributes(dlq, dlq.visibilityTimeoutSeconds));
+      queues.set(dlq.name, created);
+      redrive.RedrivePolicy = JSON.stringify({
+        deadLetterTargetArn: created.arn,
+        maxReceiveCount: queue.maxReceiveCount,
+      });
+    }
+    const attributes = { ...queueAttributes(queue, visibilityTimeoutSeconds), ...redrive };
+    queues.set(queue.name, await ensureQueue(sqs, endpoint, queue.name, attributes));
+  }
+  const topicArns = new Map<string, string>();
+  for (const topic of manifest.topics) {
+    topicArns.set(topic.name, (await sns.send(new CreateTopicCommand({ Name: topic.name }))).TopicArn!);
+  }
+  for (const subscription of manifest.subscriptions) {
+    await subscribe(sns, topicArns.get(subscription.topic)!, queues.get(subscription.queue)!.arn, subscription);
+  }
+  for (const table of manifest.tables) await createTable(dynamodb, table);
+  return { queues, topicArns };
+}
+
+/** Subscribes a queue with the subscription's attributes; one kept from an earlier run (--data) is replaced. */
+async function subscribe(
+  sns: SNSClient,
+  topicArn: string,
+  queueArn: string,
+  subscription: SubscriptionManifest,
+): Promise<void> {
   const subscribe = new SubscribeCommand({
-    TopicArn,
+    TopicArn: topicArn,
     Protocol: "sqs",
-    Endpoint: queue.arn,
+    Endpoint: queueArn,
     Attributes: {
       RawMessageDelivery: String(subscription.rawMessageDelivery),
       ...(subscription.filterPolicy ? { FilterPolicy: subscription.filterPolicy } : {}),
@@ -172,21 +240,10 @@ async function createResources(
   try {
     await sns.send(subscribe);
   } catch (error) {
-    // Kept from an earlier run (--data) with other settings: replace it with the stack's.
-    const { Subscriptions } = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn }));
-    const existing = Subscriptions?.find((s) => s.Endpoint === queue.arn);
+    const { Subscriptions } = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }));
+    const existing = Subscriptions?.find((s) => s.Endpoint === queueArn);
     if (!existing?.SubscriptionArn) throw error;
     await sns.send(new UnsubscribeCommand({ SubscriptionArn: existing.SubscriptionArn }));
     await sns.send(subscribe);
   }
-  await createTable(dynamodb, manifest.table);
-  const outputs: LocalOutputs = {
-    topic_arn: TopicArn!,
-    queue_url: queue.url,
-    dlq_url: dlq.url,
-    table_name: manifest.table.name,
-    function_name: manifest.function.name,
-    ...endpoints,
-  };
-  return { outputs, queueArn: queue.arn };
 }

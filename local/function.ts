@@ -6,14 +6,15 @@ import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 /** The function as the event source mapping calls it. */
 export type Handler = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
 
-/** The built ProcessOrderLambda bundle (what the stack zips and deploys), under the project root. */
-export function functionBundle(root: string): string {
-  return path.join(root, "dist", "functions", "process-order", "index.js");
+/** The built bundle of `fn` (the file the stack zips and deploys), under the project root. */
+export function functionBundle(root: string, fn: { readonly bundle: string }): string {
+  return path.resolve(root, fn.bundle);
 }
 
 /**
  * Loads the built bundle as Lambda would start it: its environment first (the module reads it at
- * load time), then the module. Its log lines are silenced unless `verbose`.
+ * load time), then the module, a fresh instance each time (two functions may ship one bundle with
+ * other variables). Its log lines are silenced unless `verbose`.
  */
 export function loadFunction(bundle: string, env: Record<string, string>, verbose: boolean): Handler {
   if (!fs.existsSync(bundle)) {
@@ -21,6 +22,7 @@ export function loadFunction(bundle: string, env: Record<string, string>, verbos
   }
   Object.assign(process.env, env);
   if (!verbose) process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+  delete require.cache[require.resolve(bundle)];
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(bundle).handler as Handler;
 }

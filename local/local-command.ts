@@ -4,6 +4,7 @@ import { DEFAULT_STACK_HELP } from "../cli/stacks";
 import { LocalRunSummary, Progress, runLocalPipeline } from "./batch-run";
 import { LocalEnvironment } from "./environment";
 import { functionBundle, loadFunction } from "./function";
+import { pipelineOf } from "./stack-manifest";
 import { chosenManifest } from "./stack-option";
 
 export const LOCAL_COMMAND = "npm run local";
@@ -78,14 +79,15 @@ export async function localMain(argv: string[], io: CommandIo, root = projectRoo
     const visibilityTimeout = numberOption(values, "visibility-timeout", 2, 1, 43_200)!;
     const timeout = numberOption(values, "timeout", 120, 1, 3600)!;
     const { manifest, file } = chosenManifest(values, root);
-    const batchSize = batchSizeGiven ?? manifest.function.batchSize;
+    const pipeline = pipelineOf(manifest);
+    const batchSize = batchSizeGiven ?? pipeline.function.batchSize;
     io.stdout.write(
       [
         `Local run of ${manifest.stack} (settings from ${displayPath(file)})`,
-        `  topic ${manifest.topic.name} -> queue ${manifest.queue.name} (raw message delivery ${manifest.subscription.rawMessageDelivery ? "on" : "off"})`,
-        `  queue: to ${manifest.deadLetterQueue.name} after ${manifest.maxReceiveCount} receives`,
-        `  visibility timeout ${visibilityTimeout} s for this run (the stack's: ${manifest.queue.visibilityTimeoutSeconds} s)`,
-        `  table ${manifest.table.name}: key ${manifest.table.partitionKey.name}`,
+        `  topic ${pipeline.topic.name} -> queue ${pipeline.queue.name} (raw message delivery ${pipeline.subscription.rawMessageDelivery ? "on" : "off"})`,
+        `  queue: to ${pipeline.deadLetterQueue.name} after ${pipeline.maxReceiveCount} receives`,
+        `  visibility timeout ${visibilityTimeout} s for this run (the stack's: ${pipeline.queue.visibilityTimeoutSeconds} s)`,
+        `  table ${pipeline.table.name}: key ${pipeline.table.partitionKey.name}`,
         `  ${orders} orders, ${Math.round(badShare * 100)}% poison, batch size ${batchSize}, concurrency ${concurrency}`,
         "",
       ].join("\n"),
@@ -99,7 +101,7 @@ export async function localMain(argv: string[], io: CommandIo, root = projectRoo
     };
     void firstStopSignal().then(interrupted);
     try {
-      const handler = loadFunction(functionBundle(root), env.functionEnv(), values.verbose === true);
+      const handler = loadFunction(functionBundle(root, pipeline.function), env.functionEnv(), values.verbose === true);
       const tty = (io.stdout as { isTTY?: boolean }).isTTY === true;
       let lastLine = 0;
       const summary = await runLocalPipeline(env, handler, {
@@ -117,7 +119,7 @@ export async function localMain(argv: string[], io: CommandIo, root = projectRoo
           }
         },
       });
-      io.stdout.write(`\n${summaryText(summary, manifest.maxReceiveCount)}\n`);
+      io.stdout.write(`\n${summaryText(summary, pipeline.maxReceiveCount)}\n`);
       const ok = summary.nothingLost && summary.everyGoodOrderStored && summary.poisonRedrivenIntact;
       return ok ? EXIT.ok : EXIT.failed;
     } finally {

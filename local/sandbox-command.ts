@@ -7,6 +7,7 @@ import { DEFAULT_STACK_HELP } from "../cli/stacks";
 import { LocalEnvironment } from "./environment";
 import { EventSourceMapping, Invocation } from "./event-source";
 import { functionBundle, loadFunction } from "./function";
+import { SubscriptionManifest } from "./stack-manifest";
 import { chosenManifest } from "./stack-option";
 
 export const SANDBOX_COMMAND = "npm run sandbox";
@@ -14,12 +15,12 @@ export const SANDBOX_COMMAND = "npm run sandbox";
 export const SANDBOX_HELP = `Usage: npm run sandbox -- [options]
 
 The stack's AWS on this machine, until Ctrl-C: synthesizes, then starts an SNS+SQS server
-(fauxqs) and a DynamoDB server (dynalite) on 127.0.0.1, creates the stack's topic, queue, DLQ,
-subscription and table with the names and settings synth wrote to
-cdktf.out/stacks/<stack>/stack-manifest.json, and runs the built ProcessOrderLambda the way
-Lambda's event source mapping runs it. Prints "ready" once everything is up and writes the
-stack outputs, with the local endpoints, to outputs.local.json: every operator command works
-against it with --outputs outputs.local.json.
+(fauxqs) and a DynamoDB server (dynalite) on 127.0.0.1, creates every topic, queue, DLQ,
+subscription (with its filter policy) and table of the stack with the names and settings synth
+wrote to cdktf.out/stacks/<stack>/stack-manifest.json, and runs each built consumer function the
+way Lambda's event source mapping runs it. Prints "ready" once everything is up and writes the
+stack outputs (those of its first function's pipeline), with the local endpoints, to
+outputs.local.json: every operator command works against it with --outputs outputs.local.json.
 
 Options:
   --stack <name>              synthesized stack (default: ${DEFAULT_STACK_HELP})
@@ -27,9 +28,10 @@ Options:
   --data <dir>                keep queues, messages and the table in <dir> across restarts
                               (default: in memory, gone when the sandbox stops)
   --outputs-file <file>       where to write the stack outputs (default ${LOCAL_OUTPUTS_FILE})
-  --visibility-timeout <s>    the queue's visibility timeout here, 1-43200 s (default 2; the stack's
+  --visibility-timeout <s>    every queue's visibility timeout here, 1-43200 s (default 2; the stack's
                               is printed: shortened so a failed order is retried in seconds)
-  --concurrency <n>           pollers at once, 1-100 (default 4, at most the stack's maximum concurrency)
+  --concurrency <n>           pollers at once per function, 1-100 (default 4, at most its maximum
+                              concurrency)
   --verbose                   print the function's own log lines
   -h, --help                  this text
 
@@ -55,13 +57,22 @@ function writeJsonAtomically(file: string, content: unknown): void {
   fs.renameSync(temporary, file);
 }
 
+/** How a subscription delivers: raw or in the envelope, and what its filter policy matches. */
+function subscriptionText(s: SubscriptionManifest): string {
+  const raw = `raw message delivery ${s.rawMessageDelivery ? "on" : "off"}`;
+  if (s.filterPolicy === undefined) return raw;
+  const scope = s.filterPolicyScope === "MessageBody" ? "the message body" : "message attributes";
+  return `${raw}, filter policy ${s.filterPolicy} on ${scope}`;
+}
+
 /** One line per invocation, then one per failed record with its receive count. */
-function invocationLines(functionName: string, maxReceiveCount: number, invocation: Invocation): string {
+function invocationLines(functionName: string, maxReceiveCount: number | undefined, invocation: Invocation): string {
   const time = new Date().toISOString().slice(11, 19);
   const outcome = invocation.error ? `all failed: ${invocation.error}` : `${invocation.failed} failed`;
   const failed = invocation.receives
     .filter((r) => !r.completed)
     .map((r) => {
+      if (maxReceiveCount === undefined) return `  failed ${r.messageId} (receive ${r.receiveCount})\n`;
       const next = r.receiveCount >= maxReceiveCount ? ": next to the DLQ" : "";
       return `  failed ${r.messageId} (receive ${r.receiveCount} of ${maxReceiveCount}${next})\n`;
     });
@@ -84,47 +95,56 @@ export async function sandboxMain(argv: string[], io: CommandIo, root = projectR
       throw new UsageError(`--data must be a folder (given ${JSON.stringify(data)}, a file)`);
     }
     const { manifest, file } = chosenManifest(values, root);
-    const concurrency = concurrencyGiven ?? Math.min(4, manifest.function.maximumConcurrency ?? 4);
     const stopSignal = firstStopSignal();
 
     const env = await LocalEnvironment.start(manifest, { visibilityTimeoutSeconds: visibilityTimeout, dataDir });
-    let mapping: EventSourceMapping | undefined;
+    const mappings: EventSourceMapping[] = [];
     try {
-      const bundle = functionBundle(root);
-      const handler = loadFunction(bundle, env.functionEnv(), values.verbose === true);
-      const { outputs } = env;
-      mapping = new EventSourceMapping({
-        sqs: env.sqs,
-        queueUrl: outputs.queue_url,
-        queueArn: env.queueArn,
-        region: manifest.region,
-        handler,
-        batchSize: manifest.function.batchSize,
-        concurrency,
-        // Below the visibility timeout, and short so that Ctrl-C stops promptly.
-        waitTimeSeconds: Math.min(1, visibilityTimeout - 1),
-        timeoutSeconds: manifest.function.timeoutSeconds,
-        visibilityTimeoutSeconds: visibilityTimeout,
-        onInvocation: (invocation) =>
-          io.stdout.write(invocationLines(manifest.function.name, manifest.maxReceiveCount, invocation)),
-        onError: (error) => io.stderr.write(`polling ${manifest.queue.name} failed: ${error.message}\n`),
+      const consumers = manifest.functions.map((fn) => {
+        const queue = manifest.queues.find((q) => q.name === fn.queue)!;
+        const bundle = functionBundle(root, fn);
+        const concurrency = concurrencyGiven ?? Math.min(4, fn.maximumConcurrency ?? 4);
+        const handler = loadFunction(bundle, env.functionEnv(fn), values.verbose === true);
+        const mapping = new EventSourceMapping({
+          sqs: env.sqs,
+          queueUrl: env.queues.get(queue.name)!.url,
+          queueArn: env.queues.get(queue.name)!.arn,
+          region: manifest.region,
+          handler,
+          batchSize: fn.batchSize,
+          concurrency,
+          // Below the visibility timeout, and short so that Ctrl-C stops promptly.
+          waitTimeSeconds: Math.min(1, visibilityTimeout - 1),
+          timeoutSeconds: fn.timeoutSeconds,
+          visibilityTimeoutSeconds: visibilityTimeout,
+          onInvocation: (invocation) => io.stdout.write(invocationLines(fn.name, queue.maxReceiveCount, invocation)),
+          onError: (error) => io.stderr.write(`polling ${queue.name} failed: ${error.message}\n`),
+        });
+        mappings.push(mapping);
+        return { fn, bundle, concurrency };
       });
-      mapping.start();
+      for (const mapping of mappings) mapping.start();
+      const { outputs } = env;
       const outputsContent: OutputsFile = { [manifest.stack]: { ...outputs } };
       writeJsonAtomically(outputsFile, outputsContent);
-      const s = manifest.subscription;
       io.stdout.write(
         [
           `Sandbox of ${manifest.stack} (settings from ${displayPath(file)})`,
           `  SNS+SQS   fauxqs    ${outputs.aws_endpoint_url_sns}`,
           `  DynamoDB  dynalite  ${outputs.aws_endpoint_url_dynamodb}`,
-          `  topic ${manifest.topic.name} -> queue ${manifest.queue.name} ` +
-            `(raw message delivery ${s.rawMessageDelivery ? "on" : "off"}${s.filterPolicy ? `, filter policy ${s.filterPolicy}` : ""})`,
-          `  queue: to ${manifest.deadLetterQueue.name} after ${manifest.maxReceiveCount} receives; ` +
-            `visibility timeout ${visibilityTimeout} s here (the stack's: ${manifest.queue.visibilityTimeoutSeconds} s)`,
-          `  table ${manifest.table.name} (key ${manifest.table.partitionKey.name})`,
-          `  function ${manifest.function.name}: ${displayPath(bundle)}, batch size ${manifest.function.batchSize}, ` +
-            `${concurrency} poller(s)`,
+          ...manifest.subscriptions.map((s) => `  topic ${s.topic} -> queue ${s.queue} (${subscriptionText(s)})`),
+          ...manifest.queues.map(
+            (q) =>
+              `  queue ${q.name}: ` +
+              (q.deadLetterQueue ? `to ${q.deadLetterQueue.name} after ${q.maxReceiveCount} receives; ` : "no DLQ; ") +
+              `visibility timeout ${visibilityTimeout} s here (the stack's: ${q.visibilityTimeoutSeconds} s)`,
+          ),
+          ...manifest.tables.map((t) => `  table ${t.name} (key ${t.partitionKey.name})`),
+          ...consumers.map(
+            ({ fn, bundle, concurrency }) =>
+              `  function ${fn.name} <- queue ${fn.queue}: ${displayPath(bundle)}, batch size ${fn.batchSize}, ` +
+              `${concurrency} poller(s)`,
+          ),
           `  data: ${dataDir ? `kept in ${displayPath(dataDir)}` : "in memory (--data <dir> keeps it)"}`,
           `  outputs: ${displayPath(outputsFile)} (npm run publish -- --outputs ${displayPath(outputsFile)} --count 20)`,
           "ready",
@@ -134,7 +154,7 @@ export async function sandboxMain(argv: string[], io: CommandIo, root = projectR
       const signal = await stopSignal;
       io.stdout.write(`${signal}: stopping\n`);
     } finally {
-      await mapping?.stop();
+      await Promise.all(mappings.map((m) => m.stop()));
       await env.stop();
     }
     io.stdout.write("stopped\n");

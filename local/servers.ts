@@ -5,7 +5,7 @@ import { AddressInfo } from "net";
 import type { Server } from "http";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LOCAL_CREDENTIALS } from "../cli/aws";
-import { StackManifest } from "./stack-manifest";
+import { TableManifest } from "./stack-manifest";
 
 /**
  * The AWS APIs on this machine: fauxqs (SNS and SQS in one server: SNS delivers to subscribed
@@ -145,7 +145,7 @@ export function localDynamoDbClient(endpoint: string, region: string = LOCAL_AWS
  * Creates the table the stack defines (name, key schema, billing) unless it exists already (a
  * sandbox restarted on its `--data`); an existing table with another key schema is an error.
  */
-export async function createTable(client: DynamoDBClient, table: StackManifest["table"]): Promise<void> {
+export async function createTable(client: DynamoDBClient, table: TableManifest): Promise<void> {
   const keys = [
     { AttributeName: table.partitionKey.name, KeyType: "HASH" as const },
     ...(table.sortKey ? [{ AttributeName: table.sortKey.name, KeyType: "RANGE" as const }] : []),

@@ -162,8 +162,8 @@ export class OrderPipelineStack extends TerraformStack {
     });
     this.alarms = new PipelineAlarms(this, "Alarms", {
       topicName: name("Alarms"),
-      queue: this.queue,
-      consumer: this.processOrder,
+      queues: [this.queue],
+      consumers: [this.processOrder],
       emails: alarmEmails.listValue,
       oldestMessageAgeSeconds: environment.alarms.oldestMessageAgeSeconds,
       functionErrorsThreshold: environment.alarms.functionErrorsThreshold,

@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { TfJson, synthApp } from "../support/tf";
+import { synthExample } from "../support/example";
+import { TfJson, pipelineStacks, resourcesOf, synthApp } from "../support/tf";
 import { POLICY_FORMS, addStatement } from "./mutate";
 import { Finding, PolicyRule, RULES, appliesTo } from "./rules";
 import { Stack, loadStack } from "./stack";
@@ -14,17 +15,23 @@ function unwaived(rule: PolicyRule, findings: Finding[]): Finding[] {
 }
 
 /**
- * The stacks the suite judges: the committed environments, and one environment that asks
- * for customer-managed keys on the topic and queues (the rules on those keys need one).
+ * The stacks the suite judges: every stack of the configured app, one environment that asks
+ * for customer-managed keys on the topic and queues (the rules on those keys need one), and
+ * the second-subscriber example (an existing topic and table, imported).
  */
-function synthesizeStacks(): Record<string, TfJson> {
+function synthesizeStacks(): { tfs: Record<string, TfJson>; judged: Record<string, string[]> } {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orders-env-")), "environments.json");
   fs.writeFileSync(file, JSON.stringify({ environments: [{ name: "keys", customerManagedKeys: true }] }));
-  const withKeys = synthApp({ ORDERS_ENVIRONMENTS_FILE: file }).stacks;
-  return { ...synthApp().stacks, "orders-keys": withKeys["orders-keys"] };
+  const withKeys = pipelineStacks(synthApp({ ORDERS_ENVIRONMENTS_FILE: file }).stacks);
+  const app = synthApp().stacks;
+  const example = synthExample();
+  return {
+    tfs: { ...app, ...withKeys, [example.name]: example.tf },
+    judged: { app: Object.keys(app), keys: Object.keys(withKeys), example: [example.name] },
+  };
 }
 
-const tfs = synthesizeStacks();
+const { tfs, judged } = synthesizeStacks();
 const stackNames = Object.keys(tfs);
 let stacks: Record<string, Stack>;
 beforeAll(async () => {
@@ -113,6 +120,32 @@ describe("rules that read policies fail on every policy form", () => {
   });
 });
 
+describe("rules on what the example imports", () => {
+  const rule = (id: string): PolicyRule => RULES.find((r) => r.id === id)!;
+  const example = (): TfJson => structuredClone(tfs[judged.example[0]]);
+  const statementsWith = (tf: TfJson, action: string): TfJson[] =>
+    Object.values(resourcesOf(tf, "aws_iam_policy_document", "data")).flatMap((d) =>
+      (d.statement as TfJson[]).filter((s) => (s.actions ?? []).includes(action)),
+    );
+
+  test("ORD-SNS-SQS-SOURCE-ARN fails when the imported topic's ARN in the queue policy becomes a wildcard", async () => {
+    const broken = example();
+    for (const s of statementsWith(broken, "sqs:SendMessage"))
+      s.condition[0].values = ["arn:aws:sns:us-east-1:111122223333:*"];
+    expect(
+      unwaived(rule("ORD-SNS-SQS-SOURCE-ARN"), rule("ORD-SNS-SQS-SOURCE-ARN").check(await loadStack(broken))).length,
+    ).toBeGreaterThan(0);
+  });
+
+  test("ORD-IAM-TABLE-LEAST-PRIVILEGE fails when the imported table's ARN becomes every table", async () => {
+    const broken = example();
+    for (const s of statementsWith(broken, "dynamodb:PutItem"))
+      s.resources = [s.resources[0].replace(/table\/.*$/, "table/*")];
+    const id = "ORD-IAM-TABLE-LEAST-PRIVILEGE";
+    expect(unwaived(rule(id), rule(id).check(await loadStack(broken))).length).toBeGreaterThan(0);
+  });
+});
+
 /** A rule's row in docs/guardrails.md, with `*` escaped so Markdown shows it (an unescaped pair reads as emphasis). */
 function guardrailsRow(rule: PolicyRule): string {
   const relation = { same: "Checkov's condition", stricter: "stricter", own: "own rule" }[rule.relation];
@@ -141,8 +174,9 @@ describe("the rule set", () => {
     }
   });
 
-  test("runs on every stack the app synthesizes, and on an environment with customer-managed keys", () => {
-    expect([...stackNames].sort()).toEqual(["orders-dev", "orders-keys", "orders-prod", "orders-state-bootstrap"]);
+  test("runs on every stack the app synthesizes, an environment with customer-managed keys and the example", () => {
+    expect([judged.keys.length, judged.example.length]).toEqual([1, 1]);
+    expect([...stackNames].sort()).toEqual([...judged.app, ...judged.keys, ...judged.example].sort());
   });
 
   test("is listed in docs/guardrails.md, rule by rule and waiver by waiver", () => {

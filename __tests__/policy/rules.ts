@@ -458,7 +458,7 @@ export const RULES: PolicyRule[] = [
             (c) =>
               /^Arn(Equals|Like)$/.test(c.test) &&
               c.variable === "aws:SourceArn" &&
-              c.values.every((v) => referencedAddress(v, "aws_sns_topic") !== undefined),
+              c.values.every((v) => referencedAddress(v, "aws_sns_topic") !== undefined || isTopicArn(v)),
           );
           if (!scoped) problems.push(finding(address, `statement ${s.sid ?? "(no sid)"} lets SNS send for any topic`));
         }
@@ -1107,7 +1107,7 @@ export const RULES: PolicyRule[] = [
       return statementRule("identity", (s) => {
         if (!s.actions.some((a) => a.toLowerCase().startsWith("dynamodb:"))) return undefined;
         const extra = s.actions.filter((a) => !TABLE_WRITE_ACTIONS.includes(a));
-        const elsewhere = (s.resources ?? ["*"]).filter((r) => !tables.has(r));
+        const elsewhere = (s.resources ?? ["*"]).filter((r) => !tables.has(r) && !isOneTableArn(r));
         if (extra.length) return `allows ${extra.join(", ")}, which the function does not use`;
         return elsewhere.length ? `names ${elsewhere.join(", ")}` : undefined;
       })(stack);
@@ -1115,7 +1115,7 @@ export const RULES: PolicyRule[] = [
     breakStack: (tf) => {
       for (const body of Object.values(resourcesOf(tf, "aws_iam_role_policy"))) {
         documentAt(tf, body.policy)
-          ?.statement.find((s: TfJson) => s.sid === "WriteOrders")
+          ?.statement.find((s: TfJson) => (s.actions as string[]).includes("dynamodb:PutItem"))
           ?.actions.push("dynamodb:DeleteItem");
       }
     },
@@ -1603,6 +1603,19 @@ function redrivePairs(stack: Stack): [string, string][] {
 }
 
 /** Checkov's AWS key patterns, and secret-sounding names with a literal value. */
+/** A whole SNS topic ARN, as a topic imported by ARN is named (no wildcard). */
+function isTopicArn(value: string): boolean {
+  return /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/.test(value);
+}
+
+/**
+ * The ARN of one table, as a table imported by name is named: partition, region and account may be
+ * the stack's own (references), the table name is given; no wildcard, no index or stream.
+ */
+function isOneTableArn(value: string): boolean {
+  return /^arn:[^:*]+:dynamodb:[^:*]+:[^:*]+:table\/[A-Za-z0-9_.-]{3,255}$/.test(value);
+}
+
 function looksSecret(name: string, value: string): boolean {
   if (value.includes("${")) return false;
   const accessKey = /(?<![A-Z0-9])(A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/;

@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dyn
 import { ORDER_ID_PATTERN, itemSizeBytes } from "../../contract/order";
 import { LOCAL_AWS_ENV, LocalServer, createTable, localDynamoDbClient, startDynamoDb } from "../../local/servers";
 import { sampleOrder } from "../../contract/samples";
-import { StackManifest, readStackManifest } from "../../local/stack-manifest";
+import { Pipeline, pipelineOf, readStackManifest } from "../../local/stack-manifest";
 import { FaultProxy, startFaultProxy } from "./fault-servers";
 import { Handler, LogLine, fakeContext, invoke, loadHandler, withEnv } from "./handler-harness";
 import { deliveryBody, publishedSampleEvent, redrivenRecord, snsNotification, sqsEvent, sqsRecord } from "./sqs-events";
@@ -30,13 +30,13 @@ export function describeHandlerContract(title: string, modulePath: string): void
     let dynamo: LocalServer;
     let client: DynamoDBClient;
     let documents: DynamoDBDocumentClient;
-    let settings: StackManifest;
+    let settings: Pipeline;
     let handler: Handler;
     let env: Record<string, string>;
     let savedEnv: NodeJS.ProcessEnv;
 
     beforeAll(async () => {
-      settings = readStackManifest(synthApp().outdir, "orders-dev").manifest;
+      settings = pipelineOf(readStackManifest(synthApp().outdir, "orders-dev").manifest);
       dynamo = await startDynamoDb();
       client = localDynamoDbClient(dynamo.endpoint);
       documents = DynamoDBDocumentClient.from(client);
