@@ -6,20 +6,20 @@ import { commandEnv } from "./commands";
 
 const ROOT = path.join(__dirname, "..", "..");
 
+/** What a checkout's build, synth, tests and tools write: never copied. */
+const GENERATED =
+  /^(node_modules|dist|cdktf\.out|\.git|bench-out|coverage|reports|\.stryker-tmp|\.terraform)$|^outputs.*\.json$|\.tfstate/;
+
 /**
- * A scratch copy of the project to build and synthesize in: every file git tracks (or would),
- * with node_modules linked to ours (never copied), in `into` (default: a new temporary folder).
- * Nothing in the repo is touched.
+ * A scratch copy of the project to build and synthesize in: its sources (everything but what
+ * GENERATED names, so that it works without git too, as in check:fork's copy), with node_modules
+ * linked to ours (never copied), in `into` (default: a new temporary folder). Nothing in the repo
+ * is touched.
  */
 export function copyProject({ into }: { into?: string } = {}): string {
   const dir = into ?? fs.mkdtempSync(path.join(os.tmpdir(), "orders-project-"));
-  const files = spawnSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-  for (const file of files.stdout.split("\n").filter((f) => f && fs.existsSync(path.join(ROOT, f)))) {
-    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
+  for (const entry of fs.readdirSync(ROOT).filter((name) => !GENERATED.test(name))) {
+    fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
   }
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
   return dir;
