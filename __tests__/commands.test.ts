@@ -1,4 +1,7 @@
+import * as fs from "fs";
+import * as path from "path";
 import { lines, runBuilt, synthesized } from "./support/commands";
+import { copyProject, runIn } from "./support/project-copy";
 
 // The built commands, run as their npm scripts run them (after the build): a packaging mistake
 // (a module the build did not emit, two commands' mains in one bundle) fails here.
@@ -37,6 +40,38 @@ describe.each(COMMANDS)("%s (%s)", (name, file, library) => {
       err.mockRestore();
     }
   });
+});
+
+// As a user types them in a fresh checkout: --help answers before anything is built but the command
+// itself (no function bundle, no program, no synth), and sandbox's own synth reports a bad setting.
+describe("npm run <command> in a fresh checkout", () => {
+  let project: string;
+  const built = () =>
+    ["dist/main.js", "dist/functions", "cdktf.out"].filter((p) => fs.existsSync(path.join(project, p)));
+  beforeAll(() => {
+    project = copyProject();
+  });
+  afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
+
+  test.each(COMMANDS.map(([name]) => [name]))(
+    "%s -- --help answers before any build of the app or synth",
+    (name) => {
+      const result = runIn(project, `${name} -- --help`);
+      expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
+      expect(result.stdout).toMatch(new RegExp(`^Usage: ${name}( |$)`, "m"));
+      expect(built()).toEqual([]);
+    },
+    60_000,
+  );
+
+  test("npm run sandbox prints a bad setting once from its synth and exits 2, starting nothing", () => {
+    const result = runIn(project, "npm run --silent sandbox", { ORDERS_REGION: "mars-1" });
+    expect([result.status, result.stdout]).toEqual([2, ""]);
+    expect(result.stderr).toBe(
+      'Invalid configuration:\n  - ORDERS_REGION must be an AWS region such as eu-west-1 (given "mars-1")\n' +
+        'See "npm run sandbox -- --help".\n',
+    );
+  }, 120_000);
 });
 
 describe("npm run smoke", () => {

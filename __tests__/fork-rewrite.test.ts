@@ -47,13 +47,13 @@ describe("the move to CDK Terrain as a rewrite (scripts/fork-rewrite.cjs)", () =
   test("runs the fork's CLI where a script runs cdktf, and leaves cdktf.out and script names alone", () => {
     const pkg = rewritePackageJson({
       scripts: {
-        "synth:cli": "node scripts/clean.mjs && CHECKPOINT_DISABLE=1 node scripts/cdktf-cli.mjs cdktf synth",
+        synth: "rm -rf cdktf.out && CHECKPOINT_DISABLE=1 cdktf synth",
         deploy: "CHECKPOINT_DISABLE=1 cdktf deploy --outputs-file outputs.json",
         clean: "rm -rf cdktf.out",
       },
     });
     expect(pkg.scripts).toEqual({
-      "synth:cli": "node scripts/clean.mjs && CHECKPOINT_DISABLE=1 node scripts/cdktf-cli.mjs cdktn synth",
+      synth: "rm -rf cdktf.out && CHECKPOINT_DISABLE=1 cdktn synth",
       deploy: "CHECKPOINT_DISABLE=1 cdktn deploy --outputs-file outputs.json",
       clean: "rm -rf cdktf.out",
     });

@@ -84,6 +84,23 @@ describe("README.md", () => {
     expect(fs.readFileSync(".ci/run", "utf8")).toMatch(/^run npm test\b/m);
   });
 
+  test("says in one paragraph that CDKTF is archived upstream and how each proven exit is checked", () => {
+    const paragraphs = README.split("\n\n").filter((p) => /archived upstream/.test(p));
+    expect(paragraphs).toHaveLength(1);
+    for (const part of ["CDK Terrain", "npm run check:fork", "plain Terraform", "npm run synth:hcl"]) {
+      expect({ part, said: paragraphs[0].includes(part) }).toEqual({ part, said: true });
+    }
+  });
+
+  test("tells whoever types npx cdktf to export CHECKPOINT_DISABLE=1, which every script running cdktf sets", () => {
+    expect(README).toContain("`export CHECKPOINT_DISABLE=1`");
+    const scripts: Record<string, string> = JSON.parse(fs.readFileSync("package.json", "utf8")).scripts;
+    // cdktf, or cdktn in check:fork's copy on CDK Terrain.
+    const cdktf = Object.entries(scripts).filter(([, script]) => /(^|[\s;&|])cdkt[fn] /.test(script));
+    expect(cdktf.length).toBeGreaterThanOrEqual(3);
+    expect(cdktf.filter(([, script]) => !/CHECKPOINT_DISABLE=1 cdkt[fn] /.test(script))).toEqual([]);
+  });
+
   test("wraps its prose at 120 characters", () => {
     expect(proseLines().filter((line) => line.length > 120)).toEqual([]);
   });

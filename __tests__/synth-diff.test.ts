@@ -2,14 +2,22 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { compareSynths, formatDifferences } from "../scripts/synth-diff.cjs";
-import { TfJson, synthApp } from "./support/tf";
+import { TfJson, pipelineStacks, synthApp } from "./support/tf";
 
 // The comparison npm run check:fork applies to our synth and CDK Terrain's, on a real synth of
 // this app and copies of it changed the way a fork could change them.
 describe("comparing two synths of the app (scripts/synth-diff.cjs)", () => {
   let ours: string;
+  /** A pipeline stack, another (the same when the configuration has one environment), and the bootstrap stack. */
+  let pipeline: string;
+  let otherPipeline: string;
+  let bootstrap: string;
   beforeAll(() => {
-    ours = synthApp().outdir;
+    const app = synthApp();
+    ours = app.outdir;
+    const pipelines = Object.keys(pipelineStacks(app.stacks)).sort();
+    [pipeline, otherPipeline] = [pipelines[0], pipelines[pipelines.length - 1]];
+    bootstrap = Object.keys(app.stacks).find((stack) => !pipelines.includes(stack))!;
   });
 
   /** A copy of our synth with `change` applied to one stack's cdk.tf.json. */
@@ -35,8 +43,8 @@ describe("comparing two synths of the app (scripts/synth-diff.cjs)", () => {
         : value;
 
   test("finds nothing between a synth and itself with other key order and other // metadata", () => {
-    const theirs = changed("orders-dev", (tf) => {
-      tf["//"] = { metadata: { version: "0.24.0", stackName: "orders-dev", backend: "s3" } };
+    const theirs = changed(pipeline, (tf) => {
+      tf["//"] = { metadata: { version: "0.24.0", stackName: pipeline, backend: "s3" } };
       Object.values(tf.resource.aws_sqs_queue as Record<string, TfJson>)[0]["//"] = { metadata: { path: "elsewhere" } };
       return reversed(tf) as TfJson;
     });
@@ -45,7 +53,7 @@ describe("comparing two synths of the app (scripts/synth-diff.cjs)", () => {
 
   test("accepts a different provider source and version, and reports each difference", () => {
     let source = "";
-    const theirs = changed("orders-prod", (tf) => {
+    const theirs = changed(otherPipeline, (tf) => {
       source = tf.terraform.required_providers.aws.source;
       tf.terraform.required_providers.aws = { source: "fork/aws", version: "99.0.0" };
     });
@@ -55,7 +63,7 @@ describe("comparing two synths of the app (scripts/synth-diff.cjs)", () => {
       ["terraform.required_providers.aws.version", true],
     ]);
     expect(formatDifferences(found)[0]).toBe(
-      `  accepted  stacks/orders-prod/cdk.tf.json: terraform.required_providers.aws.source: "${source}" -> "fork/aws"`,
+      `  accepted  stacks/${otherPipeline}/cdk.tf.json: terraform.required_providers.aws.source: "${source}" -> "fork/aws"`,
     );
   });
 
@@ -79,25 +87,25 @@ describe("comparing two synths of the app (scripts/synth-diff.cjs)", () => {
   ])("fails on a difference in %s", (_where, change, where) => {
     const found = compareSynths(
       ours,
-      changed("orders-dev", (tf) => {
+      changed(pipeline, (tf) => {
         change(tf);
       }),
     );
     expect(found.length).toBeGreaterThan(0);
     expect(found.filter((d) => !d.allowed).map((d) => d.path)).toEqual([expect.stringContaining(where)]);
     expect(
-      formatDifferences(found).some((line) => line.startsWith("  DIFFERENT stacks/orders-dev/cdk.tf.json: ")),
+      formatDifferences(found).some((line) => line.startsWith(`  DIFFERENT stacks/${pipeline}/cdk.tf.json: `)),
     ).toBe(true);
   });
 
   test("fails on a stack only one synth has", () => {
     const theirs = fs.mkdtempSync(path.join(os.tmpdir(), "orders-diff-"));
     fs.cpSync(ours, theirs, { recursive: true });
-    fs.rmSync(path.join(theirs, "stacks", "orders-state-bootstrap"), { recursive: true });
+    fs.rmSync(path.join(theirs, "stacks", bootstrap), { recursive: true });
     const found = compareSynths(ours, theirs);
     expect(found.map((d) => [d.file, d.path, d.allowed])).toEqual([
-      ["stacks/orders-state-bootstrap/cdk.tf.json", "(the whole file)", false],
-      ["stacks/orders-state-bootstrap/versions.tf.json", "(the whole file)", false],
+      [`stacks/${bootstrap}/cdk.tf.json`, "(the whole file)", false],
+      [`stacks/${bootstrap}/versions.tf.json`, "(the whole file)", false],
     ]);
   });
 });

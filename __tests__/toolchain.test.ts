@@ -30,6 +30,15 @@ describe("the Node.js toolchain", () => {
     expect(read(".ci/run")).toContain(`\nNODE_PIN=${nvmrc}\n`);
   });
 
+  test("the README, docs/synth.md and .ci/run install Node.js 22 into the same folder", () => {
+    const pin = /^NODE_PIN=(.+)$/m.exec(read(".ci/run"))![1];
+    const home = /^\s*node_home="(.+)"$/m.exec(read(".ci/run"))![1].replace("$HOME", "~").replace("$NODE_PIN", pin);
+    for (const doc of ["README.md", "docs/synth.md"]) {
+      const [, prefix, version] = /npm install --prefix (\S+) node@(\S+)/.exec(read(doc))!;
+      expect({ doc, prefix, version }).toEqual({ doc, prefix: home, version: pin });
+    }
+  });
+
   test("@types/node is pinned to a Node.js 22 release", () => {
     expect(pkg.devDependencies["@types/node"]).toMatch(/^22\.\d+\.\d+$/);
   });

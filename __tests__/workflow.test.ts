@@ -1,4 +1,7 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { parse } from "yaml";
 import { pipelineStacks, synthApp } from "./support/tf";
 
@@ -9,14 +12,33 @@ describe("the pull-request pipeline (.github/workflows/plan.yml)", () => {
   let workflow: Workflow;
   let stacks: string[];
   let pipeline: string[];
+  /** What the synth job's `stacks` step writes to $GITHUB_OUTPUT, run on a synth of the app. */
+  let outputs: Record<string, unknown>;
   const steps = (job: string): string[] => workflow.jobs[job].steps.map((s: Workflow) => s.run ?? s.uses);
   const step = (job: string, uses: string): Workflow =>
     workflow.jobs[job].steps.find((s: Workflow) => String(s.uses).startsWith(uses));
   beforeAll(() => {
     workflow = parse(fs.readFileSync(".github/workflows/plan.yml", "utf8"));
-    const app = synthApp().stacks;
-    stacks = Object.keys(app).sort();
-    pipeline = Object.keys(pipelineStacks(app)).sort();
+    const app = synthApp();
+    stacks = Object.keys(app.stacks).sort();
+    pipeline = Object.keys(pipelineStacks(app.stacks)).sort();
+    const job = fs.mkdtempSync(path.join(os.tmpdir(), "orders-workflow-"));
+    fs.cpSync(app.outdir, path.join(job, "cdktf.out"), { recursive: true });
+    const step = workflow.jobs.synth.steps.find((s: Workflow) => s.id === "stacks");
+    const result = spawnSync("bash", ["-c", step.run], {
+      cwd: job,
+      env: { ...process.env, GITHUB_OUTPUT: path.join(job, "output") },
+      encoding: "utf8",
+    });
+    expect(result.stderr).toBe("");
+    outputs = Object.fromEntries(
+      fs
+        .readFileSync(path.join(job, "output"), "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => [line.slice(0, line.indexOf("=")), JSON.parse(line.slice(line.indexOf("=") + 1))]),
+    );
+    fs.rmSync(job, { recursive: true, force: true });
   });
 
   test("runs on pull requests", () => {
@@ -29,9 +51,17 @@ describe("the pull-request pipeline (.github/workflows/plan.yml)", () => {
     expect(step("synth", "actions/upload-artifact").with.path).toBe("cdktf.out/stacks/");
   });
 
+  test("lists the stacks the synth wrote, so a new environment needs no edit of the workflow", () => {
+    expect(workflow.jobs.synth.outputs).toEqual({
+      stacks: "${{ steps.stacks.outputs.stacks }}",
+      plan: "${{ steps.stacks.outputs.plan }}",
+    });
+    expect(outputs.stacks).toEqual(stacks);
+  });
+
   test("validates every stack the app synthesizes, without credentials or state", () => {
     expect(workflow.jobs.validate.needs).toBe("synth");
-    expect([...workflow.jobs.validate.strategy.matrix.stack].sort()).toEqual(stacks);
+    expect(workflow.jobs.validate.strategy.matrix.stack).toBe("${{ fromJSON(needs.synth.outputs.stacks) }}");
     expect(workflow.jobs.validate.env.STACK).toBe("${{ matrix.stack }}");
     expect(steps("validate")).toEqual(
       expect.arrayContaining([
@@ -51,11 +81,11 @@ describe("the pull-request pipeline (.github/workflows/plan.yml)", () => {
 
   test("plans every environment from its stack folder, after validation, with its tfvars from a repository variable", () => {
     const plan = workflow.jobs.plan;
-    expect(plan.needs).toBe("validate");
-    expect(plan.strategy.matrix.include.map((m: Workflow) => m.stack).sort()).toEqual(pipeline);
-    for (const { stack, tfvars } of plan.strategy.matrix.include) {
-      expect(tfvars).toBe(`TFVARS_${stack.toUpperCase().replace(/-/g, "_")}`);
-    }
+    expect(plan.needs).toEqual(["synth", "validate"]);
+    expect(plan.strategy.matrix.include).toBe("${{ fromJSON(needs.synth.outputs.plan) }}");
+    expect(outputs.plan).toEqual(
+      pipeline.map((stack) => ({ stack, tfvars: `TFVARS_${stack.toUpperCase().replace(/-/g, "_")}` })),
+    );
     expect(plan.env).toEqual({ STACK: "${{ matrix.stack }}", TFVARS: "${{ vars[matrix.tfvars] }}" });
     const runs = steps("plan").filter((s) => !s.includes("@"));
     expect(runs).toEqual([

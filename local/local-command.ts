@@ -20,7 +20,8 @@ order reached the DLQ intact after maxReceiveCount receives.
 
 Options:
   --stack <name>              synthesized stack (default: ${DEFAULT_STACK_HELP})
-  --out <dir>                 synth output folder holding stacks/<stack> (default cdktf.out)
+  --out <dir>                 read the stacks already synthesized in <dir> (default: synthesize
+                              them into cdktf.out first)
   --orders <n>                orders to publish, 1-100000 (default 200)
   --bad-share <x>             share of poison orders, 0-1 (default 0.05)
   --batch-size <n>            records per invocation, 1-10000 (default: the stack's mapping)

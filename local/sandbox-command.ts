@@ -24,7 +24,8 @@ outputs.local.json: every operator command works against it with --outputs outpu
 
 Options:
   --stack <name>              synthesized stack (default: ${DEFAULT_STACK_HELP})
-  --out <dir>                 synth output folder holding stacks/<stack> (default cdktf.out)
+  --out <dir>                 read the stacks already synthesized in <dir> (default: synthesize
+                              them into cdktf.out first)
   --data <dir>                keep queues, messages and the table in <dir> across restarts
                               (default: in memory, gone when the sandbox stops)
   --outputs-file <file>       where to write the stack outputs (default ${LOCAL_OUTPUTS_FILE})

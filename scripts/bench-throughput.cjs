@@ -1,8 +1,9 @@
 // Throughput of the built handler against dynalite, next to a plain PutCommand loop at the
 // same concurrency; one 10,000-record batch, on an idle machine and beside two CPU-bound
-// processes; and the local pipeline run. Run by scripts/bench.mjs in a child process whose
-// stdout is discarded (the handler logs a line per record, as on Lambda); results go to the
-// JSON file named by argv[2].
+// processes; and the local pipeline run. Run by scripts/bench.mjs with tsx (it loads the
+// project's TypeScript modules) in a child process whose stdout is discarded (the handler logs a
+// line per record, as on Lambda): tsx scripts/bench-throughput.cjs <result.json> <synth output>,
+// with the function bundle built. The stack is the default one (the first environment's).
 //
 // Handler and plain loop are measured back to back in rounds (the order alternating), and each
 // ratio is the median of the rounds' ratios: on a shared machine the load drifts, and a round
@@ -14,13 +15,11 @@ const net = require("net");
 const { createHash, randomUUID } = require("crypto");
 
 const root = path.join(__dirname, "..");
-const { startDynamoDb, createTable, localDynamoDbClient, LOCAL_AWS_ENV } = require(
-  path.join(root, "dist/local/servers.js"),
-);
-const { readStackManifest } = require(path.join(root, "dist/common/stack-manifest.js"));
-const { LocalEnvironment } = require(path.join(root, "dist/local/environment.js"));
-const { runLocalPipeline } = require(path.join(root, "dist/local/batch-run.js"));
-const { sampleOrder } = require(path.join(root, "dist/common/orders.js"));
+const { startDynamoDb, createTable, localDynamoDbClient, LOCAL_AWS_ENV } = require("../local/servers");
+const { readStackManifest } = require("../local/stack-manifest");
+const { LocalEnvironment } = require("../local/environment");
+const { runLocalPipeline } = require("../local/batch-run");
+const { sampleOrder } = require("../contract/samples");
 const { DynamoDBDocumentClient, PutCommand } = require("@aws-sdk/lib-dynamodb");
 
 const BUNDLE = path.join(root, "dist/functions/process-order/index.js");
@@ -129,7 +128,7 @@ async function bigBatch(settings, burners) {
 }
 
 async function main() {
-  const settings = readStackManifest(path.join(root, "cdktf.out"), "orders-dev").manifest;
+  const settings = readStackManifest(path.resolve(process.argv[3]), undefined).manifest;
   const dynamo = await startDynamoDb();
   const client = localDynamoDbClient(dynamo.endpoint);
   await createTable(client, settings.table);

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // npm run check:fork: proves on every change that this app moves to CDK Terrain (cdktn, the
-// maintained fork of CDKTF) with imports renamed and nothing else.
+// maintained fork of CDKTF) with imports renamed and nothing else. No tool does this check.
 // 1. Copies the project's files (what git tracks or would track: never node_modules, dist or
 //    cdktf.out) into a throwaway folder and rewrites, by script, the module names in every import
 //    and require (cdktf -> cdktn, @cdktf/provider-* -> @cdktn/provider-*, @cdktf/hcl2json ->
 //    @cdktn/hcl2json), the dependencies in package.json (to FORK_PINS) and the CLI in its scripts.
 // 2. Installs the copy (npm install: the lock file keeps every other package where it is).
-// 3. Synthesizes every stack with ours and with the copy (npm run synth, and npm run synth:cli,
-//    which runs cdktn synth), and compares each stack's Terraform JSON as data
+// 3. Synthesizes every stack with ours (cdktf.json's app) and with the copy (its cdktf.json's app,
+//    and npm run synth, which runs cdktn synth), and compares each stack's Terraform JSON as data
 //    (scripts/synth-diff.cjs). Prints every difference; fails on any outside
 //    terraform.required_providers.
 // 4. Runs the jest suite in the copy.
@@ -103,21 +103,15 @@ function main() {
 
     const ours = join(scratch, "ours.out");
     const fork = join(scratch, "fork.out");
-    step("synth (ours: node scripts/synth.cjs)", process.execPath, ["scripts/synth.cjs"], {
-      cwd: root,
-      env: { CDKTF_OUTDIR: ours },
-    });
-    step("synth (the copy: npm run synth)", "npm", ["run", "--silent", "synth"], {
-      cwd: copy,
-      env: { CDKTF_OUTDIR: fork },
-    });
-    step("synth (the copy: npm run synth:cli, i.e. cdktn synth)", "npm", ["run", "--silent", "synth:cli"], {
-      cwd: copy,
-    });
+    // cdktf.json's app, as cdktf synth runs it (through a shell, CDKTF_OUTDIR set).
+    const app = (dir) => JSON.parse(readFileSync(join(dir, "cdktf.json"), "utf8")).app;
+    step(`synth (ours: ${app(root)})`, app(root), [], { cwd: root, shell: true, env: { CDKTF_OUTDIR: ours } });
+    step(`synth (the copy: ${app(copy)})`, app(copy), [], { cwd: copy, shell: true, env: { CDKTF_OUTDIR: fork } });
+    step("synth (the copy: npm run synth, i.e. cdktn synth)", "npm", ["run", "--silent", "synth"], { cwd: copy });
 
     let failed = false;
     for (const [label, theirs] of [
-      ["npm run synth", fork],
+      ["cdktf.json's app", fork],
       ["cdktn synth", join(copy, "cdktf.out")],
     ]) {
       const found = compareSynths(ours, theirs);
