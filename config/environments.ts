@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { ApplicationLogLevel } from "../constructs/defaults";
+import { InputError, MAX_INPUT_BYTES, jsonDepthProblem, quote, readBoundedFile } from "./input";
 import {
   ALARM_DEFAULTS,
   ALARM_LIMITS,
@@ -143,13 +144,17 @@ export function readConfiguration(env: NodeJS.ProcessEnv, root: string): Configu
   const file = settings.environmentsFile;
   let text: string | undefined;
   try {
-    text = fs.readFileSync(file, "utf8");
+    fs.accessSync(file, fs.constants.R_OK);
+    // A regular file of at most 1 MiB: /dev/zero or a FIFO would never finish reading.
+    text = readBoundedFile(file, { what: displayName(file), maxBytes: MAX_INPUT_BYTES });
   } catch (error) {
     const given = env[ENVIRONMENTS_FILE_VARIABLE];
     problems.push(
-      given
-        ? `${ENVIRONMENTS_FILE_VARIABLE} must name a readable environments file (given ${JSON.stringify(given)}: ${(error as Error).message})`
-        : `${displayName(file)} must exist at the project root (${(error as Error).message})`,
+      error instanceof InputError
+        ? error.message
+        : given
+          ? `${ENVIRONMENTS_FILE_VARIABLE} must name a readable environments file (given ${quote(given)}: ${(error as Error).message})`
+          : `${displayName(file)} must exist at the project root (${(error as Error).message})`,
     );
   }
   const environments =
@@ -193,7 +198,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, root: string): { setting
   const problems = rules
     .filter(([, variable]) => variable !== "ORDERS_STATE_REGION" || env.ORDERS_STATE_REGION)
     .filter(([key, , pattern]) => !pattern.test(settings[key]))
-    .map(([key, variable, , allowed]) => `${variable} must be ${allowed} (given ${JSON.stringify(settings[key])})`);
+    .map(([key, variable, , allowed]) => `${variable} must be ${allowed} (given ${quote(settings[key])})`);
   return { settings, problems };
 }
 
@@ -206,6 +211,9 @@ export function parseEnvironments(
   source: string,
   settings: Pick<AppSettings, "region">,
 ): { environments: Environment[]; problems: string[] } {
+  // Checked before parsing: a 5,000-deep value would overflow the stack of whatever walks it.
+  const tooDeep = jsonDepthProblem(text, source);
+  if (tooDeep) return { environments: [], problems: [tooDeep] };
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -220,7 +228,7 @@ export function parseEnvironments(
   }
   const problems = Object.keys(json)
     .filter((key) => key !== "environments")
-    .map((key) => `${source}: ${JSON.stringify(key)} is not a setting; the file holds only "environments"`);
+    .map((key) => `${source}: ${quote(key)} is not a setting; the file holds only "environments"`);
   if (json.environments.length === 0) problems.push(`${source}: environments must list at least one environment`);
 
   const environments = json.environments.map((entry, index) => {
@@ -230,7 +238,7 @@ export function parseEnvironments(
   });
   const names = environments.map((e) => e.name);
   for (const name of new Set(names.filter((n, i) => names.indexOf(n) !== i))) {
-    problems.push(`${source}: environment names must be unique (given ${JSON.stringify(name)} more than once)`);
+    problems.push(`${source}: environment names must be unique (given ${quote(name)} more than once)`);
   }
   return { environments, problems };
 }
@@ -318,7 +326,7 @@ function checkEnvironment(
   };
   const allowedFields = [...Object.keys(FIELDS), "alarms"];
   for (const key of Object.keys(input).filter((k) => !allowedFields.includes(k))) {
-    problems.push(`${where}: ${JSON.stringify(key)} is not a field; the fields are ${allowedFields.join(", ")}`);
+    problems.push(`${where}: ${quote(key)} is not a field; the fields are ${allowedFields.join(", ")}`);
   }
   if (input.name === undefined) problems.push(`${where}: name is required (${FIELDS.name.allowed})`);
   for (const [field, rule] of Object.entries(FIELDS)) {
@@ -331,7 +339,9 @@ function checkEnvironment(
       );
     } else {
       for (const key of Object.keys(input.alarms).filter((k) => !(k in ALARM_FIELDS))) {
-        problems.push(`${where}: alarms.${key} is not a field; the fields are ${Object.keys(ALARM_FIELDS).join(", ")}`);
+        problems.push(
+          `${where}: alarms.${quote(key).slice(1, -1)} is not a field; the fields are ${Object.keys(ALARM_FIELDS).join(", ")}`,
+        );
       }
       for (const [field, rule] of Object.entries(ALARM_FIELDS)) {
         const value = input.alarms[field];
@@ -392,10 +402,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** A given value as the messages quote it. */
+/** A given value as the messages quote it: cut to its first 200 characters. */
 function describe(value: unknown): string {
-  if (value === undefined) return "nothing";
-  return JSON.stringify(value);
+  return quote(value);
 }
 
 /** A file as the messages name it: relative to the working directory when inside it. */

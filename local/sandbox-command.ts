@@ -1,7 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CommandIo, EXIT, UsageError, firstStopSignal, numberOption, runCommand, stringOption } from "../cli/cli";
-import { LOCAL_OUTPUTS_FILE, OutputsFile } from "../cli/outputs";
+import { LOCAL_OUTPUTS_FILE, checkOutputsWritable, writeStackOutputs } from "../cli/outputs";
+import { lockDataFolder } from "../cli/lock";
+import { quote } from "../config/input";
 import { displayPath, projectRoot } from "../config/project";
 import { DEFAULT_STACK_HELP } from "../cli/stacks";
 import { LocalEnvironment } from "./environment";
@@ -25,8 +27,10 @@ Options:
   --stack <name>              synthesized stack (default: ${DEFAULT_STACK_HELP})
   --out <dir>                 synth output folder holding stacks/<stack> (default cdktf.out)
   --data <dir>                keep queues, messages and the table in <dir> across restarts
-                              (default: in memory, gone when the sandbox stops)
-  --outputs-file <file>       where to write the stack outputs (default ${LOCAL_OUTPUTS_FILE})
+                              (default: in memory, gone when the sandbox stops); one sandbox
+                              per folder: a second one is refused, naming the first one's pid
+  --outputs-file <file>       where to write the stack outputs (default ${LOCAL_OUTPUTS_FILE}); the
+                              entries of other stacks in it are kept
   --visibility-timeout <s>    the queue's visibility timeout here, 1-43200 s (default 2; the stack's
                               is printed: shortened so a failed order is retried in seconds)
   --concurrency <n>           pollers at once, 1-100 (default 4, at most the stack's maximum concurrency)
@@ -48,13 +52,6 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-/** Writes JSON through a temporary file, so a command reading it never sees half of it. */
-function writeJsonAtomically(file: string, content: unknown): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, `${JSON.stringify(content, null, 2)}\n`);
-  fs.renameSync(temporary, file);
-}
-
 /** One line per invocation, then one per failed record with its receive count. */
 function invocationLines(functionName: string, maxReceiveCount: number, invocation: Invocation): string {
   const time = new Date().toISOString().slice(11, 19);
@@ -75,19 +72,24 @@ export async function sandboxMain(argv: string[], io: CommandIo, root = projectR
     const dataDir = data === undefined ? undefined : path.resolve(data);
     const visibilityTimeout = numberOption(values, "visibility-timeout", 2, 1, 43_200)!;
     const concurrencyGiven = numberOption(values, "concurrency", undefined, 1, 100);
-    if (!fs.existsSync(path.dirname(outputsFile))) {
-      throw new UsageError(
-        `--outputs-file must be in an existing folder (given ${JSON.stringify(values["outputs-file"])})`,
-      );
-    }
     if (dataDir && fs.existsSync(dataDir) && !fs.statSync(dataDir).isDirectory()) {
-      throw new UsageError(`--data must be a folder (given ${JSON.stringify(data)}, a file)`);
+      throw new UsageError(`--data must be a folder (given ${quote(data)}, a file)`);
     }
     const { manifest, file } = chosenManifest(values, root);
+    // Before anything starts: the outputs file can be written, and what it holds is kept (other stacks).
+    checkOutputsWritable(outputsFile, "--outputs-file");
     const concurrency = concurrencyGiven ?? Math.min(4, manifest.function.maximumConcurrency ?? 4);
     const stopSignal = firstStopSignal();
 
-    const env = await LocalEnvironment.start(manifest, { visibilityTimeoutSeconds: visibilityTimeout, dataDir });
+    // One sandbox per --data folder: a second one is refused with the holder's pid.
+    const releaseData = dataDir ? lockDataFolder(dataDir) : undefined;
+    let env: LocalEnvironment;
+    try {
+      env = await LocalEnvironment.start(manifest, { visibilityTimeoutSeconds: visibilityTimeout, dataDir });
+    } catch (error) {
+      releaseData?.();
+      throw error;
+    }
     let mapping: EventSourceMapping | undefined;
     try {
       const bundle = functionBundle(root);
@@ -110,8 +112,7 @@ export async function sandboxMain(argv: string[], io: CommandIo, root = projectR
         onError: (error) => io.stderr.write(`polling ${manifest.queue.name} failed: ${error.message}\n`),
       });
       mapping.start();
-      const outputsContent: OutputsFile = { [manifest.stack]: { ...outputs } };
-      writeJsonAtomically(outputsFile, outputsContent);
+      writeStackOutputs(outputsFile, manifest.stack, { ...outputs });
       const s = manifest.subscription;
       io.stdout.write(
         [
@@ -136,6 +137,7 @@ export async function sandboxMain(argv: string[], io: CommandIo, root = projectR
     } finally {
       await mapping?.stop();
       await env.stop();
+      releaseData?.();
     }
     io.stdout.write("stopped\n");
     return EXIT.ok;
