@@ -88,7 +88,7 @@ export function readBoundedFile(file: string, limits: FileLimits): string {
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(
       code === "ENOENT" || code === "ENOTDIR"
-        ? `${what} must name an existing file${orStdin} (given ${quote(file)})`
+        ? `${what} must name an existing file (given ${quote(file)})`
         : `${what} cannot be read (given ${quote(file)}: ${code ?? (error as Error).message})`,
     );
   }
