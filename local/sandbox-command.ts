@@ -75,9 +75,9 @@ export async function sandboxMain(argv: string[], io: CommandIo, root = projectR
     if (dataDir && fs.existsSync(dataDir) && !fs.statSync(dataDir).isDirectory()) {
       throw new UsageError(`--data must be a folder (given ${quote(data)}, a file)`);
     }
-    const { manifest, file } = chosenManifest(values, root);
     // Before anything starts: the outputs file can be written, and what it holds is kept (other stacks).
     checkOutputsWritable(outputsFile, "--outputs-file");
+    const { manifest, file } = chosenManifest(values, root);
     const concurrency = concurrencyGiven ?? Math.min(4, manifest.function.maximumConcurrency ?? 4);
     const stopSignal = firstStopSignal();
 
