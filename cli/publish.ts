@@ -20,6 +20,8 @@ export interface PublishEachOptions {
   readonly onRefused?: (index: number, reason: string) => void;
   /** How each request runs (default: as is). */
   readonly call?: Call;
+  /** Asked before each request: true stops the publishing (Ctrl-C), the rest counted as not sent. */
+  readonly stopped?: () => boolean;
 }
 
 /** What became of each order. */
@@ -35,6 +37,8 @@ export interface PublishOutcome {
   readonly notSent: number;
   /** Why a request failed, when one did (publishing then stops). */
   readonly error?: unknown;
+  /** Whether `stopped()` ended the publishing. */
+  readonly stopped?: boolean;
 }
 
 /** Batches of order indexes: at most 10 orders and 256 KiB of messages each. */
@@ -86,6 +90,9 @@ export async function publishEach(
   const batches = batchesOf(messages);
   const inFlight = options.inFlight ?? 1;
   for (let i = 0; i < batches.length; i += inFlight) {
+    if (options.stopped?.()) {
+      return { accepted, refused, unanswered: [], notSent: batches.slice(i).flat().length, stopped: true };
+    }
     const wave = batches.slice(i, i + inFlight);
     const results = await Promise.allSettled(
       wave.map((batch) =>

@@ -69,6 +69,9 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
+/** PublishBatch requests at once: 10,000 orders take 250 round trips. */
+const IN_FLIGHT = 4;
+
 /** The order flags, by the contract field each fills (one item: items[0]). */
 const ORDER_FLAGS = {
   orderId: "order-id",
@@ -215,11 +218,9 @@ export async function publishMain(argv: string[], io: CommandIo, deps: PublishDe
     void deps.stopSignal?.then(() => (stopRequested = true));
     try {
       const outcome = await publishEach(client, topicArn, orders, {
-        inFlight: 1,
-        call: async (operation, send) => {
-          if (stopRequested) throw new Error("stopped");
-          return caller.call(operation, send);
-        },
+        inFlight: IN_FLIGHT,
+        call: (operation, send) => caller.call(operation, send),
+        stopped: () => stopRequested,
         onAccepted: (index, messageId) => {
           const line = `${orders[index].orderId} ${messageId}\n`;
           io.stdout.write(line);
@@ -227,23 +228,22 @@ export async function publishMain(argv: string[], io: CommandIo, deps: PublishDe
         },
         onRefused: (index, reason) => io.stderr.write(`${orders[index].orderId} refused by SNS: ${cutText(reason)}\n`),
       });
-      if (outcome.error === undefined && outcome.refused === 0) return EXIT.ok;
+      if (outcome.error === undefined && outcome.refused === 0 && !outcome.stopped) return EXIT.ok;
       // One order: its line on standard output, or the one failure, says it all.
       if (orders.length === 1) {
         if (outcome.error !== undefined) io.stderr.write(`${errorText(outcome.error)}\n`);
         return EXIT.failed;
       }
       const problems: string[] = [];
-      if (outcome.error !== undefined) {
-        const stopped = stopRequested && (outcome.error as Error).message === "stopped";
-        problems.push(stopped ? "stopped on request" : errorText(outcome.error));
-      }
+      if (outcome.stopped) problems.push("stopped on request");
+      if (outcome.error !== undefined) problems.push(errorText(outcome.error));
       const parts = [`${outcome.accepted} of ${orders.length} published (the lines printed)`];
       if (outcome.refused) parts.push(`${outcome.refused} refused (listed above)`);
       if (outcome.unanswered.length)
         parts.push(
+          // At most the batches in flight (40 orderIds of at most 64 characters): listed whole.
           `${outcome.unanswered.length} without an answer from SNS (it may have accepted some): ` +
-            cutText(outcome.unanswered.map((i) => orders[i].orderId).join(" ")),
+            outcome.unanswered.map((i) => orders[i].orderId).join(" "),
         );
       if (outcome.notSent) parts.push(`${outcome.notSent} not sent`);
       const again =
