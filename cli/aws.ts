@@ -263,7 +263,7 @@ function isUnreadableAnswer(err: SdkError): boolean {
     err.name === "SyntaxError" ||
     err.name === "Unknown" ||
     /Deserialization error/.test(err.message) ||
-    (err.name === "Error" && /^aborted/.test(err.message))
+    (err.name === "Error" && /(^|: )aborted$/m.test(err.message))
   );
 }
 
@@ -309,10 +309,13 @@ export function describeAwsError(
   if (/requestTimeout/.test(err.message)) {
     return `${at} did not finish answering ${operation} within ${CLIENT_TIMEOUTS_MS.request / 1000} s${tries}`;
   }
-  const closed = code(CLOSED_CODES) ?? (/socket hang up|^aborted/.test(err.message) ? "connection closed" : undefined);
+  // "aborted": Node's http when the connection closes mid-body (inside jest, the SDK wraps it: "...: Error: aborted").
+  const closed =
+    code(CLOSED_CODES) ?? (/socket hang up|(^|: )aborted$/m.test(err.message) ? "connection closed" : undefined);
   if (closed) {
-    const during = status !== undefined ? ` in the middle of its answer (HTTP ${status})` : " before answering";
-    return `${at} closed the connection${during} to ${operation} (${closed}${tries})`;
+    return status !== undefined
+      ? `${at} closed the connection in the middle of its answer to ${operation} (HTTP ${status}, ${closed}${tries})`
+      : `${at} closed the connection before answering ${operation} (${closed}${tries})`;
   }
   if (status !== undefined && status >= 300 && isUnreadableAnswer(err)) {
     return `${at} answered ${operation} with HTTP ${status} and a body that is not ${name}'s answer: is the endpoint ${name}?`;

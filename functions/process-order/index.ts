@@ -58,8 +58,11 @@ const client = new DynamoDBClient({
     httpsAgent: agentOptions,
   },
 });
-/** The host (and port) each failed request went to, for its log line. */
-const failedHost = new WeakMap<object, string>();
+/**
+ * The host (and port) a failed request went to, for its log line: an own property, so it stays on
+ * the error when the SDK's retry wraps one that is not an `Error` of this realm.
+ */
+const HOST = Symbol("host");
 client.middlewareStack.add(
   (next) => async (args) => {
     try {
@@ -67,7 +70,7 @@ client.middlewareStack.add(
     } catch (error) {
       const { hostname, port } = args.request as { hostname?: string; port?: number };
       if (typeof error === "object" && error !== null && hostname) {
-        failedHost.set(error, port ? `${hostname}:${port}` : hostname);
+        (error as { [HOST]?: string })[HOST] = port ? `${hostname}:${port}` : hostname;
       }
       throw error;
     }
@@ -205,11 +208,11 @@ export class HttpError extends Error {
  * body cut off) becomes an HttpError saying so, not `SyntaxError: Unexpected token` or `aborted`.
  */
 function httpLevel(error: Error): { error: Error; fields: Record<string, string | number> } {
-  const host = failedHost.get(error);
+  const e = error as Error & { [HOST]?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const host = e[HOST];
   if (!host) return { error, fields: {} };
-  const e = error as Error & { code?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode;
-  if (/ECONNRESET|EPIPE|ECONNABORTED/.test(String(e.code)) || /^aborted$|socket hang up/.test(e.message)) {
+  if (/ECONNRESET|EPIPE|ECONNABORTED/.test(String(e.code)) || /(^|: )aborted$|socket hang up/m.test(e.message)) {
     const during = status === undefined ? "before answering" : `in the middle of its answer (HTTP ${status})`;
     return {
       error: new HttpError(`DynamoDB at ${host} closed the connection ${during} (${e.code ?? e.message})`),
