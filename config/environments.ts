@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { ApplicationLogLevel } from "../constructs/defaults";
-import { InputError, MAX_INPUT_BYTES, jsonDepthProblem, quote, readBoundedFile } from "./input";
+import { InputError, MAX_INPUT_BYTES, cutText, jsonDepthProblem, quote, readBoundedFile } from "./input";
 import {
   ALARM_DEFAULTS,
   ALARM_LIMITS,
@@ -340,7 +340,7 @@ function checkEnvironment(
     } else {
       for (const key of Object.keys(input.alarms).filter((k) => !(k in ALARM_FIELDS))) {
         problems.push(
-          `${where}: alarms.${quote(key).slice(1, -1)} is not a field; the fields are ${Object.keys(ALARM_FIELDS).join(", ")}`,
+          `${where}: alarms.${cutText(key)} is not a field; the fields are ${Object.keys(ALARM_FIELDS).join(", ")}`,
         );
       }
       for (const [field, rule] of Object.entries(ALARM_FIELDS)) {
