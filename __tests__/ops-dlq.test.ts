@@ -85,6 +85,18 @@ async function visible(queueUrl: string): Promise<number> {
   return Number(a.Attributes!.ApproximateNumberOfMessages);
 }
 
+/** How many messages receives return right now: each is hidden once received, until none is left. */
+async function receivable(queueUrl: string): Promise<number> {
+  const ids = new Set<string>();
+  for (;;) {
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }),
+    );
+    if (!Messages?.length) return ids.size;
+    for (const m of Messages) ids.add(m.MessageId!);
+  }
+}
+
 describe("npm run dlq -- list", () => {
   test("shows each dead letter with its receive count, first-seen time and orderId or why it failed", async () => {
     const { dlqUrl, orderId, outputs } = await queuesWithDeadLetters();
@@ -108,7 +120,8 @@ describe("npm run dlq -- list", () => {
   test("consumes nothing: every message is visible again afterwards", async () => {
     const { dlqUrl, outputs } = await queuesWithDeadLetters(true);
     expect((await runBuilt("dist/ops/dlq.js", ["list", "--outputs", outputs])).status).toBe(0);
-    expect(await visible(dlqUrl)).toBe(3);
+    // A receive, not ApproximateNumberOfMessages: local-aws-sqs counts hidden messages in it too.
+    expect(await receivable(dlqUrl)).toBe(3);
   });
 
   test("stops at --max", async () => {

@@ -1,6 +1,8 @@
+import { cutText, quote } from "../config/input";
+
 /**
  * How the commands reach AWS or the servers of `npm run sandbox`: endpoints, region and
- * credentials, the shapes of the ARNs and URLs they are given, and AWS failures in words.
+ * credentials, timeouts, the shapes of the ARNs and URLs they are given, and AWS failures in words.
  */
 
 /** The AWS services the commands call. */
@@ -23,16 +25,41 @@ export function isLoopback(url: string): boolean {
   return /^127(\.\d{1,3}){3}$/.test(host) || host === "[::1]" || host === "localhost" || host.endsWith(".localhost");
 }
 
-/** SDK client settings: a timeout on every request, and for a loopback endpoint static local credentials. */
+/**
+ * Every attempt of every request gives up when it cannot connect within 3 s, when its socket is
+ * silent for 10 s (a server that accepts and never answers), or when the whole answer takes 20 s;
+ * the SDK then retries (3 attempts in all). A command's deadline (`--timeout`) bounds the whole.
+ */
+export const CLIENT_TIMEOUTS_MS = { connection: 3_000, socketIdle: 10_000, request: 20_000 } as const;
+
+/** Attempts per request (the first and two retries). */
+export const CLIENT_MAX_ATTEMPTS = 3;
+
+/** The SDK's request handler settings: every timeout on, and the request timeout thrown (smithy 4.x only logs it otherwise). */
+export const REQUEST_HANDLER = {
+  connectionTimeout: CLIENT_TIMEOUTS_MS.connection,
+  socketTimeout: CLIENT_TIMEOUTS_MS.socketIdle,
+  requestTimeout: CLIENT_TIMEOUTS_MS.request,
+  throwOnRequestTimeout: true,
+} as const;
+
+/** SDK client settings: timeouts on every request, and for a loopback endpoint static local credentials. */
 export interface ClientSettings {
   readonly endpoint?: string;
   readonly region?: string;
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly maxAttempts: number;
-  readonly requestHandler: {
-    readonly connectionTimeout: number;
-    readonly requestTimeout: number;
-    readonly throwOnRequestTimeout: boolean;
+  readonly requestHandler: typeof REQUEST_HANDLER;
+}
+
+/** Settings for a client of a server of `npm run sandbox` or `npm run local` (on this machine): the same timeouts. */
+export function localClientSettings(endpoint: string, region: string): ClientSettings & { readonly endpoint: string } {
+  return {
+    endpoint,
+    region,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: CLIENT_MAX_ATTEMPTS,
+    requestHandler: REQUEST_HANDLER,
   };
 }
 
@@ -57,9 +84,9 @@ export function clientSettings(
     ...(endpoint ? { endpoint } : {}),
     ...(region || local ? { region: region ?? LOCAL_DEFAULT_REGION } : {}),
     ...(local ? { credentials: LOCAL_CREDENTIALS } : {}),
-    maxAttempts: 3,
+    maxAttempts: CLIENT_MAX_ATTEMPTS,
     // A server that accepts and never answers must not hang a command (or a pipeline) forever.
-    requestHandler: { connectionTimeout: 5000, requestTimeout: 30_000, throwOnRequestTimeout: true },
+    requestHandler: REQUEST_HANDLER,
   };
 }
 
@@ -78,7 +105,7 @@ export function topicArnProblem(value: string, field: string): string | undefine
   return TOPIC_ARN.test(value)
     ? undefined
     : `${field} must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:orders-dev-OrderTopic ` +
-        `(given ${JSON.stringify(value)})`;
+        `(given ${quote(value)})`;
 }
 
 /** Why `value` is not an SQS queue URL (`http(s)://host/<account>/<queue name>`), or undefined. */
@@ -95,14 +122,14 @@ export function queueUrlProblem(value: string, field: string): string | undefine
   return ok
     ? undefined
     : `${field} must be an SQS queue URL such as https://sqs.us-east-1.amazonaws.com/123456789012/orders-dev-OrderQueueDLQ ` +
-        `(given ${JSON.stringify(value)})`;
+        `(given ${quote(value)})`;
 }
 
 /** Why `value` is not a DynamoDB table name (3-255 letters, digits, _, - and .), or undefined. */
 export function tableNameProblem(value: string, field: string): string | undefined {
   return /^[A-Za-z0-9_.-]{3,255}$/.test(value)
     ? undefined
-    : `${field} must be a DynamoDB table name: 3-255 letters, digits, _, - and . (given ${JSON.stringify(value)})`;
+    : `${field} must be a DynamoDB table name: 3-255 letters, digits, _, - and . (given ${quote(value)})`;
 }
 
 /** Why `value` is not an endpoint URL (`http(s)://host[:port]`), or undefined. */
@@ -114,26 +141,184 @@ export function endpointProblem(value: string, field: string): string | undefine
   } catch {
     ok = false;
   }
-  return ok
-    ? undefined
-    : `${field} must be an endpoint URL such as http://127.0.0.1:4566 (given ${JSON.stringify(value)})`;
+  return ok ? undefined : `${field} must be an endpoint URL such as http://127.0.0.1:4566 (given ${quote(value)})`;
 }
 
-const NETWORK_CODES = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|TimeoutError/;
+/**
+ * A command's budget: one abort signal for every request it makes, fired `seconds` after it
+ * starts, so a server that never answers ends the command within its `--timeout`, whatever the
+ * retries. `stop()` once the command is done.
+ */
+export class Deadline {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  /** When it passes (Date.now()). */
+  public readonly endsAt: number;
 
-/** A message for an AWS call that failed: unreachable endpoints say so plainly, and what to check. */
-export function describeAwsError(service: AwsService, error: unknown, endpoint?: string): string {
-  const err = error as Error & { code?: string; errno?: string; cause?: { code?: string } };
-  const name = service === "dynamodb" ? "DynamoDB" : service.toUpperCase();
-  // The SDK wraps network errors; the code may sit on the error, its cause, or only in its message.
-  const code = [err.code, err.errno, err.cause?.code, err.name, NETWORK_CODES.exec(String(err.message))?.[0]].find(
-    (c): c is string => typeof c === "string" && NETWORK_CODES.test(c),
+  constructor(
+    public readonly seconds: number,
+    /** The option that set it, for messages. */
+    public readonly option = "--timeout",
+  ) {
+    this.endsAt = Date.now() + seconds * 1000;
+    this.timer = setTimeout(() => this.controller.abort(), seconds * 1000);
+  }
+
+  /** Aborts every request given it when the deadline passes. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get passed(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  /** Resolves after `ms`, or at once when the deadline passes first. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.min(ms, Math.max(0, this.endsAt - Date.now())));
+      this.signal.addEventListener("abort", done);
+    });
+  }
+
+  /** How a message names it: `within 5 s (--timeout 5)`. */
+  describe(): string {
+    return `within ${this.seconds} s (${this.option} ${this.seconds})`;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/** An AWS call that failed; the message says which service, where, which operation and what happened. */
+export class AwsCallError extends Error {
+  public override readonly name = "AwsCallError";
+}
+
+const SERVICE_NAMES: Record<AwsService, string> = { sns: "SNS", sqs: "SQS", dynamodb: "DynamoDB" };
+
+/** Where a client of `service` sends its requests: its endpoint, the environment's, else AWS's regional one. */
+export function endpointOf(
+  service: AwsService,
+  settings: Pick<ClientSettings, "endpoint" | "region">,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  return (
+    settings.endpoint ??
+    env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] ??
+    env.AWS_ENDPOINT_URL ??
+    `https://${service}.${settings.region ?? env.AWS_REGION ?? "<region>"}.amazonaws.com`
   );
-  if (code && endpoint && isLoopback(endpoint)) {
-    return `could not reach ${name} at ${endpoint} (${code}): is "npm run sandbox" running? It rewrites the outputs file each start`;
+}
+
+/** The clients' calls of one command: a service at an endpoint, within the command's deadline. */
+export class AwsCaller {
+  public readonly endpoint: string;
+
+  constructor(
+    public readonly service: AwsService,
+    settings: Pick<ClientSettings, "endpoint" | "region">,
+    public readonly deadline: Deadline,
+  ) {
+    this.endpoint = endpointOf(service, settings);
   }
-  if (code) {
-    return `could not reach ${name} (${code}): check the region, AWS_ENDPOINT_URL_${service.toUpperCase()} and the network`;
+
+  /**
+   * Runs one SDK call (`send` gets the options to pass to `client.send`); any failure becomes an
+   * AwsCallError describing it (`describeAwsError`).
+   */
+  async call<T>(operation: string, send: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> {
+    try {
+      return await send({ abortSignal: this.deadline.signal });
+    } catch (error) {
+      if (error instanceof AwsCallError) throw error;
+      throw new AwsCallError(describeAwsError(this.service, error, this.endpoint, operation, this.deadline), {
+        cause: error,
+      });
+    }
   }
-  return `${name} call failed: ${err.name}: ${err.message}`;
+}
+
+const NETWORK_CODES = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/;
+const CLOSED_CODES = /ECONNRESET|EPIPE|ECONNABORTED/;
+
+/** The SDK's error, with the fields it may carry. */
+type SdkError = Error & {
+  code?: string;
+  errno?: string;
+  cause?: { code?: string; message?: string };
+  $fault?: string;
+  $metadata?: { httpStatusCode?: number; attempts?: number };
+};
+
+/** The SDK's name for an answer it could not read (a body that is not the service's JSON or XML). */
+function isUnreadableAnswer(err: SdkError): boolean {
+  return (
+    err.name === "SyntaxError" ||
+    err.name === "Unknown" ||
+    /Deserialization error/.test(err.message) ||
+    (err.name === "Error" && /(^|: )aborted$/m.test(err.message))
+  );
+}
+
+/**
+ * A failed AWS call in words, naming the service, its endpoint, the operation and what happened
+ * at the HTTP level: the deadline passed, no connection, a silent or closed connection, an HTTP
+ * status without the service's answer, or the service's own refusal.
+ */
+export function describeAwsError(
+  service: AwsService,
+  error: unknown,
+  endpoint?: string,
+  operation = "the call",
+  deadline?: Deadline,
+): string {
+  const err = error as SdkError;
+  const name = SERVICE_NAMES[service];
+  const at = endpoint ? `${name} at ${endpoint}` : name;
+  const attempts = err.$metadata?.attempts;
+  const tries = attempts && attempts > 1 ? `, ${attempts} attempts` : "";
+  const status = err.$metadata?.httpStatusCode;
+  // The SDK wraps network errors; the code may sit on the error, its cause, or only in its message.
+  const codes = [err.code, err.errno, err.cause?.code, String(err.message)].filter(
+    (c): c is string => typeof c === "string",
+  );
+  const code = (pattern: RegExp): string | undefined => codes.map((c) => pattern.exec(c)?.[0]).find(Boolean);
+  if (deadline?.passed && (err.name === "AbortError" || /abort/i.test(err.message))) {
+    return `${at} did not answer ${operation} ${deadline.describe()}`;
+  }
+  const unreachable = code(NETWORK_CODES);
+  if (unreachable && endpoint && isLoopback(endpoint)) {
+    return `could not reach ${at} (${unreachable}): is "npm run sandbox" running? It rewrites the outputs file each start`;
+  }
+  if (unreachable) {
+    return `could not reach ${at} (${unreachable}): check the region, AWS_ENDPOINT_URL_${service.toUpperCase()} and the network`;
+  }
+  if (/did not establish a connection/.test(err.message)) {
+    return `could not connect to ${at} for ${operation} within ${CLIENT_TIMEOUTS_MS.connection / 1000} s${tries}`;
+  }
+  if (/socket timed out/.test(err.message)) {
+    return `${at} accepted the connection but did not answer ${operation}: silent for ${CLIENT_TIMEOUTS_MS.socketIdle / 1000} s${tries}`;
+  }
+  if (/requestTimeout/.test(err.message)) {
+    return `${at} did not finish answering ${operation} within ${CLIENT_TIMEOUTS_MS.request / 1000} s${tries}`;
+  }
+  // "aborted": Node's http when the connection closes mid-body (inside jest, the SDK wraps it: "...: Error: aborted").
+  const closed =
+    code(CLOSED_CODES) ?? (/socket hang up|(^|: )aborted$/m.test(err.message) ? "connection closed" : undefined);
+  if (closed) {
+    return status !== undefined
+      ? `${at} closed the connection in the middle of its answer to ${operation} (HTTP ${status}, ${closed}${tries})`
+      : `${at} closed the connection before answering ${operation} (${closed}${tries})`;
+  }
+  if (status !== undefined && status >= 300 && isUnreadableAnswer(err)) {
+    return `${at} answered ${operation} with HTTP ${status} and a body that is not ${name}'s answer: is the endpoint ${name}?`;
+  }
+  return `${name} refused ${operation}: ${cutText(err.name)}: ${cutText(err.message)}${status !== undefined ? ` (HTTP ${status} from ${endpoint ?? name})` : ""}`;
 }

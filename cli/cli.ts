@@ -1,4 +1,5 @@
 import { parseArgs } from "util";
+import { InputError, cutText as cut, quote } from "../config/input";
 
 /**
  * What every command a user runs shares (`npm run local`, `sandbox`, `publish`, `smoke`, `dlq`):
@@ -10,8 +11,8 @@ import { parseArgs } from "util";
 /** 0 done, 1 the operation failed (a pipeline should stop), 2 the command was called wrongly. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-/** Bad input: the command prints the message once and exits 2. */
-export class UsageError extends Error {
+/** Bad input: the command prints the message once and exits 2 (as for any InputError). */
+export class UsageError extends InputError {
   public override readonly name = "UsageError";
 }
 
@@ -57,7 +58,8 @@ const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
 /**
  * Parses a command line. Unlike `util.parseArgs` alone, `--orders -5` reads as the value -5 (so
  * the range rule answers, not "argument is ambiguous"), and every malformed line is a UsageError
- * that names the option: unknown, missing its value, or given a value it does not take.
+ * that names the option: unknown, missing its value, given a value it does not take, or given
+ * twice (`--count 1 --count 2` would otherwise take the last). Values are quoted cut.
  */
 export function parseCommandLine(
   argv: readonly string[],
@@ -68,6 +70,7 @@ export function parseCommandLine(
   const known = `the options are ${names.map((n) => `--${n}`).join(", ")}`;
   const shortNames = new Map(names.filter((n) => options[n].short).map((n) => [options[n].short!, n]));
   const args: string[] = [];
+  const given = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i];
     if (token === "--") {
@@ -80,18 +83,18 @@ export function parseCommandLine(
       const eq = token.indexOf("=");
       name = eq < 0 ? token.slice(2) : token.slice(2, eq);
       inline = eq < 0 ? undefined : token.slice(eq + 1);
-      if (!options[name]) throw new UsageError(`unknown option --${name}: ${known}`);
+      if (!Object.hasOwn(options, name)) throw new UsageError(`unknown option ${cut(`--${name}`)}: ${known}`);
     } else if (token.startsWith("-") && token.length > 1 && !NEGATIVE_NUMBER.test(token)) {
       const short = token.slice(1, 2);
       name = shortNames.get(short);
-      if (!name || token.length > 2) throw new UsageError(`unknown option ${token}: ${known}`);
+      if (!name || token.length > 2) throw new UsageError(`unknown option ${cut(token)}: ${known}`);
     }
     if (name === undefined) {
       args.push(token);
       continue;
     }
     if (options[name].type === "boolean") {
-      if (inline !== undefined) throw new UsageError(`--${name} takes no value (given ${JSON.stringify(inline)})`);
+      if (inline !== undefined) throw new UsageError(`--${name} takes no value (given ${quote(inline)})`);
       args.push(`--${name}`);
       continue;
     }
@@ -104,6 +107,11 @@ export function parseCommandLine(
       inline = next;
       i++;
     }
+    const earlier = given.get(name);
+    if (earlier !== undefined) {
+      throw new UsageError(`--${name} is given twice (${quote(earlier)}, then ${quote(inline)}): give it once`);
+    }
+    given.set(name, inline);
     args.push(`--${name}=${inline}`);
   }
   const { values, positionals } = parseArgs({
@@ -113,10 +121,15 @@ export function parseCommandLine(
     strict: true,
   });
   if (!allowPositionals && positionals.length > 0) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}: this command takes options only`);
+    throw new UsageError(`unexpected argument ${quote(positionals[0])}: this command takes options only`);
   }
   return { values: values as OptionValues, positionals };
 }
+
+/** An integer as people write one: decimal digits, an optional minus (no `0x2`, `2e0`, `+2` or blanks). */
+const INTEGER = /^-?\d+$/;
+/** A number as people write one: decimal digits with an optional fraction (no exponent, no hex). */
+const DECIMAL = /^-?(\d+(\.\d+)?|\.\d+)$/;
 
 /** A number option in a range: `--orders must be an integer between 1 and 100000 (given "-5")`. */
 export function numberOption(
@@ -130,16 +143,9 @@ export function numberOption(
   const raw = values[name];
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (
-    typeof raw !== "string" ||
-    raw.trim() === "" ||
-    !Number.isFinite(value) ||
-    value < min ||
-    value > max ||
-    (integer && !Number.isInteger(value))
-  ) {
+  if (typeof raw !== "string" || !(integer ? INTEGER : DECIMAL).test(raw) || value < min || value > max) {
     const kind = integer ? "an integer" : "a number";
-    throw new UsageError(`--${name} must be ${kind} between ${min} and ${max} (given ${JSON.stringify(raw)})`);
+    throw new UsageError(`--${name} must be ${kind} between ${min} and ${max} (given ${quote(raw)})`);
   }
   return value;
 }
@@ -150,6 +156,25 @@ export function stringOption(values: OptionValues, name: string): string | undef
   if (raw === undefined) return undefined;
   if (typeof raw !== "string" || raw.trim() === "") throw new UsageError(`--${name} must not be empty (given "")`);
   return raw;
+}
+
+/**
+ * Refuses the options given that `action` does not use (`dlq list --yes`): each option of
+ * `options` that is set and not in `applies` is a UsageError naming it and the action.
+ */
+export function onlyOptionsFor(
+  action: string,
+  values: OptionValues,
+  options: readonly string[],
+  applies: readonly string[],
+): void {
+  const wrong = options.filter((name) => values[name] !== undefined && !applies.includes(name));
+  if (wrong.length > 0) {
+    const list = wrong.map((name) => `--${name}`).join(", ");
+    throw new UsageError(
+      `${list} ${wrong.length > 1 ? "do" : "does"} not apply to ${action}: it takes ${applies.map((n) => `--${n}`).join(", ")}`,
+    );
+  }
 }
 
 /** The message of anything thrown; a stack trace only with ORDERS_DEBUG=1. */
@@ -166,7 +191,7 @@ export async function guarded(io: CommandIo, command: string, body: () => Promis
   try {
     return await body();
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof InputError) {
       io.stderr.write(`${error.message}\nSee "${command} -- --help".\n`);
       return EXIT.usage;
     }

@@ -1,4 +1,5 @@
 import { UsageError } from "./cli";
+import { cutText, quote } from "../config/input";
 import {
   ConfigurationError,
   ENVIRONMENTS_FILE_VARIABLE,
@@ -43,9 +44,9 @@ export function chooseStack(
 ): string {
   const stack = given ?? defaultStackName(env);
   if (existing.includes(stack)) return stack;
-  const holds = existing.length > 0 ? `it holds ${[...existing].sort().join(", ")}` : "it holds none";
+  const holds = existing.length > 0 ? `it holds ${cutText([...existing].sort().join(", "))}` : "it holds none";
   if (given !== undefined) {
-    throw new UsageError(`--stack must name a stack in ${where}: ${holds} (given ${JSON.stringify(given)})`);
+    throw new UsageError(`--stack must name a stack in ${where}: ${holds} (given ${quote(given)})`);
   }
   throw new UsageError(
     `the default stack ${stack} is not in ${where}: ${holds}; pass --stack <name>` +

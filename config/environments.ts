@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as z from "zod/mini";
 import type { ApplicationLogLevel } from "../constructs/defaults";
+import { InputError, MAX_INPUT_BYTES, jsonDepthProblem, readBoundedFile } from "./input";
 import {
   ALARM_DEFAULTS,
   FUNCTION_DEFAULTS,
@@ -163,13 +164,17 @@ export function readConfiguration(env: NodeJS.ProcessEnv, root: string): Configu
   const file = settings.environmentsFile;
   let text: string | undefined;
   try {
-    text = fs.readFileSync(file, "utf8");
+    fs.accessSync(file, fs.constants.R_OK);
+    // A regular file of at most 1 MiB: /dev/zero or a FIFO would never finish reading.
+    text = readBoundedFile(file, { what: displayName(file), maxBytes: MAX_INPUT_BYTES });
   } catch (error) {
     const named = env[ENVIRONMENTS_FILE_VARIABLE];
     problems.push(
-      named
-        ? `${ENVIRONMENTS_FILE_VARIABLE} must name a readable environments file (given ${given(named)}: ${(error as Error).message})`
-        : `${displayName(file)} must exist at the project root (${(error as Error).message})`,
+      error instanceof InputError
+        ? error.message
+        : named
+          ? `${ENVIRONMENTS_FILE_VARIABLE} must name a readable environments file (given ${given(named)}: ${(error as Error).message})`
+          : `${displayName(file)} must exist at the project root (${(error as Error).message})`,
     );
   }
   const environments =
@@ -316,6 +321,9 @@ export function parseEnvironments(
   source: string,
   settings: Pick<AppSettings, "region">,
 ): { environments: Environment[]; problems: string[] } {
+  // Checked before parsing: a 5,000-deep value would overflow the stack of whatever walks it.
+  const tooDeep = jsonDepthProblem(text, source);
+  if (tooDeep) return { environments: [], problems: [tooDeep] };
   let json: unknown;
   try {
     json = JSON.parse(text);

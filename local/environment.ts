@@ -15,7 +15,7 @@ import {
   SQSClient,
   SetQueueAttributesCommand,
 } from "@aws-sdk/client-sqs";
-import { LOCAL_CREDENTIALS } from "../cli/aws";
+import { LOCAL_CREDENTIALS, localClientSettings } from "../cli/aws";
 import { LocalEndpointOutputs, PipelineOutputs } from "../cli/outputs";
 import { unsupportedFilterFeatures } from "./filter-policy";
 import {
@@ -94,9 +94,8 @@ export class LocalEnvironment {
       servers.push(snsSqs);
       const dynamo = await startDynamoDb({ dataDir: dataDir ? path.join(dataDir, "dynamodb") : undefined });
       servers.push(dynamo);
-      const config = { region: manifest.region, credentials: LOCAL_CREDENTIALS };
-      const sns = new SNSClient({ ...config, endpoint: snsSqs.endpoint });
-      const sqs = new SQSClient({ ...config, endpoint: snsSqs.endpoint });
+      const sns = new SNSClient(localClientSettings(snsSqs.endpoint, manifest.region));
+      const sqs = new SQSClient(localClientSettings(snsSqs.endpoint, manifest.region));
       const dynamodb = localDynamoDbClient(dynamo.endpoint, manifest.region);
       const { queues, topicArns } = await createResources(
         manifest,

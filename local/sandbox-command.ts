@@ -1,7 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CommandIo, EXIT, UsageError, firstStopSignal, numberOption, runCommand, stringOption } from "../cli/cli";
-import { LOCAL_OUTPUTS_FILE, OutputsFile } from "../cli/outputs";
+import { LOCAL_OUTPUTS_FILE, checkOutputsWritable, writeStackOutputs } from "../cli/outputs";
+import { lockDataFolder } from "../cli/lock";
+import { quote } from "../config/input";
 import { displayPath, projectRoot } from "../config/project";
 import { DEFAULT_STACK_HELP } from "../cli/stacks";
 import { LocalEnvironment } from "./environment";
@@ -27,8 +29,10 @@ Options:
   --out <dir>                 read the stacks already synthesized in <dir> (default: synthesize
                               them into cdktf.out first)
   --data <dir>                keep queues, messages and the table in <dir> across restarts
-                              (default: in memory, gone when the sandbox stops)
-  --outputs-file <file>       where to write the stack outputs (default ${LOCAL_OUTPUTS_FILE})
+                              (default: in memory, gone when the sandbox stops); one sandbox
+                              per folder: a second one is refused, naming the first one's pid
+  --outputs-file <file>       where to write the stack outputs (default ${LOCAL_OUTPUTS_FILE}); the
+                              entries of other stacks in it are kept
   --visibility-timeout <s>    every queue's visibility timeout here, 1-43200 s (default 2; the stack's
                               is printed: shortened so a failed order is retried in seconds)
   --concurrency <n>           pollers at once per function, 1-100 (default 4, at most its maximum
@@ -50,13 +54,6 @@ const OPTIONS = {
   verbose: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
-
-/** Writes JSON through a temporary file, so a command reading it never sees half of it. */
-function writeJsonAtomically(file: string, content: unknown): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, `${JSON.stringify(content, null, 2)}\n`);
-  fs.renameSync(temporary, file);
-}
 
 /** How a subscription delivers: raw or in the envelope, and what its filter policy matches. */
 function subscriptionText(s: SubscriptionManifest): string {
@@ -87,18 +84,23 @@ export async function sandboxMain(argv: string[], io: CommandIo, root = projectR
     const dataDir = data === undefined ? undefined : path.resolve(data);
     const visibilityTimeout = numberOption(values, "visibility-timeout", 2, 1, 43_200)!;
     const concurrencyGiven = numberOption(values, "concurrency", undefined, 1, 100);
-    if (!fs.existsSync(path.dirname(outputsFile))) {
-      throw new UsageError(
-        `--outputs-file must be in an existing folder (given ${JSON.stringify(values["outputs-file"])})`,
-      );
-    }
     if (dataDir && fs.existsSync(dataDir) && !fs.statSync(dataDir).isDirectory()) {
-      throw new UsageError(`--data must be a folder (given ${JSON.stringify(data)}, a file)`);
+      throw new UsageError(`--data must be a folder (given ${quote(data)}, a file)`);
     }
+    // Before anything starts: the outputs file can be written, and what it holds is kept (other stacks).
+    checkOutputsWritable(outputsFile, "--outputs-file");
     const { manifest, file } = chosenManifest(values, root);
     const stopSignal = firstStopSignal();
 
-    const env = await LocalEnvironment.start(manifest, { visibilityTimeoutSeconds: visibilityTimeout, dataDir });
+    // One sandbox per --data folder: a second one is refused with the holder's pid.
+    const releaseData = dataDir ? lockDataFolder(dataDir) : undefined;
+    let env: LocalEnvironment;
+    try {
+      env = await LocalEnvironment.start(manifest, { visibilityTimeoutSeconds: visibilityTimeout, dataDir });
+    } catch (error) {
+      releaseData?.();
+      throw error;
+    }
     const mappings: EventSourceMapping[] = [];
     try {
       const consumers = manifest.functions.map((fn) => {
@@ -126,8 +128,7 @@ export async function sandboxMain(argv: string[], io: CommandIo, root = projectR
       });
       for (const mapping of mappings) mapping.start();
       const { outputs } = env;
-      const outputsContent: OutputsFile = { [manifest.stack]: { ...outputs } };
-      writeJsonAtomically(outputsFile, outputsContent);
+      writeStackOutputs(outputsFile, manifest.stack, { ...outputs });
       io.stdout.write(
         [
           `Sandbox of ${manifest.stack} (settings from ${displayPath(file)})`,
@@ -157,6 +158,7 @@ export async function sandboxMain(argv: string[], io: CommandIo, root = projectR
     } finally {
       await Promise.all(mappings.map((m) => m.stop()));
       await env.stop();
+      releaseData?.();
     }
     io.stdout.write("stopped\n");
     return EXIT.ok;

@@ -4,7 +4,7 @@ import { pathToFileURL } from "url";
 import { AddressInfo } from "net";
 import type { Server } from "http";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { LOCAL_CREDENTIALS } from "../cli/aws";
+import { LOCAL_CREDENTIALS, localClientSettings } from "../cli/aws";
 import { TableManifest } from "./stack-manifest";
 
 /**
@@ -138,7 +138,7 @@ interface FauxqsPersistence {
 
 /** A DynamoDB client for a local endpoint. */
 export function localDynamoDbClient(endpoint: string, region: string = LOCAL_AWS_ENV.AWS_REGION): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region, credentials: LOCAL_CREDENTIALS });
+  return new DynamoDBClient(localClientSettings(endpoint, region));
 }
 
 /**

@@ -1,10 +1,23 @@
 import * as path from "path";
-import { AwsService, ClientSettings, clientSettings, endpointProblem } from "../cli/aws";
+import { AwsCaller, AwsService, ClientSettings, Deadline, clientSettings, endpointProblem } from "../cli/aws";
 import { OptionValues, UsageError, stringOption } from "../cli/cli";
-import { DEPLOY_OUTPUTS_FILE, StackOutputs, outputField, readStackOutputs, requireOutput } from "../cli/outputs";
+import {
+  DEPLOY_OUTPUTS_FILE,
+  StackOutputs,
+  optionalOutput,
+  outputField,
+  readStackOutputs,
+  requireOutput,
+} from "../cli/outputs";
 
 /** Checks a value; returns why it is wrong (naming `field`), or undefined. */
 export type Check = (value: string, field: string) => string | undefined;
+
+/** A client's settings and how its calls are made and described (`caller.call`). */
+export interface ServiceAccess {
+  readonly settings: ClientSettings;
+  readonly caller: AwsCaller;
+}
 
 /**
  * Where an operator command finds what it works on: a flag (`--topic-arn`), else the stack outputs
@@ -47,14 +60,21 @@ export class Target {
   }
 
   /** Client settings for `service` working on `target` (an ARN or queue URL), with the file's endpoint if it names one. */
-  client(service: AwsService, target: string): ClientSettings & { readonly endpoint?: string } {
+  client(service: AwsService, target: string): ClientSettings {
     const outputs = this.outputs;
     const endpointOutput = `aws_endpoint_url_${service}`;
-    const endpoint = outputs?.values[endpointOutput];
+    const endpoint = outputs ? optionalOutput(outputs, endpointOutput) : undefined;
     if (endpoint !== undefined) {
       const problem = endpointProblem(endpoint, outputField(outputs!, endpointOutput));
       if (problem) throw new UsageError(problem);
     }
-    return clientSettings(service, { endpoint, region: outputs?.values.aws_region, target });
+    const region = outputs ? optionalOutput(outputs, "aws_region") : undefined;
+    return clientSettings(service, { endpoint, region, target });
+  }
+
+  /** `client`'s settings, and a caller that bounds every call by `deadline` and describes its failures. */
+  access(service: AwsService, target: string, deadline: Deadline): ServiceAccess {
+    const settings = this.client(service, target);
+    return { settings, caller: new AwsCaller(service, settings, deadline) };
   }
 }

@@ -54,6 +54,8 @@ export function run(command: string, args: readonly string[], options: RunOption
       clearTimeout(timer);
       resolve({ status, signal, stdout, stderr });
     });
+    // A command may refuse its input before reading all of it (a size limit): that is no error here.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(options.stdin ?? "");
   });
 }

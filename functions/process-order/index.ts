@@ -46,20 +46,38 @@ const settings = readSettings(process.env);
 // measures the connection alone.
 const agentOptions = { maxSockets: settings.maxInFlight };
 // The client honours the SDK's standard configuration (region, credentials, AWS_ENDPOINT_URL_DYNAMODB).
-const dynamodb = DynamoDBDocumentClient.from(
-  new DynamoDBClient({
-    maxAttempts: 3,
-    requestHandler: {
-      connectionTimeout: DYNAMODB_TIMEOUTS_MS.connection,
-      socketTimeout: DYNAMODB_TIMEOUTS_MS.socketIdle,
-      requestTimeout: DYNAMODB_TIMEOUTS_MS.request,
-      // Without it, smithy 4.x only logs that the request timeout passed.
-      throwOnRequestTimeout: true,
-      httpAgent: agentOptions,
-      httpsAgent: agentOptions,
-    },
-  }),
+const client = new DynamoDBClient({
+  maxAttempts: 3,
+  requestHandler: {
+    connectionTimeout: DYNAMODB_TIMEOUTS_MS.connection,
+    socketTimeout: DYNAMODB_TIMEOUTS_MS.socketIdle,
+    requestTimeout: DYNAMODB_TIMEOUTS_MS.request,
+    // Without it, smithy 4.x only logs that the request timeout passed.
+    throwOnRequestTimeout: true,
+    httpAgent: agentOptions,
+    httpsAgent: agentOptions,
+  },
+});
+/**
+ * The host (and port) a failed request went to, for its log line: an own property, so it stays on
+ * the error when the SDK's retry wraps one that is not an `Error` of this realm.
+ */
+const HOST = Symbol("host");
+client.middlewareStack.add(
+  (next) => async (args) => {
+    try {
+      return await next(args);
+    } catch (error) {
+      const { hostname, port } = args.request as { hostname?: string; port?: number };
+      if (typeof error === "object" && error !== null && hostname) {
+        (error as { [HOST]?: string })[HOST] = port ? `${hostname}:${port}` : hostname;
+      }
+      throw error;
+    }
+  },
+  { step: "finalizeRequest", name: "failedRequestHost" },
 );
+const dynamodb = DynamoDBDocumentClient.from(client);
 const logger = new Logger({ serviceName: "process-order" });
 
 /** A different order is already stored under this orderId; it is never overwritten. */
@@ -122,6 +140,8 @@ interface RecordResult {
   readonly outcome: Outcome;
   readonly orderId?: string;
   readonly error?: Error;
+  /** The host of a failed request, and its HTTP status or "closed" connection. */
+  readonly http?: Record<string, string | number>;
 }
 
 /** Stores one order with a conditional create; a redelivery of the same order is a success that changes nothing. */
@@ -177,6 +197,38 @@ async function storeOrder(
   throw new OrderConflictError(order.orderId);
 }
 
+/** DynamoDB's endpoint answered with something that is not DynamoDB's answer, or closed the connection. */
+export class HttpError extends Error {
+  public override readonly name = "HttpError";
+}
+
+/**
+ * What failed at the HTTP level, for the log line: the host, and the status of a non-2xx answer
+ * or "closed" for a dropped connection. An answer the SDK could not read (a proxy's HTML 502, a
+ * body cut off) becomes an HttpError saying so, not `SyntaxError: Unexpected token` or `aborted`.
+ */
+function httpLevel(error: Error): { error: Error; fields: Record<string, string | number> } {
+  const e = error as Error & { [HOST]?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const host = e[HOST];
+  if (!host) return { error, fields: {} };
+  const status = e.$metadata?.httpStatusCode;
+  if (/ECONNRESET|EPIPE|ECONNABORTED/.test(String(e.code)) || /(^|: )aborted$|socket hang up/m.test(e.message)) {
+    const during = status === undefined ? "before answering" : `in the middle of its answer (HTTP ${status})`;
+    return {
+      error: new HttpError(`DynamoDB at ${host} closed the connection ${during} (${e.code ?? e.message})`),
+      fields: { host, connection: "closed" },
+    };
+  }
+  if (status === undefined || status < 300) return { error, fields: { host } };
+  const unreadable = e.name === "SyntaxError" || e.name === "Unknown" || /Deserialization error/.test(e.message);
+  return {
+    error: unreadable
+      ? new HttpError(`DynamoDB at ${host} answered HTTP ${status} with a body that is not DynamoDB's`)
+      : error,
+    fields: { host, httpStatus: status },
+  };
+}
+
 /** Processes one record; never throws: the result says what became of it. */
 async function processRecord(record: SQSRecord, abortSignal: AbortSignal): Promise<RecordResult> {
   let orderId: string | undefined;
@@ -189,7 +241,9 @@ async function processRecord(record: SQSRecord, abortSignal: AbortSignal): Promi
     orderId ??= err instanceof InvalidOrderError ? err.orderId : undefined;
     const rejected =
       err instanceof MalformedMessageError || err instanceof InvalidOrderError || err instanceof OrderConflictError;
-    return { outcome: rejected ? "rejected" : "failed", orderId, error: err };
+    if (rejected) return { outcome: "rejected", orderId, error: err };
+    const { error: described, fields } = httpLevel(err);
+    return { outcome: "failed", orderId, error: described, http: fields };
   }
 }
 
@@ -204,7 +258,7 @@ const MESSAGES: Record<Outcome, string> = {
  * One JSON line per record. Bounded: a bad orderId is not repeated outside the error
  * (which quotes it once, cut), and no field can push the line past 8 KiB.
  */
-function report(record: SQSRecord, { outcome, orderId, error }: RecordResult): void {
+function report(record: SQSRecord, { outcome, orderId, error, http }: RecordResult): void {
   const receiveCount = Number(record.attributes.ApproximateReceiveCount);
   const fields = {
     messageId: fitBytes(String(record.messageId), 256),
@@ -214,6 +268,7 @@ function report(record: SQSRecord, { outcome, orderId, error }: RecordResult): v
     ...(error
       ? { errorKind: fitBytes(String(error.name), 128), error: fitBytes(String(error.message), MAX_LOGGED_ERROR_BYTES) }
       : {}),
+    ...http,
   };
   // A rejected message needs a person (it will reach the DLQ); a failed one may succeed on retry.
   if (outcome === "rejected") logger.warn(MESSAGES[outcome], fields);
