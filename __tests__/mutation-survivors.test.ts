@@ -17,7 +17,7 @@ import {
  * Behaviours that hand-made defects showed no test guarded (issue 20: realistic mutants of
  * constructs/, config/ and stacks/ that the suite let through). Each test here fails on its
  * defect: the function created before its role policy, the state backend in the resources'
- * region, reservedConcurrency's default not following maximumConcurrency, an environment name
+ * region, reservedConcurrentExecutions' default not following maximumConcurrency, an environment name
  * one character longer or shorter than allowed. Each owns its fixture (its own environments file).
  */
 
@@ -70,11 +70,11 @@ describe("the state backend's region", () => {
   });
 });
 
-describe("reservedConcurrency's default", () => {
+describe("reservedConcurrentExecutions' default", () => {
   test("follows the environment's maximumConcurrency, so setting only that synthesizes", () => {
     const file = environmentsFile("concurrency.json", [{ name: "dev", maximumConcurrency: 50 }]);
     const configuration = readConfiguration({ ORDERS_ENVIRONMENTS_FILE: file }, dir);
-    expect(configuration.environments[0]).toMatchObject({ maximumConcurrency: 50, reservedConcurrency: 50 });
+    expect(configuration.environments[0]).toMatchObject({ maximumConcurrency: 50, reservedConcurrentExecutions: 50 });
     const { stacks } = synthApp({ ORDERS_ENVIRONMENTS_FILE: file });
     const lambda = onlyResource(stacks["orders-dev"], "aws_lambda_function");
     expect(lambda.reserved_concurrent_executions).toBe(50);
