@@ -12,6 +12,7 @@ import { PipelineAlarms } from "../constructs/pipeline-alarms";
 import { QueueWithDlq } from "../constructs/queue-with-dlq";
 import { SqsLambda } from "../constructs/sqs-lambda";
 import { writeStackManifest } from "./stack-manifest";
+import { PROJECT_NAME } from "./naming";
 import { requireTerraformVersion } from "../constructs/terraform-version";
 import { PropsValidator } from "../constructs/validation";
 
@@ -54,6 +55,11 @@ export const SEED_NAMES = {
   function: "ProcessOrderLambda",
   table: "Orders",
 } as const;
+
+/** The CloudWatch namespace of a stack's custom metrics: one per stack, so two stacks never mix. */
+export function metricsNamespace(prefix: string): string {
+  return `${PROJECT_NAME}/${prefix}`;
+}
 
 /**
  * One environment of the order pipeline:
@@ -149,6 +155,9 @@ export class OrderPipelineStack extends TerraformStack {
       environment: {
         ORDERS_TABLE_NAME: this.table.table.name,
         POWERTOOLS_SERVICE_NAME: "process-order",
+        // The function's metrics (EMF): this stack's namespace, dimensions service and environment only.
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(props.prefix),
+        ORDERS_ENVIRONMENT: environment.name,
       },
     });
     this.table.grantWriteOrders(this.processOrder);
