@@ -264,7 +264,7 @@ describe.each(["dev", "prod"] as const)("the orders-%s stack", (environment) => 
     ]);
   });
 
-  test("outputs the topic ARN, queue and DLQ URLs, table, function and log group names, and the alarm topic", () => {
+  test("outputs the topic ARN, queue and DLQ URLs, table, function and log group names, the alarm topic and the dashboard", () => {
     expect(
       Object.fromEntries(Object.entries(tf.output as Record<string, TfJson>).map(([k, v]) => [k, v.value])),
     ).toEqual({
@@ -275,6 +275,7 @@ describe.each(["dev", "prod"] as const)("the orders-%s stack", (environment) => 
       function_name: `\${aws_lambda_function.${ids.fn}.function_name}`,
       log_group_name: `\${aws_cloudwatch_log_group.${ids.logGroup}.name}`,
       alarm_topic_arn: `\${aws_sns_topic.${idWhere(tf, "aws_sns_topic", "name", `${prefix}-Alarms`)}.arn}`,
+      dashboard_name: `\${aws_cloudwatch_dashboard.${idWhere(tf, "aws_cloudwatch_dashboard", "dashboard_name", `${prefix}-Pipeline`)}.dashboard_name}`,
     });
   });
 

@@ -120,6 +120,30 @@ export const ALARM_DEFAULTS = {
 } as const;
 
 /** AWS limits of the alarm props. */
+/**
+ * The order pipeline's business metrics, as the consumer function emits them (CloudWatch EMF):
+ * the names are a contract between the function, its dashboard and its alarms.
+ */
+export const ORDER_METRIC_NAMES = {
+  stored: "OrdersStored",
+  duplicate: "OrdersDuplicate",
+  rejected: "OrdersRejected",
+  failed: "OrdersFailed",
+  latency: "OrderLatency",
+  batchSize: "BatchSize",
+} as const;
+
+/** A CloudWatch dashboard's name: 1-255 letters, digits, - and _. */
+export const DASHBOARD_NAME: NameRule = {
+  minLength: 1,
+  maxLength: 255,
+  pattern: /^[A-Za-z0-9_-]+$/,
+  characters: "letters, digits, - and _",
+};
+
+/** Dashboard layout: widgets on a 24-column grid, two per row. */
+export const DASHBOARD_DEFAULTS = { widgetWidth: 12, widgetHeight: 6, periodSeconds: 60 } as const;
+
 export const ALARM_LIMITS = {
   oldestMessageAgeSeconds: { min: 60, max: 1_209_600 },
   threshold: { min: 0, max: 1_000_000 },

@@ -4,6 +4,7 @@ export * from "./encryption-key";
 export * from "./fanout-topic";
 export * from "./orders-table";
 export * from "./pipeline-alarms";
+export * from "./pipeline-dashboard";
 export * from "./policy";
 export * from "./queue-with-dlq";
 export * from "./sqs-lambda";

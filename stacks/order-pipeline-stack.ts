@@ -9,6 +9,7 @@ import { EncryptionKey } from "../constructs/encryption-key";
 import { FanoutTopic } from "../constructs/fanout-topic";
 import { OrdersTable } from "../constructs/orders-table";
 import { PipelineAlarms } from "../constructs/pipeline-alarms";
+import { OutcomeMetricsSource, PipelineDashboard } from "../constructs/pipeline-dashboard";
 import { QueueWithDlq } from "../constructs/queue-with-dlq";
 import { SqsLambda } from "../constructs/sqs-lambda";
 import { writeStackManifest } from "./stack-manifest";
@@ -56,6 +57,9 @@ export const SEED_NAMES = {
   table: "Orders",
 } as const;
 
+/** ProcessOrderLambda's service name: in its log lines and its metrics' `service` dimension. */
+export const FUNCTION_SERVICE_NAME = "process-order";
+
 /** The CloudWatch namespace of a stack's custom metrics: one per stack, so two stacks never mix. */
 export function metricsNamespace(prefix: string): string {
   return `${PROJECT_NAME}/${prefix}`;
@@ -71,6 +75,9 @@ export class OrderPipelineStack extends TerraformStack {
   public readonly table: OrdersTable;
   public readonly processOrder: SqsLambda;
   public readonly alarms: PipelineAlarms;
+  public readonly dashboard: PipelineDashboard;
+  /** Where ProcessOrderLambda's business metrics are: the stack's namespace, service and environment. */
+  public readonly outcomeMetrics: OutcomeMetricsSource;
 
   /** The customer-managed keys of OrderTopic and of OrderQueue and its DLQ, when `customerManagedKeys` is on. */
   public readonly messageKeys?: { readonly topic: EncryptionKey; readonly queue: EncryptionKey };
@@ -141,6 +148,10 @@ export class OrderPipelineStack extends TerraformStack {
       tableName: name(SEED_NAMES.table),
       deletionProtection: environment.deletionProtection,
     });
+    this.outcomeMetrics = {
+      namespace: metricsNamespace(props.prefix),
+      dimensions: { service: FUNCTION_SERVICE_NAME, environment: environment.name },
+    };
     this.processOrder = new SqsLambda(this, SEED_NAMES.function, {
       functionName: name(SEED_NAMES.function),
       bundlePath: props.functionBundlePath,
@@ -154,9 +165,9 @@ export class OrderPipelineStack extends TerraformStack {
       applicationLogLevel: environment.applicationLogLevel,
       environment: {
         ORDERS_TABLE_NAME: this.table.table.name,
-        POWERTOOLS_SERVICE_NAME: "process-order",
+        POWERTOOLS_SERVICE_NAME: FUNCTION_SERVICE_NAME,
         // The function's metrics (EMF): this stack's namespace, dimensions service and environment only.
-        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(props.prefix),
+        POWERTOOLS_METRICS_NAMESPACE: this.outcomeMetrics.namespace,
         ORDERS_ENVIRONMENT: environment.name,
       },
     });
@@ -179,6 +190,16 @@ export class OrderPipelineStack extends TerraformStack {
       functionThrottlesThreshold: environment.alarms.functionThrottlesThreshold,
     });
 
+    this.dashboard = new PipelineDashboard(this, "Dashboard", {
+      dashboardName: name("Pipeline"),
+      region: environment.region,
+      topics: [this.topic],
+      queues: [this.queue],
+      consumers: [this.processOrder],
+      tables: [this.table],
+      outcomeMetrics: this.outcomeMetrics,
+    });
+
     const outputs: Record<string, [string, string]> = {
       topic_arn: [this.topic.topic.arn, "ARN of OrderTopic: publish orders here."],
       queue_url: [this.queue.queue.url, "URL of OrderQueue."],
@@ -187,6 +208,7 @@ export class OrderPipelineStack extends TerraformStack {
       function_name: [this.processOrder.fn.functionName, "Name of ProcessOrderLambda."],
       log_group_name: [this.processOrder.logGroup.name, "Log group of ProcessOrderLambda."],
       alarm_topic_arn: [this.alarms.topic.topic.arn, "ARN of the alarm topic: subscribe on-call tools here."],
+      dashboard_name: [this.dashboard.dashboard.dashboardName, "CloudWatch dashboard of every hop of the pipeline."],
     };
     for (const [outputId, [value, description]] of Object.entries(outputs)) {
       new TerraformOutput(this, outputId, { value, description });
