@@ -117,6 +117,16 @@ export const ALARM_DEFAULTS = {
   periodSeconds: 60,
   /** Periods the queue age must stay high before alarming. */
   oldestMessageAgeEvaluationPeriods: 5,
+  /** Rejected orders tolerated per period: any rejection needs a person (bad data upstream). */
+  rejectedOrdersThreshold: 0,
+  /** Failed orders (retried by SQS) tolerated per period, for `failedOrdersEvaluationPeriods` periods in a row. */
+  failedOrdersThreshold: 5,
+  /** Periods the failed-order rate must stay high before alarming (one blip retries by itself). */
+  failedOrdersEvaluationPeriods: 3,
+  /** The p99 of publish-to-stored latency (milliseconds) allowed before alarming. */
+  orderLatencyP99Ms: 60_000,
+  /** Periods the latency p99 must stay high before alarming. */
+  orderLatencyEvaluationPeriods: 5,
 } as const;
 
 /** AWS limits of the alarm props. */
@@ -147,6 +157,8 @@ export const DASHBOARD_DEFAULTS = { widgetWidth: 12, widgetHeight: 6, periodSeco
 export const ALARM_LIMITS = {
   oldestMessageAgeSeconds: { min: 60, max: 1_209_600 },
   threshold: { min: 0, max: 1_000_000 },
+  /** Up to 14 days, SQS's longest retention: an order cannot wait longer. */
+  orderLatencyP99Ms: { min: 1, max: 1_209_600_000 },
 } as const;
 
 /**

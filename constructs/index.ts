@@ -7,6 +7,7 @@ export * from "./pipeline-alarms";
 export * from "./pipeline-dashboard";
 export * from "./policy";
 export * from "./queue-with-dlq";
+export * from "./saved-queries";
 export * from "./sqs-lambda";
 export * from "./stack-files";
 export * from "./terraform-version";

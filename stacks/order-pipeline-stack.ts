@@ -11,6 +11,7 @@ import { OrdersTable } from "../constructs/orders-table";
 import { PipelineAlarms } from "../constructs/pipeline-alarms";
 import { OutcomeMetricsSource, PipelineDashboard } from "../constructs/pipeline-dashboard";
 import { QueueWithDlq } from "../constructs/queue-with-dlq";
+import { SavedQueries } from "../constructs/saved-queries";
 import { SqsLambda } from "../constructs/sqs-lambda";
 import { writeStackManifest } from "./stack-manifest";
 import { PROJECT_NAME } from "./naming";
@@ -76,6 +77,7 @@ export class OrderPipelineStack extends TerraformStack {
   public readonly processOrder: SqsLambda;
   public readonly alarms: PipelineAlarms;
   public readonly dashboard: PipelineDashboard;
+  public readonly queries: SavedQueries;
   /** Where ProcessOrderLambda's business metrics are: the stack's namespace, service and environment. */
   public readonly outcomeMetrics: OutcomeMetricsSource;
 
@@ -188,6 +190,10 @@ export class OrderPipelineStack extends TerraformStack {
       oldestMessageAgeSeconds: environment.alarms.oldestMessageAgeSeconds,
       functionErrorsThreshold: environment.alarms.functionErrorsThreshold,
       functionThrottlesThreshold: environment.alarms.functionThrottlesThreshold,
+      outcomeMetrics: this.outcomeMetrics,
+      rejectedOrdersThreshold: environment.alarms.rejectedOrdersThreshold,
+      failedOrdersThreshold: environment.alarms.failedOrdersThreshold,
+      orderLatencyP99Ms: environment.alarms.orderLatencyP99Ms,
     });
 
     this.dashboard = new PipelineDashboard(this, "Dashboard", {
@@ -198,6 +204,11 @@ export class OrderPipelineStack extends TerraformStack {
       consumers: [this.processOrder],
       tables: [this.table],
       outcomeMetrics: this.outcomeMetrics,
+    });
+
+    this.queries = new SavedQueries(this, "Queries", {
+      folder: props.prefix,
+      logGroupNames: [this.processOrder.logGroup.name],
     });
 
     const outputs: Record<string, [string, string]> = {
