@@ -9,10 +9,13 @@ import { Handler, Invocation, invoke, loadHandler, withEnv } from "./support/han
 import { deliveryBody, sqsEvent, sqsRecord } from "./support/sqs-events";
 import { TfJson, onlyResource, pipelineStacks, synthApp } from "./support/tf";
 
-// The bundle SqsLambda deploys, built by the jest global setup.
-const BUNDLE = path.join(__dirname, "..", "dist", "functions", "process-order", "index.js");
+// The TypeScript source (what `npm run mutate` mutates) and the bundle SqsLambda deploys (built by the jest global setup).
+const MODULES = {
+  source: path.join(__dirname, "..", "functions", "process-order", "index.ts"),
+  "built bundle": path.join(__dirname, "..", "dist", "functions", "process-order", "index.js"),
+};
 
-describe("ProcessOrderLambda metrics (built bundle against dynalite)", () => {
+describe.each(Object.entries(MODULES))("ProcessOrderLambda metrics (%s against dynalite)", (_kind, modulePath) => {
   let dynamo: LocalServer;
   let client: DynamoDBClient;
   let standIn: FaultServer;
@@ -41,7 +44,7 @@ describe("ProcessOrderLambda metrics (built bundle against dynalite)", () => {
     const rejected = sampleOrder({ items: "many" });
     const records = [order, order, rejected, sampleOrder()].map((o) => sqsRecord(deliveryBody(o)));
     mixed = await withEnv(env, async () => {
-      handler = loadHandler(BUNDLE);
+      handler = loadHandler(modulePath);
       return invoke(handler, sqsEvent(records));
     });
   });
@@ -89,5 +92,23 @@ describe("ProcessOrderLambda metrics (built bundle against dynalite)", () => {
     expect(metrics).toHaveLength(1);
     expect(metricValues(metrics[0], "OrdersStored")).toEqual([0]);
     expect(metricValues(metrics[0], "OrderLatency")).toEqual([]);
+  });
+});
+
+describe("quantileSample", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { quantileSample, MAX_LATENCY_VALUES } = require("../functions/process-order/index");
+
+  test("keeps every value when there are at most the maximum", () => {
+    expect(quantileSample([3, 1, 2], 3)).toEqual([3, 1, 2]);
+  });
+
+  test("reduces more values to evenly spaced quantiles, keeping the minimum and the maximum", () => {
+    const values = Array.from({ length: 1000 }, (_, i) => 1000 - i);
+    const sample = quantileSample(values, MAX_LATENCY_VALUES);
+    expect(sample).toHaveLength(99);
+    expect(sample[0]).toBe(1);
+    expect(sample[98]).toBe(1000);
+    expect(sample[49]).toBe(501);
   });
 });
