@@ -318,7 +318,7 @@ describe("a bad environments file fails synth with every problem in one message"
       { environments: [{ name: "x", alarms: { oldestMessageAgeSeconds: 30, functionErrors: 1 } }] },
       [
         'environment "x": alarms.oldestMessageAgeSeconds must be a whole number from 60 to 1209600 (given 30)',
-        'environment "x": alarms.functionErrors is not a field; the fields are emails, oldestMessageAgeSeconds, functionErrorsThreshold, functionThrottlesThreshold',
+        'environment "x": alarms.functionErrors is not a field; the fields are emails, oldestMessageAgeSeconds, functionErrorsThreshold, functionThrottlesThreshold, rejectedOrdersThreshold, failedOrdersThreshold, orderLatencyP99Ms',
       ],
     ],
     [
@@ -413,6 +413,9 @@ describe("the environments module", () => {
         oldestMessageAgeSeconds: ALARM_DEFAULTS.oldestMessageAgeSeconds,
         functionErrorsThreshold: ALARM_DEFAULTS.functionErrorsThreshold,
         functionThrottlesThreshold: ALARM_DEFAULTS.functionThrottlesThreshold,
+        rejectedOrdersThreshold: ALARM_DEFAULTS.rejectedOrdersThreshold,
+        failedOrdersThreshold: ALARM_DEFAULTS.failedOrdersThreshold,
+        orderLatencyP99Ms: ALARM_DEFAULTS.orderLatencyP99Ms,
       },
       customerManagedKeys: false,
     });

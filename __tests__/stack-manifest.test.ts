@@ -55,7 +55,12 @@ describe("the stack manifest synth writes beside a pipeline stack", () => {
           name: "t-dev-ProcessOrderLambda",
           queue: "t-dev-OrderQueue",
           bundle: "dist/functions/process-order/index.js",
-          environment: { ORDERS_TABLE_NAME: "t-dev-Orders", POWERTOOLS_SERVICE_NAME: "process-order" },
+          environment: {
+            ORDERS_ENVIRONMENT: "dev",
+            ORDERS_TABLE_NAME: "t-dev-Orders",
+            POWERTOOLS_METRICS_NAMESPACE: "order-pipeline/t-dev",
+            POWERTOOLS_SERVICE_NAME: "process-order",
+          },
           timeoutSeconds: 30,
           batchSize: 10,
           maximumBatchingWindowSeconds: 0,

@@ -45,6 +45,9 @@ describe("an environment whose every setting differs from its default", () => {
       oldestMessageAgeSeconds: 120,
       functionErrorsThreshold: 2,
       functionThrottlesThreshold: 4,
+      rejectedOrdersThreshold: 3,
+      failedOrdersThreshold: 9,
+      orderLatencyP99Ms: 12_345,
     },
   };
   let tf: TfJson;
@@ -99,6 +102,9 @@ describe("an environment whose every setting differs from its default", () => {
         ApproximateAgeOfOldestMessage: environment.alarms.oldestMessageAgeSeconds,
         Errors: environment.alarms.functionErrorsThreshold,
         Throttles: environment.alarms.functionThrottlesThreshold,
+        OrdersRejected: environment.alarms.rejectedOrdersThreshold,
+        OrdersFailed: environment.alarms.failedOrdersThreshold,
+        OrderLatency: environment.alarms.orderLatencyP99Ms,
       }),
     });
   });

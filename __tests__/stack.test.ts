@@ -194,7 +194,7 @@ describe.each(["dev", "prod"] as const)("the orders-%s stack", (environment) => 
     expect(resourcesOf(tf, "aws_sqs_queue")[ids.queue].visibility_timeout_seconds).toBe(180);
   });
 
-  test("delivers in the SNS envelope, alarms at a 600 s old message or any error or throttle, and mails no one", () => {
+  test("delivers in the SNS envelope, alarms at a 600 s old message, any error, throttle or rejected order, 5 failed orders a minute or a 60 s latency p99, and mails no one", () => {
     const subscription = Object.values(resourcesOf(tf, "aws_sns_topic_subscription")).find((s) => s.protocol === "sqs");
     expect(subscription?.raw_message_delivery).toBe(false);
     const thresholds = Object.fromEntries(
@@ -205,6 +205,9 @@ describe.each(["dev", "prod"] as const)("the orders-%s stack", (environment) => 
       ApproximateAgeOfOldestMessage: 600,
       Errors: 0,
       Throttles: 0,
+      OrdersRejected: 0,
+      OrdersFailed: 5,
+      OrderLatency: 60_000,
     });
     expect(tf.variable.alarm_emails.default).toEqual([]);
   });
@@ -264,7 +267,7 @@ describe.each(["dev", "prod"] as const)("the orders-%s stack", (environment) => 
     ]);
   });
 
-  test("outputs the topic ARN, queue and DLQ URLs, table, function and log group names, and the alarm topic", () => {
+  test("outputs the topic ARN, queue and DLQ URLs, table, function and log group names, the alarm topic and the dashboard", () => {
     expect(
       Object.fromEntries(Object.entries(tf.output as Record<string, TfJson>).map(([k, v]) => [k, v.value])),
     ).toEqual({
@@ -275,6 +278,7 @@ describe.each(["dev", "prod"] as const)("the orders-%s stack", (environment) => 
       function_name: `\${aws_lambda_function.${ids.fn}.function_name}`,
       log_group_name: `\${aws_cloudwatch_log_group.${ids.logGroup}.name}`,
       alarm_topic_arn: `\${aws_sns_topic.${idWhere(tf, "aws_sns_topic", "name", `${prefix}-Alarms`)}.arn}`,
+      dashboard_name: `\${aws_cloudwatch_dashboard.${idWhere(tf, "aws_cloudwatch_dashboard", "dashboard_name", `${prefix}-Pipeline`)}.dashboard_name}`,
     });
   });
 

@@ -56,6 +56,9 @@ export interface AlarmSettings {
   readonly oldestMessageAgeSeconds: number;
   readonly functionErrorsThreshold: number;
   readonly functionThrottlesThreshold: number;
+  readonly rejectedOrdersThreshold: number;
+  readonly failedOrdersThreshold: number;
+  readonly orderLatencyP99Ms: number;
 }
 
 /**
@@ -133,6 +136,9 @@ export const ENVIRONMENT_DEFAULTS: Omit<PipelineSettings, "reservedConcurrentExe
     oldestMessageAgeSeconds: ALARM_DEFAULTS.oldestMessageAgeSeconds,
     functionErrorsThreshold: ALARM_DEFAULTS.functionErrorsThreshold,
     functionThrottlesThreshold: ALARM_DEFAULTS.functionThrottlesThreshold,
+    rejectedOrdersThreshold: ALARM_DEFAULTS.rejectedOrdersThreshold,
+    failedOrdersThreshold: ALARM_DEFAULTS.failedOrdersThreshold,
+    orderLatencyP99Ms: ALARM_DEFAULTS.orderLatencyP99Ms,
   },
   customerManagedKeys: false,
 };
@@ -258,6 +264,9 @@ function environmentSchema(defaultRegion: string): z.ZodMiniType<Environment> {
             A.functionThrottlesThreshold.schema,
             d.alarms.functionThrottlesThreshold,
           ),
+          rejectedOrdersThreshold: z._default(A.rejectedOrdersThreshold.schema, d.alarms.rejectedOrdersThreshold),
+          failedOrdersThreshold: z._default(A.failedOrdersThreshold.schema, d.alarms.failedOrdersThreshold),
+          orderLatencyP99Ms: z._default(A.orderLatencyP99Ms.schema, d.alarms.orderLatencyP99Ms),
         }),
         () => ({ ...d.alarms, emails: [...d.alarms.emails] }),
       ),

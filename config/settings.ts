@@ -189,4 +189,7 @@ export const ALARM_RULES = {
   oldestMessageAgeSeconds: wholeNumber(ALARM_LIMITS.oldestMessageAgeSeconds),
   functionErrorsThreshold: wholeNumber(ALARM_LIMITS.threshold),
   functionThrottlesThreshold: wholeNumber(ALARM_LIMITS.threshold),
+  rejectedOrdersThreshold: wholeNumber(ALARM_LIMITS.threshold),
+  failedOrdersThreshold: wholeNumber(ALARM_LIMITS.threshold),
+  orderLatencyP99Ms: wholeNumber(ALARM_LIMITS.orderLatencyP99Ms),
 } as const;

@@ -117,12 +117,48 @@ export const ALARM_DEFAULTS = {
   periodSeconds: 60,
   /** Periods the queue age must stay high before alarming. */
   oldestMessageAgeEvaluationPeriods: 5,
+  /** Rejected orders tolerated per period: any rejection needs a person (bad data upstream). */
+  rejectedOrdersThreshold: 0,
+  /** Failed orders (retried by SQS) tolerated per period, for `failedOrdersEvaluationPeriods` periods in a row. */
+  failedOrdersThreshold: 5,
+  /** Periods the failed-order rate must stay high before alarming (one blip retries by itself). */
+  failedOrdersEvaluationPeriods: 3,
+  /** The p99 of publish-to-stored latency (milliseconds) allowed before alarming. */
+  orderLatencyP99Ms: 60_000,
+  /** Periods the latency p99 must stay high before alarming. */
+  orderLatencyEvaluationPeriods: 5,
 } as const;
 
 /** AWS limits of the alarm props. */
+/**
+ * The order pipeline's business metrics, as the consumer function emits them (CloudWatch EMF):
+ * the names are a contract between the function, its dashboard and its alarms.
+ */
+export const ORDER_METRIC_NAMES = {
+  stored: "OrdersStored",
+  duplicate: "OrdersDuplicate",
+  rejected: "OrdersRejected",
+  failed: "OrdersFailed",
+  latency: "OrderLatency",
+  batchSize: "BatchSize",
+} as const;
+
+/** A CloudWatch dashboard's name: 1-255 letters, digits, - and _. */
+export const DASHBOARD_NAME: NameRule = {
+  minLength: 1,
+  maxLength: 255,
+  pattern: /^[A-Za-z0-9_-]+$/,
+  characters: "letters, digits, - and _",
+};
+
+/** Dashboard layout: widgets on a 24-column grid, two per row. */
+export const DASHBOARD_DEFAULTS = { widgetWidth: 12, widgetHeight: 6, periodSeconds: 60 } as const;
+
 export const ALARM_LIMITS = {
   oldestMessageAgeSeconds: { min: 60, max: 1_209_600 },
   threshold: { min: 0, max: 1_000_000 },
+  /** Up to 14 days, SQS's longest retention: an order cannot wait longer. */
+  orderLatencyP99Ms: { min: 1, max: 1_209_600_000 },
 } as const;
 
 /**

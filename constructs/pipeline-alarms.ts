@@ -2,9 +2,10 @@ import { Fn, TerraformCount, Token } from "cdktf";
 import { Construct } from "constructs";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { ALARM_DEFAULTS, ALARM_LIMITS, SERVICE_SEND_KEY_ACTIONS, SNS_TOPIC_NAME } from "./defaults";
+import { ALARM_DEFAULTS, ALARM_LIMITS, ORDER_METRIC_NAMES, SERVICE_SEND_KEY_ACTIONS, SNS_TOPIC_NAME } from "./defaults";
 import { EncryptionKey, accountContext } from "./encryption-key";
 import { FanoutTopic } from "./fanout-topic";
+import { OutcomeMetricsSource } from "./pipeline-dashboard";
 import { statementId } from "./policy";
 import { IQueueWithDlq } from "./queue-with-dlq";
 import { IFunction } from "./sqs-lambda";
@@ -45,6 +46,50 @@ export interface PipelineAlarmsProps {
    * @default 0
    */
   readonly functionThrottlesThreshold?: number;
+  /**
+   * The consumers' business metrics (`ORDER_METRIC_NAMES`): with it, alarms on rejected orders,
+   * the failed-order rate and the OrderLatency p99.
+   * @default none (no business alarms)
+   */
+  readonly outcomeMetrics?: OutcomeMetricsSource;
+  /**
+   * Alarm when more orders than this are rejected in one minute, 0 or more.
+   * @default 0 (any rejection: bad data upstream needs a person)
+   */
+  readonly rejectedOrdersThreshold?: number;
+  /**
+   * Alarm when more orders than this fail (and are retried) per minute, three minutes in a row, 0 or more.
+   * @default 5
+   */
+  readonly failedOrdersThreshold?: number;
+  /**
+   * Alarm when the p99 of OrderLatency (publish to stored) stays above this for five minutes, 1-1209600000 ms.
+   * @default 60000
+   */
+  readonly orderLatencyP99Ms?: number;
+  /**
+   * Where the runbook is: each alarm's description ends with `Runbook: <runbookUrl>#<section>`.
+   * @default "docs/runbook.md"
+   */
+  readonly runbookUrl?: string;
+}
+
+/** The runbook section (anchor) of each alarm kind: docs/runbook.md has one `## <anchor>` heading each. */
+export const RUNBOOK_SECTIONS = {
+  deadLetterQueueNotEmpty: "dlq-not-empty",
+  oldestMessageTooOld: "oldest-message-too-old",
+  functionErrors: "function-errors",
+  functionThrottles: "function-throttles",
+  ordersRejected: "orders-rejected",
+  ordersFailed: "orders-failed",
+  orderLatency: "order-latency-p99",
+} as const;
+
+/** The three alarms on the business metrics. */
+export interface OutcomeAlarms {
+  readonly ordersRejected: CloudwatchMetricAlarm;
+  readonly ordersFailed: CloudwatchMetricAlarm;
+  readonly orderLatency: CloudwatchMetricAlarm;
 }
 
 /** The two alarms on one queue. */
@@ -75,6 +120,8 @@ export class PipelineAlarms extends Construct {
   public readonly queueAlarms: readonly QueueAlarms[];
   /** The alarms of each consumer, in the order given. */
   public readonly functionAlarms: readonly FunctionAlarms[];
+  /** The alarms on the business metrics, when `outcomeMetrics` is given. */
+  public readonly outcomeAlarms?: OutcomeAlarms;
   /** One subscription per address (a counted resource), when `emails` is given. */
   public readonly emailSubscriptions?: SnsTopicSubscription;
 
@@ -84,7 +131,11 @@ export class PipelineAlarms extends Construct {
       oldestMessageAgeSeconds: props.oldestMessageAgeSeconds ?? ALARM_DEFAULTS.oldestMessageAgeSeconds,
       functionErrorsThreshold: props.functionErrorsThreshold ?? ALARM_DEFAULTS.functionErrorsThreshold,
       functionThrottlesThreshold: props.functionThrottlesThreshold ?? ALARM_DEFAULTS.functionThrottlesThreshold,
+      rejectedOrdersThreshold: props.rejectedOrdersThreshold ?? ALARM_DEFAULTS.rejectedOrdersThreshold,
+      failedOrdersThreshold: props.failedOrdersThreshold ?? ALARM_DEFAULTS.failedOrdersThreshold,
+      orderLatencyP99Ms: props.orderLatencyP99Ms ?? ALARM_DEFAULTS.orderLatencyP99Ms,
     };
+    const runbook = (section: string): string => ` Runbook: ${props.runbookUrl ?? "docs/runbook.md"}#${section}`;
     const queues = props.queues ?? [];
     const consumers = props.consumers ?? [];
     const { oldestMessageAgeSeconds: age, threshold } = ALARM_LIMITS;
@@ -93,6 +144,14 @@ export class PipelineAlarms extends Construct {
       .integerInRange("oldestMessageAgeSeconds", props.oldestMessageAgeSeconds, age.min, age.max)
       .integerInRange("functionErrorsThreshold", props.functionErrorsThreshold, threshold.min, threshold.max)
       .integerInRange("functionThrottlesThreshold", props.functionThrottlesThreshold, threshold.min, threshold.max)
+      .integerInRange("rejectedOrdersThreshold", props.rejectedOrdersThreshold, threshold.min, threshold.max)
+      .integerInRange("failedOrdersThreshold", props.failedOrdersThreshold, threshold.min, threshold.max)
+      .integerInRange(
+        "orderLatencyP99Ms",
+        props.orderLatencyP99Ms,
+        ALARM_LIMITS.orderLatencyP99Ms.min,
+        ALARM_LIMITS.orderLatencyP99Ms.max,
+      )
       .expect(
         queues.length + consumers.length > 0,
         "queues and consumers must not both be empty (given none): the alarms would watch nothing",
@@ -154,7 +213,8 @@ export class PipelineAlarms extends Construct {
           alarmName: `${props.topicName}-${label}-dlq-not-empty`,
           alarmDescription:
             `A message from ${label} failed processing and sits in its DLQ: a person needs to look ` +
-            "(see the README: dlq list).",
+            "(npm run dlq -- list)." +
+            runbook(RUNBOOK_SECTIONS.deadLetterQueueNotEmpty),
           namespace: "AWS/SQS",
           metricName: "ApproximateNumberOfMessagesVisible",
           dimensions: { QueueName: queue.deadLetterQueueName! },
@@ -165,7 +225,9 @@ export class PipelineAlarms extends Construct {
         oldestMessageTooOld: new CloudwatchMetricAlarm(this, `OldestMessageTooOld${label}`, {
           ...common,
           alarmName: `${props.topicName}-${label}-oldest-message-too-old`,
-          alarmDescription: `The oldest message on ${label} waited over ${settings.oldestMessageAgeSeconds} s: its consumer is stuck or too slow.`,
+          alarmDescription:
+            `The oldest message on ${label} waited over ${settings.oldestMessageAgeSeconds} s: its consumer is stuck or too slow.` +
+            runbook(RUNBOOK_SECTIONS.oldestMessageTooOld),
           namespace: "AWS/SQS",
           metricName: "ApproximateAgeOfOldestMessage",
           dimensions: { QueueName: queue.queueName },
@@ -184,7 +246,8 @@ export class PipelineAlarms extends Construct {
           ...common,
           ...lambda,
           alarmName: `${props.topicName}-${label}-function-errors`,
-          alarmDescription: `${label} failed invocations (unhandled errors, timeouts).`,
+          alarmDescription:
+            `${label} failed invocations (unhandled errors, timeouts).` + runbook(RUNBOOK_SECTIONS.functionErrors),
           metricName: "Errors",
           threshold: settings.functionErrorsThreshold,
           evaluationPeriods: 1,
@@ -193,12 +256,56 @@ export class PipelineAlarms extends Construct {
           ...common,
           ...lambda,
           alarmName: `${props.topicName}-${label}-function-throttles`,
-          alarmDescription: `${label} invocations were throttled: raise its concurrency or lower its mapping's.`,
+          alarmDescription:
+            `${label} invocations were throttled: raise its concurrency or lower its mapping's.` +
+            runbook(RUNBOOK_SECTIONS.functionThrottles),
           metricName: "Throttles",
           threshold: settings.functionThrottlesThreshold,
           evaluationPeriods: 1,
         }),
       };
     });
+    const outcome = props.outcomeMetrics;
+    if (outcome !== undefined) {
+      const business = { ...common, namespace: outcome.namespace, dimensions: { ...outcome.dimensions } };
+      this.outcomeAlarms = {
+        ordersRejected: new CloudwatchMetricAlarm(this, "OrdersRejected", {
+          ...business,
+          alarmName: `${props.topicName}-orders-rejected`,
+          alarmDescription:
+            `More than ${settings.rejectedOrdersThreshold} orders a minute were rejected (invalid, malformed or ` +
+            "conflicting): bad data upstream, a person is needed; they reach the DLQ after 3 receives." +
+            runbook(RUNBOOK_SECTIONS.ordersRejected),
+          metricName: ORDER_METRIC_NAMES.rejected,
+          statistic: "Sum",
+          threshold: settings.rejectedOrdersThreshold,
+          evaluationPeriods: 1,
+        }),
+        ordersFailed: new CloudwatchMetricAlarm(this, "OrdersFailed", {
+          ...business,
+          alarmName: `${props.topicName}-orders-failed`,
+          alarmDescription:
+            `More than ${settings.failedOrdersThreshold} orders a minute failed for ` +
+            `${ALARM_DEFAULTS.failedOrdersEvaluationPeriods} minutes (DynamoDB errors, throttling, deadline): SQS retries them.` +
+            runbook(RUNBOOK_SECTIONS.ordersFailed),
+          metricName: ORDER_METRIC_NAMES.failed,
+          statistic: "Sum",
+          threshold: settings.failedOrdersThreshold,
+          evaluationPeriods: ALARM_DEFAULTS.failedOrdersEvaluationPeriods,
+        }),
+        orderLatency: new CloudwatchMetricAlarm(this, "OrderLatencyP99", {
+          ...business,
+          alarmName: `${props.topicName}-order-latency-p99`,
+          alarmDescription:
+            `The p99 of publish-to-stored latency stayed above ${settings.orderLatencyP99Ms} ms for ` +
+            `${ALARM_DEFAULTS.orderLatencyEvaluationPeriods} minutes: orders wait in the queue or the table is slow.` +
+            runbook(RUNBOOK_SECTIONS.orderLatency),
+          metricName: ORDER_METRIC_NAMES.latency,
+          extendedStatistic: "p99",
+          threshold: settings.orderLatencyP99Ms,
+          evaluationPeriods: ALARM_DEFAULTS.orderLatencyEvaluationPeriods,
+        }),
+      };
+    }
   }
 }

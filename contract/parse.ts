@@ -42,6 +42,8 @@ export interface ParsedMessage {
   readonly order: Order;
   /** The SNS MessageId when the body is an SNS notification, else the SQS message ID given. */
   readonly carrierMessageId: string;
+  /** When SNS accepted the publish (its `Timestamp`, epoch ms), for a notification body; else undefined. */
+  readonly publishedAt?: number;
 }
 
 /** Reads a body: an SNS notification (raw delivery off) or the order itself, told apart by shape. */
@@ -52,7 +54,12 @@ export function parseOrderMessage(body: string, sqsMessageId: string): ParsedMes
   const candidate = notification.success
     ? parseJsonObject(notification.data.Message, "SNS Message")
     : withExactNumbers(body, json);
-  return { order: parseOrder(candidate), carrierMessageId };
+  const timestamp = notification.success ? Date.parse(String(notification.data.Timestamp)) : NaN;
+  return {
+    order: parseOrder(candidate),
+    carrierMessageId,
+    ...(Number.isFinite(timestamp) ? { publishedAt: timestamp } : {}),
+  };
 }
 
 /**

@@ -17,6 +17,7 @@ export const COMMANDS = [
   "ops/publish.ts",
   "ops/smoke.ts",
   "ops/dlq.ts",
+  "ops/status.ts",
   "local/cli.ts",
   "local/sandbox.ts",
   "estimate/estimate.ts",

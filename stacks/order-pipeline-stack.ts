@@ -9,9 +9,12 @@ import { EncryptionKey } from "../constructs/encryption-key";
 import { FanoutTopic } from "../constructs/fanout-topic";
 import { OrdersTable } from "../constructs/orders-table";
 import { PipelineAlarms } from "../constructs/pipeline-alarms";
+import { OutcomeMetricsSource, PipelineDashboard } from "../constructs/pipeline-dashboard";
 import { QueueWithDlq } from "../constructs/queue-with-dlq";
+import { SavedQueries } from "../constructs/saved-queries";
 import { SqsLambda } from "../constructs/sqs-lambda";
 import { writeStackManifest } from "./stack-manifest";
+import { PROJECT_NAME } from "./naming";
 import { requireTerraformVersion } from "../constructs/terraform-version";
 import { PropsValidator } from "../constructs/validation";
 
@@ -55,6 +58,14 @@ export const SEED_NAMES = {
   table: "Orders",
 } as const;
 
+/** ProcessOrderLambda's service name: in its log lines and its metrics' `service` dimension. */
+export const FUNCTION_SERVICE_NAME = "process-order";
+
+/** The CloudWatch namespace of a stack's custom metrics: one per stack, so two stacks never mix. */
+export function metricsNamespace(prefix: string): string {
+  return `${PROJECT_NAME}/${prefix}`;
+}
+
 /**
  * One environment of the order pipeline:
  * OrderTopic -> OrderQueue (-> OrderQueueDLQ after 3 receives) -> ProcessOrderLambda -> Orders.
@@ -65,6 +76,10 @@ export class OrderPipelineStack extends TerraformStack {
   public readonly table: OrdersTable;
   public readonly processOrder: SqsLambda;
   public readonly alarms: PipelineAlarms;
+  public readonly dashboard: PipelineDashboard;
+  public readonly queries: SavedQueries;
+  /** Where ProcessOrderLambda's business metrics are: the stack's namespace, service and environment. */
+  public readonly outcomeMetrics: OutcomeMetricsSource;
 
   /** The customer-managed keys of OrderTopic and of OrderQueue and its DLQ, when `customerManagedKeys` is on. */
   public readonly messageKeys?: { readonly topic: EncryptionKey; readonly queue: EncryptionKey };
@@ -135,6 +150,10 @@ export class OrderPipelineStack extends TerraformStack {
       tableName: name(SEED_NAMES.table),
       deletionProtection: environment.deletionProtection,
     });
+    this.outcomeMetrics = {
+      namespace: metricsNamespace(props.prefix),
+      dimensions: { service: FUNCTION_SERVICE_NAME, environment: environment.name },
+    };
     this.processOrder = new SqsLambda(this, SEED_NAMES.function, {
       functionName: name(SEED_NAMES.function),
       bundlePath: props.functionBundlePath,
@@ -148,7 +167,10 @@ export class OrderPipelineStack extends TerraformStack {
       applicationLogLevel: environment.applicationLogLevel,
       environment: {
         ORDERS_TABLE_NAME: this.table.table.name,
-        POWERTOOLS_SERVICE_NAME: "process-order",
+        POWERTOOLS_SERVICE_NAME: FUNCTION_SERVICE_NAME,
+        // The function's metrics (EMF): this stack's namespace, dimensions service and environment only.
+        POWERTOOLS_METRICS_NAMESPACE: this.outcomeMetrics.namespace,
+        ORDERS_ENVIRONMENT: environment.name,
       },
     });
     this.table.grantWriteOrders(this.processOrder);
@@ -168,6 +190,25 @@ export class OrderPipelineStack extends TerraformStack {
       oldestMessageAgeSeconds: environment.alarms.oldestMessageAgeSeconds,
       functionErrorsThreshold: environment.alarms.functionErrorsThreshold,
       functionThrottlesThreshold: environment.alarms.functionThrottlesThreshold,
+      outcomeMetrics: this.outcomeMetrics,
+      rejectedOrdersThreshold: environment.alarms.rejectedOrdersThreshold,
+      failedOrdersThreshold: environment.alarms.failedOrdersThreshold,
+      orderLatencyP99Ms: environment.alarms.orderLatencyP99Ms,
+    });
+
+    this.dashboard = new PipelineDashboard(this, "Dashboard", {
+      dashboardName: name("Pipeline"),
+      region: environment.region,
+      topics: [this.topic],
+      queues: [this.queue],
+      consumers: [this.processOrder],
+      tables: [this.table],
+      outcomeMetrics: this.outcomeMetrics,
+    });
+
+    this.queries = new SavedQueries(this, "Queries", {
+      folder: props.prefix,
+      logGroupNames: [this.processOrder.logGroup.name],
     });
 
     const outputs: Record<string, [string, string]> = {
@@ -178,6 +219,7 @@ export class OrderPipelineStack extends TerraformStack {
       function_name: [this.processOrder.fn.functionName, "Name of ProcessOrderLambda."],
       log_group_name: [this.processOrder.logGroup.name, "Log group of ProcessOrderLambda."],
       alarm_topic_arn: [this.alarms.topic.topic.arn, "ARN of the alarm topic: subscribe on-call tools here."],
+      dashboard_name: [this.dashboard.dashboard.dashboardName, "CloudWatch dashboard of every hop of the pipeline."],
     };
     for (const [outputId, [value, description]] of Object.entries(outputs)) {
       new TerraformOutput(this, outputId, { value, description });

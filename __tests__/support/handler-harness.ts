@@ -10,8 +10,10 @@ export type LogLine = Record<string, any>;
 /** What one invocation answered and wrote. */
 export interface Invocation {
   readonly response: SQSBatchResponse;
-  /** The function's JSON log lines, parsed. */
+  /** The function's JSON log lines, parsed (EMF metric documents excepted). */
   readonly logs: LogLine[];
+  /** The EMF metric documents it wrote (lines with an `_aws` member), parsed. */
+  readonly metrics: LogLine[];
   /** The same lines as written (to measure them). */
   readonly lines: string[];
   /** When the handler's promise settled (Date.now()). */
@@ -45,7 +47,15 @@ export async function invoke(
       .join("")
       .split("\n")
       .filter((line) => line.startsWith("{"));
-    return { response, logs: lines.map((line) => JSON.parse(line)), lines, returnedAt };
+    const parsed: LogLine[] = lines.map((line) => JSON.parse(line));
+    const isEmf = (line: LogLine): boolean => typeof line._aws === "object" && line._aws !== null;
+    return {
+      response,
+      logs: parsed.filter((line) => !isEmf(line)),
+      metrics: parsed.filter(isEmf),
+      lines,
+      returnedAt,
+    };
   } finally {
     out.mockRestore();
     err.mockRestore();

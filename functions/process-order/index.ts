@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { MetricUnit, Metrics } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
@@ -35,6 +36,26 @@ export function deadlineMarginMs(records: number): number {
 
 /** The time an invocation without a Lambda context (the local runner) may take: the default function timeout. */
 export const DEFAULT_REMAINING_MS = 30_000;
+
+/**
+ * The metric names, part of the contract (dashboards, alarms and `npm run status` read them).
+ * Counts are emitted every invocation, 0 included, so a graph never has gaps.
+ */
+export const METRIC_NAMES = {
+  stored: "OrdersStored",
+  duplicate: "OrdersDuplicate",
+  rejected: "OrdersRejected",
+  failed: "OrdersFailed",
+  latency: "OrderLatency",
+  batchSize: "BatchSize",
+} as const;
+
+/**
+ * The most `OrderLatency` values one EMF document carries: EMF allows 100 values per metric and
+ * Powertools flushes a document when a metric reaches 100, so 99 keeps one document per
+ * invocation. A bigger batch is summarised by 99 evenly spaced quantiles (min and max kept).
+ */
+export const MAX_LATENCY_VALUES = 99;
 
 /** The most bytes of an error message one log line carries (a line stays under 8 KiB). */
 export const MAX_LOGGED_ERROR_BYTES = 4_096;
@@ -79,6 +100,12 @@ client.middlewareStack.add(
 );
 const dynamodb = DynamoDBDocumentClient.from(client);
 const logger = new Logger({ serviceName: "process-order" });
+// Namespace (POWERTOOLS_METRICS_NAMESPACE) and service (POWERTOOLS_SERVICE_NAME) come from the stack;
+// the only other dimension is the environment: each extra dimension is a separately billed metric.
+const metrics = new Metrics({
+  serviceName: "process-order",
+  ...(process.env.ORDERS_ENVIRONMENT ? { defaultDimensions: { environment: process.env.ORDERS_ENVIRONMENT } } : {}),
+});
 
 /** A different order is already stored under this orderId; it is never overwritten. */
 export class OrderConflictError extends Error {
@@ -138,6 +165,8 @@ type Outcome = "stored" | "duplicate" | "rejected" | "failed";
 
 interface RecordResult {
   readonly outcome: Outcome;
+  /** For a stored order: stored time minus the publish time (SNS Timestamp, or SQS SentTimestamp when raw). */
+  readonly latencyMs?: number;
   readonly orderId?: string;
   readonly error?: Error;
   /** The host of a failed request, and its HTTP status or "closed" connection. */
@@ -235,7 +264,10 @@ async function processRecord(record: SQSRecord, abortSignal: AbortSignal): Promi
   try {
     const parsed = parseOrderMessage(record.body, record.messageId);
     orderId = parsed.order.orderId;
-    return { outcome: await storeOrder(record, parsed, abortSignal), orderId };
+    const outcome = await storeOrder(record, parsed, abortSignal);
+    const publishedAt = parsed.publishedAt ?? Number(record.attributes.SentTimestamp);
+    const latencyMs = Date.now() - publishedAt;
+    return { outcome, orderId, ...(outcome === "stored" && latencyMs >= 0 ? { latencyMs } : {}) };
   } catch (error) {
     const err = error as Error;
     orderId ??= err instanceof InvalidOrderError ? err.orderId : undefined;
@@ -303,6 +335,7 @@ export function fitBytes(text: string, maxBytes: number): string {
  * requests aborted.
  */
 export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
+  const startedAt = Date.now();
   const records = event.Records;
   const remaining =
     typeof context?.getRemainingTimeInMillis === "function" ? context.getRemainingTimeInMillis() : DEFAULT_REMAINING_MS;
@@ -346,11 +379,51 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
             "(not started, or its request aborted); SQS will deliver it again",
         ),
       };
+      results[index] = result;
       report(record, result);
     }
     if (result.outcome === "rejected" || result.outcome === "failed") {
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   });
+  publishMetrics(records.length, results as RecordResult[], Date.now() - startedAt);
   return { batchItemFailures };
+}
+
+/** `values` reduced to at most `max` evenly spaced quantiles of their distribution (min and max kept). */
+export function quantileSample(values: readonly number[], max: number): number[] {
+  if (values.length <= max) return [...values];
+  const sorted = [...values].sort((a, b) => a - b);
+  return Array.from({ length: max }, (_, i) => sorted[Math.round((i * (sorted.length - 1)) / (max - 1))]);
+}
+
+/**
+ * One EMF document for the invocation (not one per record: cost and log volume). Never throws: a
+ * metric problem is logged once and the batch response stands. Its cost is bounded: at most
+ * 6 metrics and 99 latency values, one synchronous write.
+ */
+function publishMetrics(batchSize: number, results: readonly RecordResult[], batchDurationMs: number): void {
+  try {
+    const counts: Record<Outcome, number> = { stored: 0, duplicate: 0, rejected: 0, failed: 0 };
+    const latencies: number[] = [];
+    for (const result of results) {
+      counts[result.outcome] += 1;
+      if (result.latencyMs !== undefined) latencies.push(result.latencyMs);
+    }
+    for (const outcome of Object.keys(counts) as Outcome[]) {
+      metrics.addMetric(METRIC_NAMES[outcome], MetricUnit.Count, counts[outcome]);
+    }
+    metrics.addMetric(METRIC_NAMES.batchSize, MetricUnit.Count, batchSize);
+    for (const latency of quantileSample(latencies, MAX_LATENCY_VALUES)) {
+      metrics.addMetric(METRIC_NAMES.latency, MetricUnit.Milliseconds, latency);
+    }
+    // A property of the document, not a metric (not billed): the saved "slowest batches" query sorts by it.
+    metrics.addMetadata("batchDurationMs", String(batchDurationMs));
+    metrics.publishStoredMetrics();
+  } catch (error) {
+    metrics.clearMetrics();
+    logger.warn("metrics not published", {
+      error: fitBytes(String((error as Error)?.message), MAX_LOGGED_ERROR_BYTES),
+    });
+  }
 }

@@ -1,0 +1,140 @@
+import { PipelineDashboard } from "../constructs/pipeline-dashboard";
+import { FanoutTopic } from "../constructs/fanout-topic";
+import { parseJsonencode } from "./support/jsonencode";
+import { TfJson, onlyResource, pipelineStacks, resourcesOf, synthApp, synthConstructs, synthError } from "./support/tf";
+
+/** What each dimension of an AWS metric names: the resource type and the attribute that holds the name. */
+const DIMENSION_RESOURCES: Record<string, [string, string]> = {
+  TopicName: ["aws_sns_topic", "name"],
+  QueueName: ["aws_sqs_queue", "name"],
+  FunctionName: ["aws_lambda_function", "function_name"],
+  TableName: ["aws_dynamodb_table", "name"],
+};
+
+interface Metric {
+  readonly namespace: string;
+  readonly name: string;
+  readonly dimensions: Record<string, string>;
+  readonly stat: string;
+}
+
+function metricsOf(body: TfJson): Metric[] {
+  return body.widgets.flatMap((widget: TfJson) =>
+    widget.properties.metrics.map((row: unknown[]) => {
+      const [namespace, name, ...rest] = row as string[];
+      const options = rest.pop() as unknown as { stat: string };
+      const dimensions: Record<string, string> = {};
+      for (let i = 0; i < rest.length; i += 2) dimensions[rest[i]] = rest[i + 1];
+      return { namespace, name, dimensions, stat: options.stat };
+    }),
+  );
+}
+
+/** `${type.id.attribute}` resolved to the resource it names in `tf`, or undefined. */
+function resourceOf(tf: TfJson, value: string, [type, attribute]: [string, string]): TfJson | undefined {
+  const match = /^\$\{([a-z0-9_]+)\.([\w-]+)\.([a-z_]+)\}$/.exec(value);
+  if (!match || match[1] !== type || match[3] !== attribute) return undefined;
+  return resourcesOf(tf, type)[match[2]];
+}
+
+describe.each(Object.entries(pipelineStacks(synthApp().stacks)))("the dashboard of stack %s", (_stack, tf) => {
+  const body = parseJsonencode(onlyResource(tf, "aws_cloudwatch_dashboard").dashboard_body);
+  const metrics = metricsOf(body);
+  const env = onlyResource(tf, "aws_lambda_function").environment.variables;
+
+  test("resolves every AWS metric's dimensions to a resource of the same stack", () => {
+    const unresolved = metrics
+      .filter((m) => m.namespace.startsWith("AWS/"))
+      .flatMap((m) =>
+        Object.entries(m.dimensions)
+          .filter(([key]) => key !== "Operation")
+          .filter(([key, value]) => !DIMENSION_RESOURCES[key] || !resourceOf(tf, value, DIMENSION_RESOURCES[key]))
+          .map(([key, value]) => `${m.name} ${key}=${value}`),
+      );
+    expect(unresolved).toEqual([]);
+  });
+
+  test("reads the business metrics from the namespace and dimensions the function is given", () => {
+    const custom = metrics.filter((m) => !m.namespace.startsWith("AWS/"));
+    expect(custom.length).toBeGreaterThan(0);
+    for (const m of custom) {
+      expect(m.namespace).toBe(env.POWERTOOLS_METRICS_NAMESPACE);
+      expect(m.dimensions).toEqual({ service: env.POWERTOOLS_SERVICE_NAME, environment: env.ORDERS_ENVIRONMENT });
+    }
+  });
+
+  test("shows every hop the issue asks for, with its statistic", () => {
+    const shown = new Set(
+      metrics.map((m) => `${m.namespace.startsWith("AWS/") ? m.namespace : "custom"} ${m.name} ${m.stat}`),
+    );
+    expect([...shown].sort()).toEqual(
+      [
+        "AWS/SNS NumberOfMessagesPublished Sum",
+        "AWS/SNS NumberOfNotificationsDelivered Sum",
+        "AWS/SNS NumberOfNotificationsFailed Sum",
+        "AWS/SQS ApproximateNumberOfMessagesVisible Maximum",
+        "AWS/SQS ApproximateNumberOfMessagesNotVisible Maximum",
+        "AWS/SQS ApproximateAgeOfOldestMessage Maximum",
+        "AWS/Lambda Invocations Sum",
+        "AWS/Lambda Errors Sum",
+        "AWS/Lambda Throttles Sum",
+        "AWS/Lambda ConcurrentExecutions Maximum",
+        "AWS/Lambda Duration p50",
+        "AWS/Lambda Duration p99",
+        "custom OrdersStored Sum",
+        "custom OrdersDuplicate Sum",
+        "custom OrdersRejected Sum",
+        "custom OrdersFailed Sum",
+        "custom OrderLatency p50",
+        "custom OrderLatency p99",
+        "AWS/DynamoDB ConsumedWriteCapacityUnits Sum",
+        "AWS/DynamoDB ThrottledRequests Sum",
+        "AWS/DynamoDB SuccessfulRequestLatency Average",
+      ].sort(),
+    );
+  });
+
+  test("shows the DLQ's depth from the queue the source queue dead-letters to", () => {
+    const targets = Object.values(resourcesOf(tf, "aws_sqs_queue"))
+      .filter((queue) => queue.redrive_policy)
+      .map((queue) => parseJsonencode(queue.redrive_policy).deadLetterTargetArn.replace(/\.arn\}$/, ".name}"));
+    const depths = metrics
+      .filter((m) => m.name === "ApproximateNumberOfMessagesVisible")
+      .map((m) => m.dimensions.QueueName);
+    expect(targets.length).toBeGreaterThan(0);
+    expect(depths).toEqual(expect.arrayContaining(targets));
+  });
+
+  test("places widgets on the 24-column grid without overlap", () => {
+    const cells = body.widgets.map((w: TfJson) => `${w.x},${w.y}`);
+    expect(new Set(cells).size).toBe(cells.length);
+    expect(body.widgets.every((w: TfJson) => w.x + w.width <= 24)).toBe(true);
+  });
+});
+
+describe("PipelineDashboard validation", () => {
+  test("rejects a bad name and an empty dashboard in one error quoting the name", () => {
+    expect(
+      synthError((scope) => new PipelineDashboard(scope, "D", { dashboardName: "bad name!", region: "eu-west-1" })),
+    ).toBe(
+      [
+        "Invalid PipelineDashboard props at stack/D:",
+        '  - dashboardName must be 1-255 characters of letters, digits, - and _ (given "bad name!", 9 characters)',
+        "  - topics, queues, consumers, tables and outcomeMetrics must not all be empty (given none): the dashboard would show nothing",
+      ].join("\n"),
+    );
+  });
+
+  test("builds a dashboard for a topic alone: a reusable construct needs no whole pipeline", () => {
+    const tf = synthConstructs((scope) => {
+      const topic = new FanoutTopic(scope, "T", { topicName: "t" });
+      new PipelineDashboard(scope, "D", { dashboardName: "d", region: "eu-west-1", topics: [topic] });
+    });
+    const body = parseJsonencode(onlyResource(tf, "aws_cloudwatch_dashboard").dashboard_body);
+    expect(metricsOf(body).map((m) => m.name)).toEqual([
+      "NumberOfMessagesPublished",
+      "NumberOfNotificationsDelivered",
+      "NumberOfNotificationsFailed",
+    ]);
+  });
+});
