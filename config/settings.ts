@@ -147,6 +147,7 @@ export const VARIABLE_RULES = {
     "1-30 characters: a lower-case letter, then lower-case letters, digits and -",
   ),
   ORDERS_REGION: REGION,
+  ORDERS_STATE_ACCOUNT: matching(AWS_ACCOUNT_ID, "an AWS account ID: a string of 12 digits"),
   ORDERS_STATE_BUCKET: named(S3_BUCKET_NAME, "an S3 bucket name: "),
   ORDERS_STATE_REGION: REGION,
   ORDERS_STATE_KEY_PREFIX: named(S3_KEY_PREFIX, "an S3 key prefix: "),

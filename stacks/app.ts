@@ -6,12 +6,21 @@ import * as fs from "fs";
 import * as path from "path";
 import { App, TerraformStack } from "cdktf";
 import { projectRoot } from "../config/project";
-import { Configuration, DEFAULT_APP_SETTINGS, readConfiguration, stackNameOf } from "../config/environments";
+import {
+  Configuration,
+  DEFAULT_APP_SETTINGS,
+  defaultStateBucket,
+  readConfiguration,
+  stackNameOf,
+} from "../config/environments";
 import { stateKeyAliasName } from "./naming";
 import { OrderPipelineStack } from "./order-pipeline-stack";
 import { StateBootstrapStack } from "./state-bootstrap-stack";
 
 const ROOT = projectRoot(__dirname);
+
+/** AWS's documentation account (IAM user guide): what the committed environments.json pins prod to. */
+export const DOCUMENTATION_ACCOUNT = "111122223333";
 
 /** The function bundle every pipeline stack ships (built by `npm run build`). */
 export const FUNCTION_BUNDLE_PATH = path.join(ROOT, "dist", "functions", "process-order", "index.js");
@@ -20,6 +29,9 @@ export const FUNCTION_BUNDLE_PATH = path.join(ROOT, "dist", "functions", "proces
 export const DEFAULT_SETTINGS = {
   ...DEFAULT_APP_SETTINGS,
   stateRegion: DEFAULT_APP_SETTINGS.region,
+  /** The documentation account the committed environments.json names (README: replace it before deploying). */
+  stateAccount: DOCUMENTATION_ACCOUNT,
+  stateBucket: defaultStateBucket(DOCUMENTATION_ACCOUNT, DEFAULT_APP_SETTINGS.region),
   functionBundlePath: FUNCTION_BUNDLE_PATH,
 };
 
@@ -43,6 +55,7 @@ export function buildApp(
   const bootstrap = new StateBootstrapStack(app, `${settings.namePrefix}-state-bootstrap`, {
     bucketName: settings.stateBucket,
     region: settings.stateRegion,
+    account: settings.stateAccount,
     keyAlias,
   });
   const backend = {
@@ -50,6 +63,7 @@ export function buildApp(
     region: settings.stateRegion,
     keyPrefix: settings.stateKeyPrefix,
     kmsKeyId: `alias/${keyAlias}`,
+    account: settings.stateAccount,
   };
   const pipelines = environments.map((environment) => {
     const stackName = stackNameOf(settings.namePrefix, environment.name);

@@ -29,6 +29,12 @@ export interface StateBackendProps {
    * the backend must run in the state account (directly, or through the environment's `stateRoleArn`).
    */
   readonly kmsKeyId: string;
+  /**
+   * The state bucket's account, 12 digits: the backend refuses credentials (after the environment's
+   * `stateRoleArn`) of any other account (`allowed_account_ids`) before it reads or writes state.
+   * @default any account the credentials reach
+   */
+  readonly account?: string;
 }
 
 export interface OrderPipelineStackProps {
@@ -84,6 +90,7 @@ export class OrderPipelineStack extends TerraformStack {
       // State and lock objects are written SSE-KMS with this key; the state bucket refuses any other write.
       encrypt: true,
       kmsKeyId: props.backend.kmsKeyId,
+      allowedAccountIds: props.backend.account !== undefined ? [props.backend.account] : undefined,
       assumeRole:
         environment.stateRoleArn !== undefined ? { roleArn: environment.stateRoleArn, sessionName: id } : undefined,
     });
@@ -203,6 +210,13 @@ function validate(id: string, { environment, backend }: OrderPipelineStackProps)
     `backend.kmsKeyId must be "alias/<name>" or a KMS key ARN (given ${given(backend.kmsKeyId)})`,
   );
   follows("stateRoleArn", ENVIRONMENT_RULES.stateRoleArn, environment.stateRoleArn);
+  follows("backend.account", ENVIRONMENT_RULES.account, backend.account);
+  // Deletion protection marks an environment that matters: credentials for another account must not reach it.
+  validator.expect(
+    !environment.deletionProtection || environment.account !== undefined,
+    `account is required when deletionProtection is true: ${ENVIRONMENT_RULES.account.allowed}, the only ` +
+      `account the environment ${given(environment.name)} may deploy into (given nothing)`,
+  );
   follows("memorySizeMb", ENVIRONMENT_RULES.memorySizeMb, environment.memorySizeMb);
   follows("logRetentionDays", ENVIRONMENT_RULES.logRetentionDays, environment.logRetentionDays);
   follows("alarms.emails", ALARM_RULES.emails, environment.alarms.emails);
