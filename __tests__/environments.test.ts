@@ -328,7 +328,7 @@ describe("a bad environments file fails synth with every problem in one message"
       "a misspelt field, a missing name and a region that is not one",
       { environments: [{ name: "x", memory: 512 }, { region: "Frankfurt" }] },
       [
-        'environment "x": "memory" is not a field; the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, alarms',
+        'environment "x": "memory" is not a field; the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, keyAdministrators, alarms',
         "environment #2: name is required (1-14 characters: a lower-case letter, then lower-case letters, digits and -)",
         'environment #2: region must be an AWS region such as eu-west-1 (given "Frankfurt")',
       ],
@@ -356,9 +356,9 @@ describe("a bad environments file fails synth with every problem in one message"
       "fields under the names they had before one name per setting, each told its new name",
       { environments: [{ name: "x", functionMemoryMb: 512, reservedConcurrency: 10, alarmEmails: [] }] },
       [
-        'environment "x": "functionMemoryMb" is not a field (renamed memorySizeMb); the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, alarms',
-        'environment "x": "reservedConcurrency" is not a field (renamed reservedConcurrentExecutions); the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, alarms',
-        'environment "x": "alarmEmails" is not a field (renamed alarms.emails); the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, alarms',
+        'environment "x": "functionMemoryMb" is not a field (renamed memorySizeMb); the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, keyAdministrators, alarms',
+        'environment "x": "reservedConcurrency" is not a field (renamed reservedConcurrentExecutions); the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, keyAdministrators, alarms',
+        'environment "x": "alarmEmails" is not a field (renamed alarms.emails); the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, keyAdministrators, alarms',
       ],
     ],
     [

@@ -91,6 +91,8 @@ export interface PipelineSettings {
   readonly alarms: AlarmSettings;
   /** Encrypt OrderTopic, OrderQueue and its DLQ with customer-managed keys of the stack's own. */
   readonly customerManagedKeys: boolean;
+  /** EncryptionKey's administrators of those keys (default: the account root). */
+  readonly keyAdministrators?: readonly string[];
 }
 
 /** One environment: where its stack deploys, as whom, and its pipeline's settings. */
@@ -322,6 +324,7 @@ function environmentSchema(defaultRegion: string): z.ZodMiniType<Environment> {
       applicationLogLevel: z._default(R.applicationLogLevel.schema, d.applicationLogLevel),
       rawMessageDelivery: z._default(R.rawMessageDelivery.schema, d.rawMessageDelivery),
       customerManagedKeys: z._default(R.customerManagedKeys.schema, d.customerManagedKeys),
+      keyAdministrators: z.optional(R.keyAdministrators.schema.check(z.minLength(1))),
       alarms: z._default(
         z.strictObject({
           emails: z._default(A.emails.schema, () => [...d.alarms.emails]),

@@ -5,6 +5,7 @@ import {
   AWS_ACCOUNT_ID,
   AWS_REGION,
   EMAIL_ADDRESS,
+  IAM_PRINCIPAL_ARN,
   IAM_ROLE_ARN,
   LAMBDA_LIMITS,
   LOG_RETENTION_DAYS,
@@ -179,6 +180,13 @@ export const ENVIRONMENT_RULES = {
   applicationLogLevel: oneOf<ApplicationLogLevel>(APPLICATION_LOG_LEVELS),
   rawMessageDelivery: flag,
   customerManagedKeys: flag,
+  keyAdministrators: listOf(
+    matching(
+      IAM_PRINCIPAL_ARN,
+      "an IAM role, user or account-root ARN such as arn:aws:iam::111122223333:role/key-admin",
+    ),
+    "a list of IAM role, user or account-root ARNs such as arn:aws:iam::111122223333:role/key-admin",
+  ),
 } as const;
 
 /** The fields of an environment's `alarms`: PipelineAlarms' props of the same names. */

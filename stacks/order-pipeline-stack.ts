@@ -119,11 +119,13 @@ export class OrderPipelineStack extends TerraformStack {
           alias: name(SEED_NAMES.topic),
           description: `Encrypts the SNS topic ${name(SEED_NAMES.topic)}; publishers use it through SNS`,
           usedThrough: [{ service: "sns" }],
+          administrators: environment.keyAdministrators,
         }),
         queue: new EncryptionKey(this, `${SEED_NAMES.queue}Key`, {
           alias: name(SEED_NAMES.queue),
           description: `Encrypts the SQS queues ${name(SEED_NAMES.queue)} and ${name(SEED_NAMES.deadLetterQueue)}`,
           usedThrough: [{ service: "sqs" }],
+          administrators: environment.keyAdministrators,
         }),
       };
     }
@@ -141,6 +143,7 @@ export class OrderPipelineStack extends TerraformStack {
     this.table = new OrdersTable(this, SEED_NAMES.table, {
       tableName: name(SEED_NAMES.table),
       deletionProtection: environment.deletionProtection,
+      keyAdministrators: environment.keyAdministrators,
     });
     this.processOrder = new SqsLambda(this, SEED_NAMES.function, {
       functionName: name(SEED_NAMES.function),
