@@ -95,6 +95,15 @@ describe("the state account", () => {
     );
   });
 
+  test("unknown, still lets the operator tools read the configuration (they never use it)", () => {
+    const { settings, environments } = configurationFromEnv({ ORDERS_ENVIRONMENTS_FILE: environmentsFile([DEV]) });
+    expect([settings.stateAccount, settings.stateBucket, environments.map((e) => e.name)]).toEqual([
+      undefined,
+      undefined,
+      ["dev"],
+    ]);
+  });
+
   test("ambiguous (the environments name two accounts), refuses, naming both", () => {
     expect(refusal([PROD, { name: "qa", account: "777788889999" }])).toContain(
       "  - ORDERS_STATE_ACCOUNT must be set to the state bucket's account, an AWS account ID: a string of 12 digits (default: the one account the environments name; they name 2: 444455556666, 777788889999)",

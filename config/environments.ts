@@ -42,15 +42,17 @@ export interface AppSettings {
   /**
    * `ORDERS_STATE_ACCOUNT`: the account of the state bucket; the state bootstrap stack and every
    * backend may act only there (`allowed_account_ids`). Default: the one account the environments
-   * name; with none (or several) named, the configuration is refused, naming this setting.
+   * name; with none (or several) named it stays unknown, and `stateTarget` (synth, deploy) refuses,
+   * naming this setting. The operator tools never need it.
    */
-  readonly stateAccount: string;
+  readonly stateAccount?: string;
   /**
    * `ORDERS_STATE_BUCKET`: the S3 bucket holding every environment's state. Default:
    * `order-pipeline-terraform-state-<stateAccount>-<stateRegion>` (`defaultStateBucket`), like the
-   * CDK's bootstrap buckets, so nobody can take the name first for every adopter.
+   * CDK's bootstrap buckets, so nobody can take the name first for every adopter. Unknown while
+   * `stateAccount` is.
    */
-  readonly stateBucket: string;
+  readonly stateBucket?: string;
   /** `ORDERS_STATE_REGION`: the bucket's region (default: `region`). */
   readonly stateRegion: string;
   /** `ORDERS_STATE_KEY_PREFIX`: state keys are `<stateKeyPrefix>/<stack>.tfstate`. */
@@ -154,11 +156,20 @@ export function defaultStateBucket(account: string, region: string): string {
   return `${DEFAULT_APP_SETTINGS.stateBucketPrefix}-${account}-${region}`;
 }
 
-/** The settings the ORDERS_* variables give before the environments are read: the state account and bucket may be open. */
-export type VariableSettings = Omit<AppSettings, "stateAccount" | "stateBucket"> & {
-  readonly stateAccount?: string;
-  readonly stateBucket?: string;
-};
+/** The settings the ORDERS_* variables give, before the environments are read. */
+export type VariableSettings = AppSettings;
+
+/**
+ * The state account and bucket of a configuration, which synth and deploy need; throws a
+ * `ConfigurationError` naming ORDERS_STATE_ACCOUNT when no account is known.
+ */
+export function stateTarget(configuration: Configuration): { stateAccount: string; stateBucket: string } {
+  const { stateAccount, stateBucket } = configuration.settings;
+  if (stateAccount === undefined || stateBucket === undefined) {
+    throw new ConfigurationError([stateAccountMissing(configuration.environments)]);
+  }
+  return { stateAccount, stateBucket };
+}
 
 /** The stack of an environment. */
 export function stackNameOf(namePrefix: string, environmentName: string): string {
@@ -199,19 +210,12 @@ export function readConfiguration(env: NodeJS.ProcessEnv, root: string): Configu
   const environments =
     text === undefined ? [] : collect(problems, parseEnvironments(text, displayName(file), settings));
   const stateAccount = settings.stateAccount ?? soleAccount(environments);
-  if (stateAccount === undefined && text !== undefined && environments.length > 0) {
-    problems.push(stateAccountMissing(environments));
-  }
   if (stateAccount !== undefined) problems.push(...stateRoleProblems(environments, stateAccount));
   if (problems.length > 0) throw new ConfigurationError(problems);
-  return {
-    settings: {
-      ...settings,
-      stateAccount: stateAccount!,
-      stateBucket: settings.stateBucket ?? defaultStateBucket(stateAccount!, settings.stateRegion),
-    },
-    environments,
-  };
+  const stateBucket =
+    settings.stateBucket ??
+    (stateAccount !== undefined ? defaultStateBucket(stateAccount, settings.stateRegion) : undefined);
+  return { settings: { ...settings, stateAccount, stateBucket }, environments };
 }
 
 /** The one account the environments name, if exactly one. */

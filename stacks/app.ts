@@ -11,6 +11,7 @@ import {
   DEFAULT_APP_SETTINGS,
   defaultStateBucket,
   readConfiguration,
+  stateTarget,
   stackNameOf,
 } from "../config/environments";
 import { stateKeyAliasName } from "./naming";
@@ -43,9 +44,12 @@ export function configurationFromEnv(env: NodeJS.ProcessEnv): Configuration {
 /** Adds the state bootstrap stack and one OrderPipelineStack per environment to `app`. */
 export function buildApp(
   app: App,
-  { settings, environments }: Configuration,
+  configuration: Configuration,
   functionBundlePath: string = FUNCTION_BUNDLE_PATH,
 ): TerraformStack[] {
+  const { settings, environments } = configuration;
+  // No state account known: refused before the bundle check, naming ORDERS_STATE_ACCOUNT.
+  const { stateAccount, stateBucket } = stateTarget(configuration);
   if (!fs.existsSync(functionBundlePath)) {
     throw new Error(
       `The function bundle ${path.relative(process.cwd(), functionBundlePath)} does not exist: run "npm run build" first.`,
@@ -53,17 +57,17 @@ export function buildApp(
   }
   const keyAlias = stateKeyAliasName(settings.namePrefix);
   const bootstrap = new StateBootstrapStack(app, `${settings.namePrefix}-state-bootstrap`, {
-    bucketName: settings.stateBucket,
+    bucketName: stateBucket,
     region: settings.stateRegion,
-    account: settings.stateAccount,
+    account: stateAccount,
     keyAlias,
   });
   const backend = {
-    bucket: settings.stateBucket,
+    bucket: stateBucket,
     region: settings.stateRegion,
     keyPrefix: settings.stateKeyPrefix,
     kmsKeyId: `alias/${keyAlias}`,
-    account: settings.stateAccount,
+    account: stateAccount,
   };
   const pipelines = environments.map((environment) => {
     const stackName = stackNameOf(settings.namePrefix, environment.name);

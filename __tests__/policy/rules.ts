@@ -1270,9 +1270,11 @@ function bucketRules(): PolicyRule[] {
       title: "S3 buckets encrypt with KMS by default",
       relation: "same",
       on: ["aws_s3_bucket"],
+      // S3KMSEncryptedByDefault.py: inspected key ".../apply_server_side_encryption_by_default/[0]/sse_algorithm",
+      // get_expected_value "aws:kms": exactly that value (aws:kms:dsse fails Checkov).
       check: perResource(
         "aws_s3_bucket",
-        (bucket, stack, address) => ["aws:kms", "aws:kms:dsse"].includes(String(sseAlgorithm(stack, address, bucket))),
+        (bucket, stack, address) => String(sseAlgorithm(stack, address, bucket)) === "aws:kms",
         "is not KMS-encrypted by default",
       ),
       breakStack: (tf) => {
