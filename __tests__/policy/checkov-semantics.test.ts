@@ -27,3 +27,25 @@ describe("CKV_AWS_145 as Checkov's S3KMSEncryptedByDefault.py reads it (expected
     ]);
   });
 });
+
+describe("our own kms:ViaService rules", () => {
+  /** The first stack whose key policy limits use with kms:ViaService, with that condition turned into StringLike "*". */
+  function keyPolicyWithWildcardService(): TfJson {
+    const tf = bootstrapStack();
+    for (const document of Object.values(tf.data.aws_iam_policy_document) as TfJson[]) {
+      for (const statement of document.statement ?? []) {
+        for (const condition of statement.condition ?? []) {
+          if (condition.variable === "kms:ViaService") Object.assign(condition, { test: "StringLike", values: ["*"] });
+        }
+      }
+    }
+    return tf;
+  }
+
+  test('fail a key policy whose kms:ViaService is StringLike "*"', async () => {
+    const rule = RULES.find((r) => r.id === "ORD-KMS-KEY-POLICY-SPLIT")!;
+    expect(rule.check(await loadStack(keyPolicyWithWildcardService())).map((f) => f.message)).toEqual([
+      expect.stringContaining("lets principals use the key through any service, for any source"),
+    ]);
+  });
+});
