@@ -14,7 +14,6 @@ describe("app configuration from ORDERS_* variables", () => {
       settings: {
         namePrefix: "orders",
         region: "us-east-1",
-        stateBucket: "order-pipeline-terraform-state",
         stateRegion: "us-east-1",
         stateKeyPrefix: "order-pipeline",
         environmentsFile: `${ROOT}/environments.json`,
@@ -107,7 +106,7 @@ describe("app configuration from ORDERS_* variables", () => {
   test("the longest name prefix and environment name give physical names every AWS rule accepts", () => {
     const name = "e".repeat(14);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orders-env-")), "environments.json");
-    fs.writeFileSync(file, JSON.stringify({ environments: [{ name }] }));
+    fs.writeFileSync(file, JSON.stringify({ environments: [{ name, account: "111122223333" }] }));
     const prefix = "p".repeat(30);
     const { stacks } = synthApp({ ORDERS_NAME_PREFIX: prefix, ORDERS_ENVIRONMENTS_FILE: file });
     const fn = Object.values(stacks[`${prefix}-${name}`].resource.aws_lambda_function)[0] as { function_name: string };

@@ -67,7 +67,9 @@ describe("a file of its own that adds a staging environment with an account and 
   const staging = { name: "staging", account: "111122223333", roleArn: "arn:aws:iam::111122223333:role/orders-deploy" };
   let stacks: Record<string, TfJson>;
   beforeAll(() => {
-    const file = environmentsFile({ environments: [{ name: "dev" }, { name: "prod" }, staging] });
+    const file = environmentsFile({
+      environments: [{ name: "dev", deletionProtection: false }, { name: "prod", account: "111122223333" }, staging],
+    });
     stacks = synthApp({ ORDERS_ENVIRONMENTS_FILE: file }).stacks;
   });
 
@@ -92,7 +94,8 @@ describe("a file of its own that adds a staging environment with an account and 
 
   test("keeps its state under its own key, SSE-KMS with the state key, with the caller's credentials", () => {
     expect(stacks["orders-staging"].terraform.backend.s3).toEqual({
-      bucket: "order-pipeline-terraform-state",
+      bucket: "order-pipeline-terraform-state-111122223333-us-east-1",
+      allowed_account_ids: ["111122223333"],
       key: "order-pipeline/orders-staging.tfstate",
       region: "us-east-1",
       encrypt: true,
@@ -101,11 +104,9 @@ describe("a file of its own that adds a staging environment with an account and 
     });
   });
 
-  test("leaves the other environments' providers unpinned", () => {
-    for (const name of ["orders-dev", "orders-prod"]) {
-      expect(stacks[name].provider.aws[0].allowed_account_ids).toBeUndefined();
-      expect(stacks[name].provider.aws[0].assume_role).toBeUndefined();
-    }
+  test("leaves an environment that names no account unpinned", () => {
+    expect(stacks["orders-dev"].provider.aws[0].allowed_account_ids).toBeUndefined();
+    expect(stacks["orders-dev"].provider.aws[0].assume_role).toBeUndefined();
   });
 
   test("gives the new environment every default: 256 MB, 30-day logs, deletion protection, 10 reserved", () => {
@@ -120,6 +121,7 @@ describe("a file of its own that adds a staging environment with an account and 
 describe("an environment whose state lives in another account", () => {
   test("has its S3 backend assume the state role, in a session named after the stack", () => {
     const { stacks } = synthApp({
+      ORDERS_STATE_ACCOUNT: "111122223333",
       ORDERS_ENVIRONMENTS_FILE: environmentsFile({
         environments: [
           {
@@ -142,6 +144,7 @@ describe("an environment that sets every field", () => {
   let tf: TfJson;
   beforeAll(() => {
     tf = synthApp({
+      ORDERS_STATE_ACCOUNT: "111122223333",
       ORDERS_ENVIRONMENTS_FILE: environmentsFile({
         environments: [
           {
@@ -325,7 +328,7 @@ describe("a bad environments file fails synth with every problem in one message"
       "a misspelt field, a missing name and a region that is not one",
       { environments: [{ name: "x", memory: 512 }, { region: "Frankfurt" }] },
       [
-        'environment "x": "memory" is not a field; the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, alarms',
+        'environment "x": "memory" is not a field; the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, keyAdministrators, alarms',
         "environment #2: name is required (1-14 characters: a lower-case letter, then lower-case letters, digits and -)",
         'environment #2: region must be an AWS region such as eu-west-1 (given "Frankfurt")',
       ],
@@ -353,9 +356,9 @@ describe("a bad environments file fails synth with every problem in one message"
       "fields under the names they had before one name per setting, each told its new name",
       { environments: [{ name: "x", functionMemoryMb: 512, reservedConcurrency: 10, alarmEmails: [] }] },
       [
-        'environment "x": "functionMemoryMb" is not a field (renamed memorySizeMb); the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, alarms',
-        'environment "x": "reservedConcurrency" is not a field (renamed reservedConcurrentExecutions); the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, alarms',
-        'environment "x": "alarmEmails" is not a field (renamed alarms.emails); the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, alarms',
+        'environment "x": "functionMemoryMb" is not a field (renamed memorySizeMb); the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, keyAdministrators, alarms',
+        'environment "x": "reservedConcurrency" is not a field (renamed reservedConcurrentExecutions); the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, keyAdministrators, alarms',
+        'environment "x": "alarmEmails" is not a field (renamed alarms.emails); the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, keyAdministrators, alarms',
       ],
     ],
     [

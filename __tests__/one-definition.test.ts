@@ -61,7 +61,7 @@ describe("a memory limit changed in constructs/defaults.ts alone", () => {
   test("bounds the memory a stack puts into its variable's default", () => {
     const build = (): OrderPipelineStack =>
       new OrderPipelineStack(Testing.app(), "orders-x", {
-        environment: { ...environmentFrom({ name: "x" }), memorySizeMb: 4096 },
+        environment: { ...environmentFrom({ name: "x", deletionProtection: false }), memorySizeMb: 4096 },
         prefix: "orders-x",
         backend: { bucket: "b", region: "us-east-1", keyPrefix: "p", kmsKeyId: "alias/orders-state" },
         functionBundlePath: BUNDLE_PATH,
@@ -74,7 +74,7 @@ describe("a memory limit changed in constructs/defaults.ts alone", () => {
   describe("in the synthesized function_memory_mb variable", () => {
     let variable: TfJson;
     beforeAll(() => {
-      const file = environmentsFile([{ name: "limits", memorySizeMb: 512 }]);
+      const file = environmentsFile([{ name: "limits", memorySizeMb: 512, account: "111122223333" }]);
       variable = synthApp({ ORDERS_ENVIRONMENTS_FILE: file }).stacks["orders-limits"].variable.function_memory_mb;
     });
 
@@ -100,7 +100,7 @@ describeWithTerraform("terraform plan judges function_memory_mb by the changed l
   const accepted = [256, 3008];
   let plans: Map<number, VariablesPlan>;
   beforeAll(async () => {
-    const file = environmentsFile([{ name: "limits", memorySizeMb: 512 }]);
+    const file = environmentsFile([{ name: "limits", memorySizeMb: 512, account: "111122223333" }]);
     const tf = synthApp({ ORDERS_ENVIRONMENTS_FILE: file }).stacks["orders-limits"];
     const dir = await variablesFolder(tf.variable);
     const values = [...rejected, ...accepted];

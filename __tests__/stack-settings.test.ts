@@ -54,7 +54,7 @@ describe("an environment whose every setting differs from its default", () => {
   beforeAll(() => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orders-tuned-")), "environments.json");
     fs.writeFileSync(file, JSON.stringify({ environments: [environment] }));
-    tf = synthApp({ ORDERS_ENVIRONMENTS_FILE: file }).stacks["orders-tuned"];
+    tf = synthApp({ ORDERS_ENVIRONMENTS_FILE: file, ORDERS_STATE_ACCOUNT: "111122223333" }).stacks["orders-tuned"];
   });
 
   test("reaches SqsLambda's props of the same names", () => {

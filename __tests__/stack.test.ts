@@ -64,8 +64,9 @@ describe("the synthesized app", () => {
  * environments.json (or to a default) that alters one of them fails here.
  */
 const COMMITTED = {
-  dev: { deletionProtection: false, logRetentionDays: 14, functionMemoryMb: 256 },
-  prod: { deletionProtection: true, logRetentionDays: 90, functionMemoryMb: 512 },
+  dev: { deletionProtection: false, logRetentionDays: 14, functionMemoryMb: 256, account: undefined },
+  // AWS's documentation account: README's deploy section says to replace it first.
+  prod: { deletionProtection: true, logRetentionDays: 90, functionMemoryMb: 512, account: "111122223333" },
 } as const;
 
 describe.each(["dev", "prod"] as const)("the orders-%s stack", (environment) => {
@@ -219,13 +220,14 @@ describe.each(["dev", "prod"] as const)("the orders-%s stack", (environment) => 
     }
   });
 
-  test("keeps state in S3 under its own key, SSE-KMS with the state key, with native locking", () => {
+  test("keeps state in S3 under its own key, SSE-KMS with the state key, with native locking, in the state account only", () => {
     expect(tf.terraform.backend.s3).toEqual({
-      bucket: "order-pipeline-terraform-state",
+      bucket: "order-pipeline-terraform-state-111122223333-us-east-1",
       key: `order-pipeline/${prefix}.tfstate`,
       region: "us-east-1",
       encrypt: true,
       kms_key_id: "alias/orders-state",
+      allowed_account_ids: ["111122223333"],
       use_lockfile: true,
     });
   });
@@ -249,10 +251,11 @@ describe.each(["dev", "prod"] as const)("the orders-%s stack", (environment) => 
     expect(aws.version).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
-  test("deploys to us-east-1 with any account (none pinned), tagging what manages every resource", () => {
+  test(`deploys to us-east-1 in account ${expected.account ?? "any (none pinned)"}, tagging what manages every resource`, () => {
     expect(tf.provider.aws).toEqual([
       {
         region: "us-east-1",
+        ...(expected.account !== undefined ? { allowed_account_ids: [expected.account] } : {}),
         default_tags: [
           {
             tags: {

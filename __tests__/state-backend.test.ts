@@ -5,6 +5,7 @@ import * as path from "path";
 import { S3Request, startLoopbackS3 } from "./support/loopback-s3";
 import { TERRAFORM, describeWithTerraform, terraform as runTerraform, terraformEnv } from "./support/terraform";
 import { TfJson, onlyResource, statementsOf, synthApp } from "./support/tf";
+import { configurationFromEnv } from "../stacks/app";
 
 /**
  * The S3 backend as Terraform itself runs it, offline: `terraform init` on each synthesized
@@ -16,6 +17,9 @@ import { TfJson, onlyResource, statementsOf, synthApp } from "./support/tf";
 
 /** Where terraformEnv() points STS (and every AWS endpoint): a closed loopback port, so calls fail at once. */
 const STS = "127.0.0.1:1";
+
+/** The committed configuration's state account: the staging environment below reaches it through a role. */
+const STATE_ACCOUNT = configurationFromEnv({}).settings.stateAccount;
 
 /** terraform, offline (support/terraform.ts), with dummy credentials so the backend gets as far as STS. */
 async function terraform(cwd: string, args: string[]): Promise<{ ok: boolean; output: string }> {
@@ -32,12 +36,12 @@ function synthesize(): { outdir: string; stacks: Record<string, TfJson> } {
   const committed = JSON.parse(fs.readFileSync("environments.json", "utf8"));
   const staging = {
     name: "staging",
-    account: "111122223333",
-    roleArn: "arn:aws:iam::111122223333:role/orders-deploy",
-    stateRoleArn: "arn:aws:iam::444455556666:role/orders-state",
+    account: "444455556666",
+    roleArn: "arn:aws:iam::444455556666:role/orders-deploy",
+    stateRoleArn: `arn:aws:iam::${STATE_ACCOUNT}:role/orders-state`,
   };
   fs.writeFileSync(file, JSON.stringify({ environments: [...committed.environments, staging] }));
-  return synthApp({ ORDERS_ENVIRONMENTS_FILE: file });
+  return synthApp({ ORDERS_ENVIRONMENTS_FILE: file, ORDERS_STATE_ACCOUNT: STATE_ACCOUNT });
 }
 
 /** A copy of a synthesized stack folder. */
@@ -74,7 +78,7 @@ describeWithTerraform("terraform init on each synthesized stack folder", () => {
       "-input=false",
       "-backend-config=max_retries=0",
     ]);
-    expect(output).toMatch(/arn:aws:iam::444455556666:role\/orders-state/);
+    expect(output).toContain(`arn:aws:iam::${STATE_ACCOUNT}:role/orders-state`);
   });
 
   test("refuses a kms_key_id that is not a key, before any AWS call (the check the alias passes)", async () => {
@@ -94,6 +98,8 @@ describeWithTerraform("terraform init on each synthesized stack folder", () => {
 function requestContext(request: S3Request): Record<string, string | undefined> {
   return {
     "s3:x-amz-server-side-encryption": request.headers["x-amz-server-side-encryption"] as string | undefined,
+    "s3:x-amz-server-side-encryption-aws-kms-key-id": request.headers["x-amz-server-side-encryption-aws-kms-key-id"] as
+      string | undefined,
     "aws:SecureTransport": "true",
   };
 }
@@ -106,6 +112,7 @@ function denies(statement: TfJson, context: Record<string, string | undefined>):
     const value = context[c.variable];
     if (c.test === "Bool") return value !== undefined && c.values.includes(value);
     if (c.test === "StringNotEquals") return value === undefined || !c.values.includes(value);
+    if (c.test === "StringNotEqualsIfExists") return value !== undefined && !c.values.includes(value);
     if (c.test === "Null") return (value === undefined) === (c.values[0] === "true");
     throw new Error(`the test does not evaluate ${c.test}`);
   });
@@ -114,8 +121,9 @@ function denies(statement: TfJson, context: Record<string, string | undefined>):
 describeWithTerraform("Terraform 1.11's S3 backend writing state and lock objects", () => {
   let puts: (kmsKeyId: string | undefined) => Promise<S3Request[]>;
   let bucketPolicy: TfJson[];
+  let stacks: Record<string, TfJson>;
   beforeAll(async () => {
-    const { stacks } = synthApp();
+    stacks = synthApp().stacks;
     const bootstrap = stacks["orders-state-bootstrap"];
     bucketPolicy = statementsOf(bootstrap, onlyResource(bootstrap, "aws_s3_bucket_policy").policy);
     const backend = stacks["orders-dev"].terraform.backend.s3;
@@ -123,7 +131,9 @@ describeWithTerraform("Terraform 1.11's S3 backend writing state and lock object
       const s3 = await startLoopbackS3();
       try {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tf-backend-"));
-        const block = { ...backend, kms_key_id: kmsKeyId };
+        // The loopback answers no STS call, and the account pin refuses an account it cannot learn (its own test).
+        const { allowed_account_ids: _pin, ...unpinned } = backend;
+        const block = { ...unpinned, kms_key_id: kmsKeyId };
         fs.writeFileSync(
           path.join(dir, "main.tf.json"),
           JSON.stringify({ terraform: { backend: { s3: block } }, output: { written: { value: 1 } } }),
@@ -153,9 +163,10 @@ describeWithTerraform("Terraform 1.11's S3 backend writing state and lock object
 
   test("writes the lock file and the state SSE-KMS with the state key's alias, both of which the bucket policy admits", async () => {
     const written = await puts("alias/orders-state");
+    const bucket = stacks["orders-dev"].terraform.backend.s3.bucket;
     expect(written.map((r) => r.path)).toEqual([
-      "/order-pipeline-terraform-state/order-pipeline/orders-dev.tfstate.tflock",
-      "/order-pipeline-terraform-state/order-pipeline/orders-dev.tfstate",
+      `/${bucket}/order-pipeline/orders-dev.tfstate.tflock`,
+      `/${bucket}/order-pipeline/orders-dev.tfstate`,
     ]);
     for (const request of written) {
       expect(request.headers).toMatchObject({
@@ -175,6 +186,39 @@ describeWithTerraform("Terraform 1.11's S3 backend writing state and lock object
       expect(bucketPolicy.filter((s) => denies(s, requestContext(request))).map((s) => s.sid)).toEqual([
         "DenyObjectWritesNotSseKms",
       ]);
+    }
+  });
+
+  test("SSE-KMS under another key (aws/s3) writes both objects, and the bucket policy refuses them for the key", async () => {
+    const written = await puts("alias/aws/s3");
+    expect(written).toHaveLength(2);
+    for (const request of written) {
+      expect(request.headers["x-amz-server-side-encryption-aws-kms-key-id"]).toBe("alias/aws/s3");
+      expect(bucketPolicy.filter((s) => denies(s, requestContext(request))).map((s) => s.sid)).toEqual([
+        "DenyObjectWritesUnderAnotherKey",
+      ]);
+    }
+  });
+
+  test("a backend pinned to the state account refuses credentials whose account it cannot confirm, before any write", async () => {
+    const s3 = await startLoopbackS3();
+    try {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tf-backend-"));
+      const backend = stacks["orders-dev"].terraform.backend.s3;
+      expect(backend.allowed_account_ids).toEqual([STATE_ACCOUNT]);
+      fs.writeFileSync(
+        path.join(dir, "main.tf.json"),
+        JSON.stringify({ terraform: { backend: { s3: backend } }, output: { written: { value: 1 } } }),
+      );
+      fs.writeFileSync(
+        path.join(dir, "loopback.tfbackend"),
+        `endpoints = { s3 = "${s3.endpoint}" }\nuse_path_style = true\nskip_credentials_validation = true\nskip_requesting_account_id = true\nskip_metadata_api_check = true\n`,
+      );
+      const init = await terraform(dir, ["init", "-input=false", "-backend-config=loopback.tfbackend"]);
+      expect(init).toEqual({ ok: false, output: expect.stringContaining("AWS account ID not allowed") });
+      expect(s3.requests).toEqual([]);
+    } finally {
+      await s3.close();
     }
   });
 

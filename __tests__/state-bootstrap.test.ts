@@ -1,3 +1,4 @@
+import { configurationFromEnv } from "../stacks/app";
 import { StateBootstrapStack } from "../stacks/state-bootstrap-stack";
 import { TfJson, onlyResource, statementsOf, synthApp, viaServiceCondition } from "./support/tf";
 import { Testing } from "cdktf";
@@ -23,8 +24,9 @@ describe("the state bootstrap stack", () => {
   });
 
   test("creates the bucket the environments' backends name, and refuses to destroy it", () => {
+    const { stateAccount, stateRegion } = configurationFromEnv({}).settings;
     expect(withoutMetadata(onlyResource(tf, "aws_s3_bucket"))).toEqual({
-      bucket: "order-pipeline-terraform-state",
+      bucket: `order-pipeline-terraform-state-${stateAccount}-${stateRegion}`,
       force_destroy: false,
       lifecycle: { prevent_destroy: true },
     });
@@ -133,10 +135,11 @@ describe("the state bootstrap stack", () => {
     ]);
   });
 
-  test("tags every resource as shared, managed by Terraform from this repository's bootstrap stack", () => {
+  test("may deploy only into the state account, and tags every resource as shared, managed from this repository's bootstrap stack", () => {
     expect(tf.provider.aws).toEqual([
       {
         region: "us-east-1",
+        allowed_account_ids: [configurationFromEnv({}).settings.stateAccount],
         default_tags: [
           {
             tags: {

@@ -9,6 +9,7 @@ import {
   TABLE_DEFAULTS,
   TOPIC_DEFAULTS,
   reservedConcurrencyProblem,
+  IAM_ROLE_ARN,
   roleAccountProblem,
 } from "../constructs/defaults";
 import { ALARM_RULES, ENVIRONMENT_RULES, Rule, VARIABLE_RULES, given, mustBe } from "./settings";
@@ -39,8 +40,20 @@ export interface AppSettings {
   readonly namePrefix: string;
   /** `ORDERS_REGION`: the region of an environment that names none. */
   readonly region: string;
-  /** `ORDERS_STATE_BUCKET`: the S3 bucket holding every environment's state. */
-  readonly stateBucket: string;
+  /**
+   * `ORDERS_STATE_ACCOUNT`: the account of the state bucket; the state bootstrap stack and every
+   * backend may act only there (`allowed_account_ids`). Default: the one account the environments
+   * name; with none (or several) named it stays unknown, and `stateTarget` (synth, deploy) refuses,
+   * naming this setting. The operator tools never need it.
+   */
+  readonly stateAccount?: string;
+  /**
+   * `ORDERS_STATE_BUCKET`: the S3 bucket holding every environment's state. Default:
+   * `order-pipeline-terraform-state-<stateAccount>-<stateRegion>` (`defaultStateBucket`), like the
+   * CDK's bootstrap buckets, so nobody can take the name first for every adopter. Unknown while
+   * `stateAccount` is.
+   */
+  readonly stateBucket?: string;
   /** `ORDERS_STATE_REGION`: the bucket's region (default: `region`). */
   readonly stateRegion: string;
   /** `ORDERS_STATE_KEY_PREFIX`: state keys are `<stateKeyPrefix>/<stack>.tfstate`. */
@@ -84,6 +97,8 @@ export interface PipelineSettings {
   readonly alarms: AlarmSettings;
   /** Encrypt OrderTopic, OrderQueue and its DLQ with customer-managed keys of the stack's own. */
   readonly customerManagedKeys: boolean;
+  /** EncryptionKey's administrators of those keys (default: the account root). */
+  readonly keyAdministrators?: readonly string[];
 }
 
 /** One environment: where its stack deploys, as whom, and its pipeline's settings. */
@@ -116,7 +131,7 @@ export const ENVIRONMENTS_FILE_VARIABLE = "ORDERS_ENVIRONMENTS_FILE";
 export const DEFAULT_APP_SETTINGS = {
   namePrefix: "orders",
   region: "us-east-1",
-  stateBucket: "order-pipeline-terraform-state",
+  stateBucketPrefix: "order-pipeline-terraform-state",
   stateKeyPrefix: "order-pipeline",
   environmentsFile: "environments.json",
 } as const;
@@ -142,6 +157,26 @@ export const ENVIRONMENT_DEFAULTS: Omit<PipelineSettings, "reservedConcurrentExe
   },
   customerManagedKeys: false,
 };
+
+/** The default state bucket: the prefix, then the state account and region (AWS's convention for bootstrap buckets). */
+export function defaultStateBucket(account: string, region: string): string {
+  return `${DEFAULT_APP_SETTINGS.stateBucketPrefix}-${account}-${region}`;
+}
+
+/** The settings the ORDERS_* variables give, before the environments are read. */
+export type VariableSettings = AppSettings;
+
+/**
+ * The state account and bucket of a configuration, which synth and deploy need; throws a
+ * `ConfigurationError` naming ORDERS_STATE_ACCOUNT when no account is known.
+ */
+export function stateTarget(configuration: Configuration): { stateAccount: string; stateBucket: string } {
+  const { stateAccount, stateBucket } = configuration.settings;
+  if (stateAccount === undefined || stateBucket === undefined) {
+    throw new ConfigurationError([stateAccountMissing(configuration.environments)]);
+  }
+  return { stateAccount, stateBucket };
+}
 
 /** The stack of an environment. */
 export function stackNameOf(namePrefix: string, environmentName: string): string {
@@ -185,8 +220,52 @@ export function readConfiguration(env: NodeJS.ProcessEnv, root: string): Configu
   }
   const environments =
     text === undefined ? [] : collect(problems, parseEnvironments(text, displayName(file), settings));
+  const stateAccount = settings.stateAccount ?? soleAccount(environments);
+  if (stateAccount !== undefined) problems.push(...stateRoleProblems(environments, stateAccount));
   if (problems.length > 0) throw new ConfigurationError(problems);
-  return { settings, environments };
+  const stateBucket =
+    settings.stateBucket ??
+    (stateAccount !== undefined ? defaultStateBucket(stateAccount, settings.stateRegion) : undefined);
+  return { settings: { ...settings, stateAccount, stateBucket }, environments };
+}
+
+/** The one account the environments name, if exactly one. */
+function soleAccount(environments: readonly Environment[]): string | undefined {
+  const accounts = new Set(environments.flatMap((e) => (e.account !== undefined ? [e.account] : [])));
+  return accounts.size === 1 ? [...accounts][0] : undefined;
+}
+
+function stateAccountMissing(environments: readonly Environment[]): string {
+  const accounts = [...new Set(environments.flatMap((e) => (e.account !== undefined ? [e.account] : [])))];
+  const named = accounts.length === 0 ? "they name none" : `they name ${accounts.length}: ${accounts.join(", ")}`;
+  return (
+    `ORDERS_STATE_ACCOUNT must be set to the state bucket's account, ${VARIABLE_RULES.ORDERS_STATE_ACCOUNT.allowed} ` +
+    `(default: the one account the environments name; ${named})`
+  );
+}
+
+/**
+ * An environment pinned to another account than the state's reaches the state through a role
+ * (`stateRoleArn`) in the state account: its own credentials cannot pass the backend's pin.
+ */
+function stateRoleProblems(environments: readonly Environment[], stateAccount: string): string[] {
+  return environments.flatMap((e) => {
+    if (e.stateRoleArn === undefined) {
+      if (e.account === undefined || e.account === stateAccount) return [];
+      return [
+        `environment ${given(e.name)}: stateRoleArn is required when account (${e.account}) is not the state ` +
+          `account (${stateAccount}): ${R.stateRoleArn.allowed} in ${stateAccount}`,
+      ];
+    }
+    // The backend's pin (allowed_account_ids) checks the account of the role it assumes.
+    const roleAccount = IAM_ROLE_ARN.exec(e.stateRoleArn)?.[2];
+    return roleAccount === stateAccount
+      ? []
+      : [
+          `environment ${given(e.name)}: stateRoleArn must name a role in the state account ${stateAccount} ` +
+            `(given ${given(e.stateRoleArn)})`,
+        ];
+  });
 }
 
 /** The ORDERS_* variables' schema: each checked by its rule when set (an empty value counts as unset). */
@@ -195,13 +274,18 @@ const VariablesSchema = z.looseObject(
 );
 
 /** The ORDERS_* variables over their defaults, with a problem line per bad value. */
-export function settingsFromEnv(env: NodeJS.ProcessEnv, root: string): { settings: AppSettings; problems: string[] } {
+export function settingsFromEnv(
+  env: NodeJS.ProcessEnv,
+  root: string,
+): { settings: VariableSettings; problems: string[] } {
   const set = (name: keyof typeof VARIABLE_RULES): string | undefined => env[name] || undefined;
   const region = set("ORDERS_REGION") ?? DEFAULT_APP_SETTINGS.region;
-  const settings: AppSettings = {
+  const settings: VariableSettings = {
     namePrefix: set("ORDERS_NAME_PREFIX") ?? DEFAULT_APP_SETTINGS.namePrefix,
     region,
-    stateBucket: set("ORDERS_STATE_BUCKET") ?? DEFAULT_APP_SETTINGS.stateBucket,
+    // Both known once the environments are read (readConfiguration).
+    stateAccount: set("ORDERS_STATE_ACCOUNT"),
+    stateBucket: set("ORDERS_STATE_BUCKET"),
     // Unset, it takes ORDERS_REGION's value, whose problem is reported once, as its own.
     stateRegion: set("ORDERS_STATE_REGION") ?? region,
     stateKeyPrefix: set("ORDERS_STATE_KEY_PREFIX") ?? DEFAULT_APP_SETTINGS.stateKeyPrefix,
@@ -255,6 +339,7 @@ function environmentSchema(defaultRegion: string): z.ZodMiniType<Environment> {
       applicationLogLevel: z._default(R.applicationLogLevel.schema, d.applicationLogLevel),
       rawMessageDelivery: z._default(R.rawMessageDelivery.schema, d.rawMessageDelivery),
       customerManagedKeys: z._default(R.customerManagedKeys.schema, d.customerManagedKeys),
+      keyAdministrators: z.optional(R.keyAdministrators.schema.check(z.minLength(1))),
       alarms: z._default(
         z.strictObject({
           emails: z._default(A.emails.schema, () => [...d.alarms.emails]),

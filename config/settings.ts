@@ -5,6 +5,7 @@ import {
   AWS_ACCOUNT_ID,
   AWS_REGION,
   EMAIL_ADDRESS,
+  IAM_PRINCIPAL_ARN,
   IAM_ROLE_ARN,
   LAMBDA_LIMITS,
   LOG_RETENTION_DAYS,
@@ -147,6 +148,7 @@ export const VARIABLE_RULES = {
     "1-30 characters: a lower-case letter, then lower-case letters, digits and -",
   ),
   ORDERS_REGION: REGION,
+  ORDERS_STATE_ACCOUNT: matching(AWS_ACCOUNT_ID, "an AWS account ID: a string of 12 digits"),
   ORDERS_STATE_BUCKET: named(S3_BUCKET_NAME, "an S3 bucket name: "),
   ORDERS_STATE_REGION: REGION,
   ORDERS_STATE_KEY_PREFIX: named(S3_KEY_PREFIX, "an S3 key prefix: "),
@@ -178,6 +180,13 @@ export const ENVIRONMENT_RULES = {
   applicationLogLevel: oneOf<ApplicationLogLevel>(APPLICATION_LOG_LEVELS),
   rawMessageDelivery: flag,
   customerManagedKeys: flag,
+  keyAdministrators: listOf(
+    matching(
+      IAM_PRINCIPAL_ARN,
+      "an IAM role, user or account-root ARN such as arn:aws:iam::111122223333:role/key-admin",
+    ),
+    "a list of IAM role, user or account-root ARNs such as arn:aws:iam::111122223333:role/key-admin",
+  ),
 } as const;
 
 /** The fields of an environment's `alarms`: PipelineAlarms' props of the same names. */

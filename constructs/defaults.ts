@@ -14,6 +14,8 @@ export const AWS_ACCOUNT_ID = /^\d{12}$/;
 export const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 /** An IAM role ARN (path allowed); the role's account is the second group. */
 export const IAM_ROLE_ARN = /^arn:aws(-cn|-us-gov)?:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
+/** An IAM principal a key policy may name as an administrator: a role, a user or an account root; the account is the second group. */
+export const IAM_PRINCIPAL_ARN = /^arn:aws(-cn|-us-gov)?:iam::(\d{12}):(root|(role|user)\/[\w+=,.@/-]{1,512})$/;
 /** What the S3 backend's `kms_key_id` takes: an alias (resolved in the caller's account) or a key or alias ARN. */
 export const KMS_KEY_REFERENCE = /^alias\/[A-Za-z0-9/_-]+$|^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[\w/-]+$/;
 

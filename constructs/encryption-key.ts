@@ -5,7 +5,7 @@ import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { KEY_ADMIN_ACTIONS, KEY_DEFAULTS, KEY_GRANT_ACTIONS, KEY_USE_ACTIONS } from "./defaults";
+import { IAM_PRINCIPAL_ARN, KEY_ADMIN_ACTIONS, KEY_DEFAULTS, KEY_GRANT_ACTIONS, KEY_USE_ACTIONS } from "./defaults";
 import { Grant, IGrantable, PolicyDocument, PolicyStatement, principalGrant } from "./policy";
 import { PropsValidator } from "./validation";
 
@@ -82,6 +82,13 @@ export interface EncryptionKeyProps {
    */
   readonly servicePrincipals?: readonly KeyServicePrincipal[];
   /**
+   * The IAM principals that administer the key (manage, rotate, schedule deletion; never encrypt or
+   * decrypt): role, user or account-root ARNs, at least one. No use statement names them, so the
+   * split between administration and use holds in the key policy itself, not only in IAM.
+   * @default the account root: IAM policies of this account decide who administers
+   */
+  readonly administrators?: readonly string[];
+  /**
    * Days before a deleted key is destroyed, 7-30.
    * @default 30
    */
@@ -104,7 +111,7 @@ export class EncryptionKey extends Construct {
 
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
-    new PropsValidator("EncryptionKey", this.node.path)
+    const validator = new PropsValidator("EncryptionKey", this.node.path)
       .name("alias", props.alias, {
         minLength: 1,
         maxLength: 250,
@@ -112,17 +119,28 @@ export class EncryptionKey extends Construct {
         characters: "letters, digits, /, _ and - (not starting aws/)",
       })
       .integerInRange("deletionWindowInDays", props.deletionWindowInDays, 7, 30)
-      .throwIfInvalid();
+      .expect(
+        props.administrators === undefined || props.administrators.length > 0,
+        "administrators must list at least one IAM principal ARN (given [])",
+      );
+    for (const [i, arn] of (props.administrators ?? []).entries()) {
+      validator.arn(`administrators[${i}]`, arn, {
+        pattern: IAM_PRINCIPAL_ARN,
+        example: "arn:aws:iam::111122223333:role/key-admin",
+      });
+    }
+    validator.throwIfInvalid();
 
     this.account = accountContext(this);
     const root = [{ type: "AWS", identifiers: [`arn:${this.account.partition}:iam::${this.account.accountId}:root`] }];
     const callerAccount = { test: "StringEquals", variable: "kms:CallerAccount", values: [this.account.accountId] };
     const statements: PolicyStatement[] = [
       {
-        // IAM policies of this account decide who administers the key; without this nobody could.
+        // Without this nobody could administer the key. The account root by default: IAM decides who.
         sid: "AccountAdministersKey",
         effect: "Allow",
-        principals: root,
+        principals:
+          props.administrators !== undefined ? [{ type: "AWS", identifiers: [...props.administrators] }] : root,
         actions: [...KEY_ADMIN_ACTIONS],
         resources: ["*"],
       },

@@ -55,6 +55,11 @@ export interface OrdersTableProps {
    * @default a new customer-managed key (`alias/<tableName>`) with yearly rotation, used only through DynamoDB
    */
   readonly kmsKeyArn?: string;
+  /**
+   * Administrators of the new key (EncryptionKey's `administrators`); ignored with `kmsKeyArn`.
+   * @default the account root
+   */
+  readonly keyAdministrators?: readonly string[];
 }
 
 /**
@@ -94,6 +99,7 @@ export class OrdersTable extends Construct implements ITable {
         alias: props.tableName,
         description: `Encrypts the DynamoDB table ${props.tableName}`,
         usedThrough: [{ service: "dynamodb", grants: true }],
+        administrators: props.keyAdministrators,
       });
     }
     this.kmsKeyArn = props.kmsKeyArn ?? this.encryptionKey!.key.arn;

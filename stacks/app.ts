@@ -6,12 +6,22 @@ import * as fs from "fs";
 import * as path from "path";
 import { App, TerraformStack } from "cdktf";
 import { projectRoot } from "../config/project";
-import { Configuration, DEFAULT_APP_SETTINGS, readConfiguration, stackNameOf } from "../config/environments";
+import {
+  Configuration,
+  DEFAULT_APP_SETTINGS,
+  defaultStateBucket,
+  readConfiguration,
+  stateTarget,
+  stackNameOf,
+} from "../config/environments";
 import { stateKeyAliasName } from "./naming";
 import { OrderPipelineStack } from "./order-pipeline-stack";
 import { StateBootstrapStack } from "./state-bootstrap-stack";
 
 const ROOT = projectRoot(__dirname);
+
+/** AWS's documentation account (IAM user guide): what the committed environments.json pins prod to. */
+export const DOCUMENTATION_ACCOUNT = "111122223333";
 
 /** The function bundle every pipeline stack ships (built by `npm run build`). */
 export const FUNCTION_BUNDLE_PATH = path.join(ROOT, "dist", "functions", "process-order", "index.js");
@@ -20,6 +30,9 @@ export const FUNCTION_BUNDLE_PATH = path.join(ROOT, "dist", "functions", "proces
 export const DEFAULT_SETTINGS = {
   ...DEFAULT_APP_SETTINGS,
   stateRegion: DEFAULT_APP_SETTINGS.region,
+  /** The documentation account the committed environments.json names (README: replace it before deploying). */
+  stateAccount: DOCUMENTATION_ACCOUNT,
+  stateBucket: defaultStateBucket(DOCUMENTATION_ACCOUNT, DEFAULT_APP_SETTINGS.region),
   functionBundlePath: FUNCTION_BUNDLE_PATH,
 };
 
@@ -31,9 +44,12 @@ export function configurationFromEnv(env: NodeJS.ProcessEnv): Configuration {
 /** Adds the state bootstrap stack and one OrderPipelineStack per environment to `app`. */
 export function buildApp(
   app: App,
-  { settings, environments }: Configuration,
+  configuration: Configuration,
   functionBundlePath: string = FUNCTION_BUNDLE_PATH,
 ): TerraformStack[] {
+  const { settings, environments } = configuration;
+  // No state account known: refused before the bundle check, naming ORDERS_STATE_ACCOUNT.
+  const { stateAccount, stateBucket } = stateTarget(configuration);
   if (!fs.existsSync(functionBundlePath)) {
     throw new Error(
       `The function bundle ${path.relative(process.cwd(), functionBundlePath)} does not exist: run "npm run build" first.`,
@@ -41,15 +57,17 @@ export function buildApp(
   }
   const keyAlias = stateKeyAliasName(settings.namePrefix);
   const bootstrap = new StateBootstrapStack(app, `${settings.namePrefix}-state-bootstrap`, {
-    bucketName: settings.stateBucket,
+    bucketName: stateBucket,
     region: settings.stateRegion,
+    account: stateAccount,
     keyAlias,
   });
   const backend = {
-    bucket: settings.stateBucket,
+    bucket: stateBucket,
     region: settings.stateRegion,
     keyPrefix: settings.stateKeyPrefix,
     kmsKeyId: `alias/${keyAlias}`,
+    account: stateAccount,
   };
   const pipelines = environments.map((environment) => {
     const stackName = stackNameOf(settings.namePrefix, environment.name);

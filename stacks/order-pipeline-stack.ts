@@ -32,6 +32,12 @@ export interface StateBackendProps {
    * the backend must run in the state account (directly, or through the environment's `stateRoleArn`).
    */
   readonly kmsKeyId: string;
+  /**
+   * The state bucket's account, 12 digits: the backend refuses credentials (after the environment's
+   * `stateRoleArn`) of any other account (`allowed_account_ids`) before it reads or writes state.
+   * @default any account the credentials reach
+   */
+  readonly account?: string;
 }
 
 export interface OrderPipelineStackProps {
@@ -99,6 +105,7 @@ export class OrderPipelineStack extends TerraformStack {
       // State and lock objects are written SSE-KMS with this key; the state bucket refuses any other write.
       encrypt: true,
       kmsKeyId: props.backend.kmsKeyId,
+      allowedAccountIds: props.backend.account !== undefined ? [props.backend.account] : undefined,
       assumeRole:
         environment.stateRoleArn !== undefined ? { roleArn: environment.stateRoleArn, sessionName: id } : undefined,
     });
@@ -127,11 +134,13 @@ export class OrderPipelineStack extends TerraformStack {
           alias: name(SEED_NAMES.topic),
           description: `Encrypts the SNS topic ${name(SEED_NAMES.topic)}; publishers use it through SNS`,
           usedThrough: [{ service: "sns" }],
+          administrators: environment.keyAdministrators,
         }),
         queue: new EncryptionKey(this, `${SEED_NAMES.queue}Key`, {
           alias: name(SEED_NAMES.queue),
           description: `Encrypts the SQS queues ${name(SEED_NAMES.queue)} and ${name(SEED_NAMES.deadLetterQueue)}`,
           usedThrough: [{ service: "sqs" }],
+          administrators: environment.keyAdministrators,
         }),
       };
     }
@@ -149,6 +158,7 @@ export class OrderPipelineStack extends TerraformStack {
     this.table = new OrdersTable(this, SEED_NAMES.table, {
       tableName: name(SEED_NAMES.table),
       deletionProtection: environment.deletionProtection,
+      keyAdministrators: environment.keyAdministrators,
     });
     this.outcomeMetrics = {
       namespace: metricsNamespace(props.prefix),
@@ -245,6 +255,13 @@ function validate(id: string, { environment, backend }: OrderPipelineStackProps)
     `backend.kmsKeyId must be "alias/<name>" or a KMS key ARN (given ${given(backend.kmsKeyId)})`,
   );
   follows("stateRoleArn", ENVIRONMENT_RULES.stateRoleArn, environment.stateRoleArn);
+  follows("backend.account", ENVIRONMENT_RULES.account, backend.account);
+  // Deletion protection marks an environment that matters: credentials for another account must not reach it.
+  validator.expect(
+    !environment.deletionProtection || environment.account !== undefined,
+    `account is required when deletionProtection is true: ${ENVIRONMENT_RULES.account.allowed}, the only ` +
+      `account the environment ${given(environment.name)} may deploy into (given nothing)`,
+  );
   follows("memorySizeMb", ENVIRONMENT_RULES.memorySizeMb, environment.memorySizeMb);
   follows("logRetentionDays", ENVIRONMENT_RULES.logRetentionDays, environment.logRetentionDays);
   follows("alarms.emails", ALARM_RULES.emails, environment.alarms.emails);

@@ -147,6 +147,23 @@ export class StateBootstrapStack extends TerraformStack {
         resources: [`${this.bucket.arn}/*`],
         condition: [{ test: "Null", variable: "s3:x-amz-server-side-encryption", values: ["true"] }],
       },
+      // SSE-KMS under aws/s3 or another account's key would pass the two above: only the state key may
+      // encrypt. The backend names the key by alias (kms_key_id), so its alias forms are the same key;
+      // a write that names no key gets the bucket's default, the state key (hence IfExists).
+      {
+        sid: "DenyObjectWritesUnderAnotherKey",
+        effect: "Deny",
+        principals: [{ type: "*", identifiers: ["*"] }],
+        actions: ["s3:PutObject"],
+        resources: [`${this.bucket.arn}/*`],
+        condition: [
+          {
+            test: "StringNotEqualsIfExists",
+            variable: "s3:x-amz-server-side-encryption-aws-kms-key-id",
+            values: [this.stateKey.arn, this.stateKey.alias.arn, `alias/${props.keyAlias}`],
+          },
+        ],
+      },
     ]);
     new S3BucketPolicy(this, "BucketPolicy", { bucket, policy: policy.json });
 

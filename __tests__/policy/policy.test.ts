@@ -21,7 +21,10 @@ function unwaived(rule: PolicyRule, findings: Finding[]): Finding[] {
  */
 function synthesizeStacks(): { tfs: Record<string, TfJson>; judged: Record<string, string[]> } {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orders-env-")), "environments.json");
-  fs.writeFileSync(file, JSON.stringify({ environments: [{ name: "keys", customerManagedKeys: true }] }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ environments: [{ name: "keys", account: "111122223333", customerManagedKeys: true }] }),
+  );
   const withKeys = pipelineStacks(synthApp({ ORDERS_ENVIRONMENTS_FILE: file }).stacks);
   const app = synthApp().stacks;
   const example = synthExample();

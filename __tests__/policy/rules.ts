@@ -359,10 +359,12 @@ export const RULES: PolicyRule[] = [
         KEY_USE_ACTIONS.filter((b) => b !== "kms:DescribeKey").some((b) => actionMatches(a, b)),
       );
       if (administers && uses) return "both administers and uses the key";
+      // kms:ViaService counts only as StringEquals on named services (namesServices).
       const limited = s.conditions.some(
         (c) =>
-          ["kms:viaservice", "aws:sourcearn", "aws:sourceaccount"].includes(c.variable.toLowerCase()) &&
-          /^(String|Arn)(Equals|Like)$/.test(c.test),
+          namesServices(c) ||
+          (["aws:sourcearn", "aws:sourceaccount"].includes(c.variable.toLowerCase()) &&
+            /^(String|Arn)(Equals|Like)$/.test(c.test)),
       );
       return uses && !limited ? "lets principals use the key through any service, for any source" : undefined;
     }),
@@ -1122,14 +1124,16 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "ORD-KMS-VIA-SERVICE",
-    title: "Every KMS statement in an identity policy is limited to the service that uses the key (kms:ViaService)",
+    title:
+      "Every KMS statement in an identity policy is limited to the service that uses the key " +
+      "(kms:ViaService, StringEquals on named services: no StringLike, no wildcard)",
     relation: "own",
     on: [...IDENTITY_POLICY_TYPES],
     check: statementRule("identity", (s) =>
       s.effect === "Allow" &&
       s.actions.some((a) => a.toLowerCase().startsWith("kms:") || a === "*") &&
-      !s.conditions.some((c) => c.variable === "kms:ViaService" && /^String(Equals|Like)$/.test(c.test))
-        ? "uses a KMS key without kms:ViaService"
+      !s.conditions.some(namesServices)
+        ? "uses a KMS key without kms:ViaService as StringEquals on named services"
         : undefined,
     ),
     breakStack: (tf) => {
@@ -1270,9 +1274,11 @@ function bucketRules(): PolicyRule[] {
       title: "S3 buckets encrypt with KMS by default",
       relation: "same",
       on: ["aws_s3_bucket"],
+      // S3KMSEncryptedByDefault.py: inspected key ".../apply_server_side_encryption_by_default/[0]/sse_algorithm",
+      // get_expected_value "aws:kms": exactly that value (aws:kms:dsse fails Checkov).
       check: perResource(
         "aws_s3_bucket",
-        (bucket, stack, address) => ["aws:kms", "aws:kms:dsse"].includes(String(sseAlgorithm(stack, address, bucket))),
+        (bucket, stack, address) => String(sseAlgorithm(stack, address, bucket)) === "aws:kms",
         "is not KMS-encrypted by default",
       ),
       breakStack: (tf) => {
@@ -1581,6 +1587,16 @@ function deniesInsecureTransport(statement: Statement): boolean {
  * ARNs or its negated operators: a named aws:SourceArn or aws:PrincipalArn, or an aws:SourceVpc or
  * aws:SourceVpce.
  */
+/** `kms:ViaService` as StringEquals on named services: `StringLike "*"` would admit every service. */
+function namesServices(c: Statement["conditions"][number]): boolean {
+  return (
+    c.variable === "kms:ViaService" &&
+    c.test === "StringEquals" &&
+    c.values.length > 0 &&
+    c.values.every((v) => !v.includes("*") && !v.includes("?"))
+  );
+}
+
 function limitsToSourceOrNetwork(statement: Statement): boolean {
   return statement.conditions.some(
     (c) =>

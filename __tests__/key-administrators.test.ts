@@ -1,0 +1,81 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Testing, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { EncryptionKey, EncryptionKeyProps } from "../constructs/encryption-key";
+import { configurationFromEnv } from "../stacks/app";
+import { TfJson, statementsOf, synthApp } from "./support/tf";
+
+const ADMIN = "arn:aws:iam::111122223333:role/key-admin";
+
+/** The key policy's statements of one EncryptionKey in a stack of its own. */
+function keyPolicy(props: Partial<EncryptionKeyProps> = {}): TfJson[] {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, "s");
+  new AwsProvider(stack, "aws", { region: "eu-west-1" });
+  new EncryptionKey(stack, "K", { alias: "k", description: "d", usedThrough: [{ service: "sqs" }], ...props });
+  const tf = JSON.parse(Testing.synth(stack));
+  return statementsOf(tf, (Object.values(tf.resource.aws_kms_key)[0] as TfJson).policy);
+}
+
+const principalsOf = (statement: TfJson): string[] =>
+  (statement.principals ?? []).flatMap((p: TfJson) => p.identifiers as string[]);
+
+describe("an EncryptionKey's administrators", () => {
+  test("are the account root by default", () => {
+    const admin = keyPolicy().find((s) => s.sid === "AccountAdministersKey");
+    expect(principalsOf(admin!)).toEqual([
+      "arn:${data.aws_partition.Partition.partition}:iam::${data.aws_caller_identity.CallerIdentity.account_id}:root",
+    ]);
+  });
+
+  test("are the principals named, and no use statement names them", () => {
+    const statements = keyPolicy({ administrators: [ADMIN] });
+    expect(principalsOf(statements.find((s) => s.sid === "AccountAdministersKey")!)).toEqual([ADMIN]);
+    for (const statement of statements.filter((s) => s.sid !== "AccountAdministersKey")) {
+      expect(principalsOf(statement)).not.toContain(ADMIN);
+    }
+  });
+
+  test("rejects a principal that is not a role, user or account root, and an empty list", () => {
+    expect(() => keyPolicy({ administrators: ["arn:aws:iam::111122223333:group/admins"] })).toThrow(
+      'Invalid EncryptionKey props at s/K:\n  - administrators[0] must be an ARN such as arn:aws:iam::111122223333:role/key-admin (given "arn:aws:iam::111122223333:group/admins")',
+    );
+    expect(() => keyPolicy({ administrators: [] })).toThrow(
+      "Invalid EncryptionKey props at s/K:\n  - administrators must list at least one IAM principal ARN (given [])",
+    );
+  });
+});
+
+describe("an environment's keyAdministrators", () => {
+  // The alarm topic's key (PipelineAlarms) keeps the account root as administrator for now.
+  test("administer its topic, queue and table keys", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orders-keys-")), "environments.json");
+    const environment = {
+      name: "keys",
+      account: "111122223333",
+      customerManagedKeys: true,
+      keyAdministrators: [ADMIN],
+    };
+    fs.writeFileSync(file, JSON.stringify({ environments: [environment] }));
+    const tf = synthApp({ ORDERS_ENVIRONMENTS_FILE: file }).stacks["orders-keys"];
+    const keys = (Object.values(tf.resource.aws_kms_key) as TfJson[]).filter(
+      (key) => !key["//"].metadata.path.includes("/Alarms/"),
+    );
+    expect(keys).toHaveLength(3);
+    for (const key of keys) {
+      const admin = statementsOf(tf, key.policy).find((s) => s.sid === "AccountAdministersKey");
+      expect(principalsOf(admin!)).toEqual([ADMIN]);
+    }
+  });
+
+  test("must be role, user or account-root ARNs, told in the setting's words", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orders-keys-")), "environments.json");
+    const environment = { name: "keys", account: "111122223333", keyAdministrators: ["admins"] };
+    fs.writeFileSync(file, JSON.stringify({ environments: [environment] }));
+    expect(() => configurationFromEnv({ ORDERS_ENVIRONMENTS_FILE: file })).toThrow(
+      `Invalid configuration:\n  - ${file}: environment "keys": keyAdministrators must be a list of IAM role, user or account-root ARNs such as arn:aws:iam::111122223333:role/key-admin (given ["admins"])`,
+    );
+  });
+});

@@ -1,0 +1,153 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { App } from "cdktf";
+import { buildApp, configurationFromEnv } from "../stacks/app";
+import { TfJson, onlyResource, statementsOf, synthApp } from "./support/tf";
+
+/** Writes an environments file of this test's own into a fresh folder and returns its path. */
+function environmentsFile(environments: unknown[]): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orders-pin-")), "environments.json");
+  fs.writeFileSync(file, JSON.stringify({ environments }));
+  return file;
+}
+
+/** The message `configurationFromEnv` or `buildApp` throws for these environments and variables. */
+function refusal(environments: unknown[], env: NodeJS.ProcessEnv = {}): string {
+  const file = environmentsFile(environments);
+  try {
+    buildApp(
+      new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "orders-pin-out-")) }),
+      configurationFromEnv({ ...env, ORDERS_ENVIRONMENTS_FILE: file }),
+    );
+  } catch (error) {
+    return (error as Error).message.split(file).join("environments.json");
+  }
+  throw new Error("expected the configuration to be refused");
+}
+
+const PROD = { name: "prod", account: "444455556666" };
+const DEV = { name: "dev", deletionProtection: false };
+
+describe("an environment with deletion protection", () => {
+  test("cannot be synthesized without an account", () => {
+    expect(refusal([{ name: "prod", deletionProtection: true }], { ORDERS_STATE_ACCOUNT: "444455556666" })).toBe(
+      "Invalid OrderPipelineStack props at orders-prod:\n" +
+        '  - account is required when deletionProtection is true: an AWS account ID: a string of 12 digits, the only account the environment "prod" may deploy into (given nothing)',
+    );
+  });
+
+  test("is protected by default, so an environment naming nothing else needs an account too", () => {
+    expect(refusal([{ name: "staging" }], { ORDERS_STATE_ACCOUNT: "444455556666" })).toContain(
+      'account is required when deletionProtection is true: an AWS account ID: a string of 12 digits, the only account the environment "staging" may deploy into (given nothing)',
+    );
+  });
+});
+
+describe("the committed environments.json", () => {
+  test("pins every protected environment to an account", () => {
+    const { environments } = configurationFromEnv({});
+    for (const environment of environments.filter((e) => e.deletionProtection)) {
+      expect(environment.account).toMatch(/^\d{12}$/);
+    }
+  });
+});
+
+describe("the state account", () => {
+  let stacks: Record<string, TfJson>;
+  beforeAll(() => {
+    stacks = synthApp({ ORDERS_ENVIRONMENTS_FILE: environmentsFile([DEV, PROD]) }).stacks;
+  });
+
+  test("defaults to the one account the environments name, and names the default state bucket with its region", () => {
+    expect(onlyResource(stacks["orders-state-bootstrap"], "aws_s3_bucket").bucket).toBe(
+      "order-pipeline-terraform-state-444455556666-us-east-1",
+    );
+  });
+
+  test("is the only account the state bootstrap stack may deploy into", () => {
+    expect(stacks["orders-state-bootstrap"].provider.aws[0].allowed_account_ids).toEqual(["444455556666"]);
+  });
+
+  test("is the only account every backend may read or write state in", () => {
+    for (const name of ["orders-dev", "orders-prod"]) {
+      expect(stacks[name].terraform.backend.s3.allowed_account_ids).toEqual(["444455556666"]);
+    }
+  });
+
+  test("follows ORDERS_STATE_ACCOUNT and ORDERS_STATE_REGION when set", () => {
+    const file = environmentsFile([DEV, { ...PROD, stateRoleArn: "arn:aws:iam::777788889999:role/orders-state" }]);
+    const { settings } = configurationFromEnv({
+      ORDERS_ENVIRONMENTS_FILE: file,
+      ORDERS_STATE_ACCOUNT: "777788889999",
+      ORDERS_STATE_REGION: "eu-central-1",
+    });
+    expect([settings.stateAccount, settings.stateBucket]).toEqual([
+      "777788889999",
+      "order-pipeline-terraform-state-777788889999-eu-central-1",
+    ]);
+  });
+
+  test("unknown (no environment names an account), refuses synth and deploy, naming ORDERS_STATE_ACCOUNT", () => {
+    expect(refusal([DEV])).toBe(
+      "Invalid configuration:\n" +
+        "  - ORDERS_STATE_ACCOUNT must be set to the state bucket's account, an AWS account ID: a string of 12 digits (default: the one account the environments name; they name none)",
+    );
+  });
+
+  test("unknown, still lets the operator tools read the configuration (they never use it)", () => {
+    const { settings, environments } = configurationFromEnv({ ORDERS_ENVIRONMENTS_FILE: environmentsFile([DEV]) });
+    expect([settings.stateAccount, settings.stateBucket, environments.map((e) => e.name)]).toEqual([
+      undefined,
+      undefined,
+      ["dev"],
+    ]);
+  });
+
+  test("ambiguous (the environments name two accounts), refuses, naming both", () => {
+    expect(refusal([PROD, { name: "qa", account: "777788889999" }])).toContain(
+      "  - ORDERS_STATE_ACCOUNT must be set to the state bucket's account, an AWS account ID: a string of 12 digits (default: the one account the environments name; they name 2: 444455556666, 777788889999)",
+    );
+  });
+
+  test("is reached through a state role by an environment pinned to another account", () => {
+    expect(refusal([PROD], { ORDERS_STATE_ACCOUNT: "777788889999" })).toBe(
+      "Invalid configuration:\n" +
+        '  - environment "prod": stateRoleArn is required when account (444455556666) is not the state account (777788889999): an IAM role ARN such as arn:aws:iam::111122223333:role/orders-state in 777788889999',
+    );
+  });
+
+  test("owns the state role", () => {
+    const prod = { ...PROD, stateRoleArn: "arn:aws:iam::444455556666:role/orders-state" };
+    expect(refusal([prod], { ORDERS_STATE_ACCOUNT: "777788889999" })).toBe(
+      "Invalid configuration:\n" +
+        '  - environment "prod": stateRoleArn must name a role in the state account 777788889999 (given "arn:aws:iam::444455556666:role/orders-state")',
+    );
+  });
+});
+
+describe("the state bucket policy", () => {
+  test("denies object writes under any KMS key but the state key (its ARN or its alias)", () => {
+    const tf = synthApp({ ORDERS_ENVIRONMENTS_FILE: environmentsFile([DEV, PROD]) }).stacks["orders-state-bootstrap"];
+    const keyId = Object.keys(tf.resource.aws_kms_key)[0];
+    const aliasId = Object.keys(tf.resource.aws_kms_alias)[0];
+    const bucketId = Object.keys(tf.resource.aws_s3_bucket)[0];
+    const statement = statementsOf(tf, onlyResource(tf, "aws_s3_bucket_policy").policy).find(
+      (s) => s.sid === "DenyObjectWritesUnderAnotherKey",
+    );
+    expect(statement).toEqual({
+      sid: "DenyObjectWritesUnderAnotherKey",
+      effect: "Deny",
+      principals: [{ type: "*", identifiers: ["*"] }],
+      actions: ["s3:PutObject"],
+      resources: [`\${aws_s3_bucket.${bucketId}.arn}/*`],
+      condition: [
+        {
+          test: "StringNotEqualsIfExists",
+          variable: "s3:x-amz-server-side-encryption-aws-kms-key-id",
+          values: [`\${aws_kms_key.${keyId}.arn}`, `\${aws_kms_alias.${aliasId}.arn}`, "alias/orders-state"],
+        },
+      ],
+    });
+  });
+});
