@@ -94,8 +94,9 @@ describe("npm run estimate on a stack of the tests' own", () => {
       // Month 1 keeps the 14 days of retention.
       "logs.storage": ((((O * 300) / (HOURS / 24)) * 14) / GIB) * price("logsStorageGbMonth"),
       "cloudwatch.alarms": alarms * price("alarmMetricMonth"),
-      "cloudwatch.dashboards": 0,
-      "cloudwatch.customMetrics": 0,
+      "cloudwatch.dashboards": Object.keys(tf.aws_cloudwatch_dashboard ?? {}).length * price("dashboardMonth"),
+      // What the dashboard and alarms read of the function's EMF: the four outcome counts and OrderLatency.
+      "cloudwatch.customMetrics": 5 * price("customMetricMonth"),
     };
   };
 
@@ -114,7 +115,8 @@ describe("npm run estimate on a stack of the tests' own", () => {
   });
 
   test("scales every per-order line item linearly in the orders, and no fixed one", async () => {
-    const ten = JSON.parse((await run([...FIXED, "--orders-per-day", String(ORDERS_A_DAY * 10)])).out).environments[0];
+    const tenTimes = FIXED.map((arg, i) => (FIXED[i - 1] === "--orders-per-day" ? String(ORDERS_A_DAY * 10) : arg));
+    const ten = JSON.parse((await run(tenTimes)).out).environments[0];
     const perOrder = [
       "sns.publishes",
       "sqs.deliveries",
@@ -129,7 +131,13 @@ describe("npm run estimate on a stack of the tests' own", () => {
       "logs.storage",
     ];
     for (const id of perOrder) expect([id, costOf(ten, id)]).toEqual([id, expect.closeTo(10 * costOf(env, id), 8)]);
-    for (const id of ["kms.keys", "kms.requests", "cloudwatch.alarms"]) {
+    for (const id of [
+      "kms.keys",
+      "kms.requests",
+      "cloudwatch.alarms",
+      "cloudwatch.dashboards",
+      "cloudwatch.customMetrics",
+    ]) {
       expect([id, costOf(ten, id)]).toEqual([id, costOf(env, id)]);
     }
   });

@@ -358,7 +358,9 @@ export function monthlyCost(
     unit: "metric-months",
     price: "customMetricMonth",
     pool: "customMetrics",
-    basis: stack.customMetrics ? `${stack.customMetrics} log metric filters` : "none in the stack",
+    basis: stack.customMetrics
+      ? `${stack.customMetrics - stack.publishedMetrics} log metric filters, ${stack.publishedMetrics} metrics the functions publish (EMF)`
+      : "none in the stack",
   });
 
   // The free tier, when asked for: each pool shared by the lines that draw on it, in order.

@@ -84,8 +84,10 @@ export interface StackModel {
   readonly alarmMetrics: number;
   readonly highResolutionAlarmMetrics: number;
   readonly dashboards: number;
-  /** Custom metrics the stack creates (each log metric filter's transformation). */
+  /** Custom metrics the stack creates: each log metric filter's, and each metric its functions publish (EMF). */
   readonly customMetrics: number;
+  /** Of those, the metrics its functions publish themselves (read from the alarms and dashboards in their namespace). */
+  readonly publishedMetrics: number;
   /** Values read from a variable's default: "resource.field: var.name = value". */
   readonly fromVariables: readonly string[];
 }
@@ -316,6 +318,21 @@ export function readStack(stack: string, file: string): StackModel {
   }
 
   const alarms = of("aws_cloudwatch_metric_alarm");
+  // Metrics a function publishes itself (Powertools' EMF, one dimension set: service and environment), named by
+  // the alarms and dashboards that read them in its namespace: each is one custom metric.
+  const namespaces = of("aws_lambda_function")
+    .map(([, f]) => asObject(asObject(f.environment).variables).POWERTOOLS_METRICS_NAMESPACE)
+    .filter((ns): ns is string => typeof ns === "string");
+  const publishedMetrics = new Set<string>();
+  for (const ns of namespaces) {
+    for (const [, a] of alarms) if (a.namespace === ns) publishedMetrics.add(`${ns}/${String(a.metric_name)}`);
+    const quoted = ns.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    for (const [, d] of of("aws_cloudwatch_dashboard")) {
+      for (const m of String(d.dashboard_body).matchAll(new RegExp(`\\["${quoted}", *"([^"]+)"`, "g"))) {
+        publishedMetrics.add(`${ns}/${m[1]}`);
+      }
+    }
+  }
   const metricsOf = (a: Json): number =>
     Array.isArray(a.metric_query) ? a.metric_query.filter((q) => asObject(q).metric).length : 1;
   const highResolution = (a: Json): boolean => Number(a.period) > 0 && Number(a.period) < 60;
@@ -330,7 +347,8 @@ export function readStack(stack: string, file: string): StackModel {
     alarmMetrics: alarms.filter(([, a]) => !highResolution(a)).reduce((n, [, a]) => n + metricsOf(a), 0),
     highResolutionAlarmMetrics: alarms.filter(([, a]) => highResolution(a)).reduce((n, [, a]) => n + metricsOf(a), 0),
     dashboards: of("aws_cloudwatch_dashboard").length,
-    customMetrics: of("aws_cloudwatch_log_metric_filter").length,
+    customMetrics: of("aws_cloudwatch_log_metric_filter").length + publishedMetrics.size,
+    publishedMetrics: publishedMetrics.size,
     fromVariables,
   };
 }

@@ -78,6 +78,8 @@ export function estimateFixtures(): { dir: string; measurement: string; prices: 
   return { dir, measurement, prices };
 }
 
+const ACCOUNT = "111122223333";
+
 /**
  * Synthesizes an app of the tests' own environments (`environments` is the environments file's
  * list) into a fresh folder, with `prefix` as ORDERS_NAME_PREFIX; returns the synth folder.
@@ -85,7 +87,8 @@ export function estimateFixtures(): { dir: string; measurement: string; prices: 
 export function synthFixture(prefix: string, environments: Record<string, unknown>[]): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orders-estimate-env-"));
   const file = path.join(dir, "environments.json");
-  fs.writeFileSync(file, JSON.stringify({ environments }));
+  // One documentation account for every environment (a protected one must name it) and the state.
+  fs.writeFileSync(file, JSON.stringify({ environments: environments.map((e) => ({ account: ACCOUNT, ...e })) }));
   return synthApp({ ORDERS_ENVIRONMENTS_FILE: file, ORDERS_NAME_PREFIX: prefix }).outdir;
 }
 
