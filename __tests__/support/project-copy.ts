@@ -12,7 +12,10 @@ const ROOT = path.join(__dirname, "..", "..");
  */
 export function copyProject({ built = false } = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orders-project-"));
-  const files = spawnSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" });
+  const files = spawnSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
   for (const file of files.stdout.split("\n").filter((f) => f && fs.existsSync(path.join(ROOT, f)))) {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));

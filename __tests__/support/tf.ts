@@ -4,6 +4,7 @@ import * as path from "path";
 import { App, Testing } from "cdktf";
 import { Construct } from "constructs";
 import { FUNCTION_BUNDLE_PATH, buildApp, configurationFromEnv } from "../../stacks/app";
+import { RUN_FOLDER_VARIABLE } from "./run-folder";
 
 /** Synthesized Terraform JSON (`cdk.tf.json`), read the way it is written. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -87,12 +88,24 @@ export interface SynthesizedApp {
   readonly stacks: Record<string, TfJson>;
 }
 
-/** Runs the real app (main.ts) into a temporary folder, the way `npm run synth` does, and reads every stack. */
+/** The jest run's folder (global-setup.js): `synth/` holds the project's configuration synthesized once. */
+const RUN_FOLDER: string | undefined = process.env[RUN_FOLDER_VARIABLE];
+
+/**
+ * The real app (stacks/app.ts, what main.ts runs) synthesized into a new temporary folder, every
+ * stack read. With no `env` (the project's configuration, every ORDERS_* variable unset) it is a
+ * copy of the run's shared synth, which the global setup made with the built main.ts; with `env`
+ * (ORDERS_ENVIRONMENTS_FILE, ORDERS_NAME_PREFIX, ...) the app is synthesized here.
+ */
 export function synthApp(env: NodeJS.ProcessEnv = {}): SynthesizedApp {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "orders-synth-"));
-  const app = new App({ outdir, stackTraces: false });
-  buildApp(app, configurationFromEnv(env));
-  app.synth();
+  const outdir = fs.mkdtempSync(path.join(RUN_FOLDER ?? os.tmpdir(), "orders-synth-"));
+  if (RUN_FOLDER && Object.keys(env).length === 0) {
+    fs.cpSync(path.join(RUN_FOLDER, "synth"), outdir, { recursive: true });
+  } else {
+    const app = new App({ outdir, stackTraces: false });
+    buildApp(app, configurationFromEnv(env));
+    app.synth();
+  }
   const stacks: Record<string, TfJson> = {};
   for (const name of fs.readdirSync(path.join(outdir, "stacks"))) {
     stacks[name] = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", name, "cdk.tf.json"), "utf8"));
