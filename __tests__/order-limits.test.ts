@@ -1,13 +1,6 @@
 import { fitBytes, orderDigest } from "../functions/process-order";
 import type { Order } from "../contract/order";
-import {
-  ECHO_MAX_CHARS,
-  InexactNumber,
-  decimal,
-  echo,
-  formatPath,
-  itemSizeBytes,
-} from "../contract/order";
+import { ECHO_MAX_CHARS, InexactNumber, decimal, echo, formatPath, itemSizeBytes } from "../contract/order";
 
 // dynalite models DynamoDB's item size rules (db/index.js); it is the oracle for everything but
 // UTF-8, where it counts UTF-16 code units and DynamoDB counts bytes.

@@ -17,6 +17,7 @@ import {
 } from "./support/fault-servers";
 import { Invocation, LogLine, fakeContext, invoke, loadHandler, withEnv } from "./support/handler-harness";
 import { deliveryBody, sqsEvent, sqsRecord } from "./support/sqs-events";
+import { projectDefaultStack } from "./support/configuration";
 import { synthApp } from "./support/tf";
 
 // The fault-injection suite: servers on 127.0.0.1 that stall, trickle, delay, reset, throttle
@@ -44,7 +45,7 @@ describe("ProcessOrderLambda under faults", () => {
   const servers: FaultServer[] = [];
 
   beforeAll(async () => {
-    settings = readStackManifest(synthApp().outdir, "orders-dev").manifest;
+    settings = readStackManifest(synthApp().outdir, projectDefaultStack()).manifest;
     dynamo = await startDynamoDb();
     client = localDynamoDbClient(dynamo.endpoint);
     documents = DynamoDBDocumentClient.from(client);

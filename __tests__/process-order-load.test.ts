@@ -7,6 +7,7 @@ import { readStackManifest } from "../local/stack-manifest";
 import { DynaliteProcess, startCpuBurners } from "./support/fault-servers";
 import { fakeContext, invoke, loadHandler, withEnv } from "./support/handler-harness";
 import { deliveryBody, sqsEvent, sqsRecord } from "./support/sqs-events";
+import { projectDefaultStack } from "./support/configuration";
 import { synthApp } from "./support/tf";
 
 // SqsLambda accepts batches of up to 10,000 records. Started all at once, most of them used to
@@ -15,7 +16,7 @@ import { synthApp } from "./support/tf";
 const SOURCE = path.join(__dirname, "..", "functions", "process-order", "index.ts");
 
 test("stores every order of a 10,000-record batch with two CPU-bound processes running beside it", async () => {
-  const settings = readStackManifest(synthApp().outdir, "orders-dev").manifest;
+  const settings = readStackManifest(synthApp().outdir, projectDefaultStack()).manifest;
   const dynalite = await DynaliteProcess.start();
   const client: DynamoDBClient = localDynamoDbClient(dynalite.endpoint);
   const burners = startCpuBurners(2);

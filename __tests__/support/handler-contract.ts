@@ -7,6 +7,7 @@ import { StackManifest, readStackManifest } from "../../local/stack-manifest";
 import { FaultProxy, startFaultProxy } from "./fault-servers";
 import { Handler, LogLine, fakeContext, invoke, loadHandler, withEnv } from "./handler-harness";
 import { deliveryBody, publishedSampleEvent, redrivenRecord, snsNotification, sqsEvent, sqsRecord } from "./sqs-events";
+import { projectDefaultStack } from "./configuration";
 import { synthApp } from "./tf";
 
 /** An order's JSON text with `extra` spliced in as written (for values JSON.stringify cannot produce). */
@@ -22,7 +23,7 @@ function nested(levels: number): unknown {
 }
 
 /**
- * The function's behaviour, run against dynalite with the table the dev stack
+ * The function's behaviour, run against dynalite with the table the default stack (the first environment's)
  * defines. Used for the TypeScript source and for the built bundle.
  */
 export function describeHandlerContract(title: string, modulePath: string): void {
@@ -36,7 +37,7 @@ export function describeHandlerContract(title: string, modulePath: string): void
     let savedEnv: NodeJS.ProcessEnv;
 
     beforeAll(async () => {
-      settings = readStackManifest(synthApp().outdir, "orders-dev").manifest;
+      settings = readStackManifest(synthApp().outdir, projectDefaultStack()).manifest;
       dynamo = await startDynamoDb();
       client = localDynamoDbClient(dynamo.endpoint);
       documents = DynamoDBDocumentClient.from(client);
