@@ -1,10 +1,10 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { ORDER_ID_PATTERN, itemSizeBytes } from "../../contract/order";
-import { LOCAL_AWS_ENV, LocalServer, createTable, localDynamoDbClient, startDynamoDb } from "../../local/servers";
+import { LOCAL_AWS_ENV, createTable, localDynamoDbClient } from "../../local/servers";
 import { sampleOrder } from "../../contract/samples";
 import { StackManifest, readStackManifest } from "../../local/stack-manifest";
-import { FaultProxy, startFaultProxy } from "./fault-servers";
+import { DynaliteProcess, FaultProxy, startFaultProxy } from "./fault-servers";
 import { Handler, LogLine, fakeContext, invoke, loadHandler, withEnv } from "./handler-harness";
 import { deliveryBody, publishedSampleEvent, redrivenRecord, snsNotification, sqsEvent, sqsRecord } from "./sqs-events";
 import { projectDefaultStack } from "./configuration";
@@ -28,7 +28,7 @@ function nested(levels: number): unknown {
  */
 export function describeHandlerContract(title: string, modulePath: string): void {
   describe(title, () => {
-    let dynamo: LocalServer;
+    let dynamo: DynaliteProcess;
     let client: DynamoDBClient;
     let documents: DynamoDBDocumentClient;
     let settings: StackManifest;
@@ -38,7 +38,8 @@ export function describeHandlerContract(title: string, modulePath: string): void
 
     beforeAll(async () => {
       settings = readStackManifest(synthApp().outdir, projectDefaultStack()).manifest;
-      dynamo = await startDynamoDb();
+      // dynalite in its own process: its work never delays the handler's timers, as a remote endpoint's would not.
+      dynamo = await DynaliteProcess.start();
       client = localDynamoDbClient(dynamo.endpoint);
       documents = DynamoDBDocumentClient.from(client);
       env = { ...LOCAL_AWS_ENV, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, ORDERS_TABLE_NAME: settings.table.name };
@@ -51,7 +52,7 @@ export function describeHandlerContract(title: string, modulePath: string): void
     afterAll(async () => {
       process.env = savedEnv;
       client?.destroy();
-      await dynamo?.stop();
+      await dynamo?.kill();
     });
 
     const stored = async (orderId: string): Promise<LogLine | undefined> =>
