@@ -1,3 +1,5 @@
+const os = require("os");
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",
@@ -10,5 +12,8 @@ module.exports = {
   globalTeardown: "<rootDir>/__tests__/support/global-teardown.js",
   setupFilesAfterEnv: ["<rootDir>/__tests__/support/setup.ts"],
   testTimeout: 30000,
+  // Many suites wait on sockets, timeouts and child processes rather than on the CPU: two workers
+  // per CPU keep the CPUs busy (jest's default, one less than the CPUs, is one worker on 2 CPUs).
+  maxWorkers: Math.min(2 * os.availableParallelism(), 8),
   reporters: ["default", "<rootDir>/__tests__/support/summary-reporter.js"],
 };

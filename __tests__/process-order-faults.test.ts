@@ -216,12 +216,16 @@ describe("ProcessOrderLambda under faults", () => {
     });
 
     test("opens a socket per record in flight, beyond the SDK's default pool of 50", async () => {
-      const proxy = await serve(startFaultProxy(dynamo.endpoint, () => ({ delayMs: 1_200 })));
-      const batch = batchOf(60);
-      const invocation = await run(proxy.endpoint, batch.records, 20_000, { MAX_RECORDS_IN_FLIGHT: "60" });
+      // No request is answered before 51 connections are open: with fewer sockets than records
+      // in flight, the rest would wait for one, and every request would time out.
+      const proxy = await serve(startFaultProxy(dynamo.endpoint, () => ({ holdUntilConnections: 51 })));
+      const batch = batchOf(51);
+      const invocation = await run(proxy.endpoint, batch.records, 20_000, { MAX_RECORDS_IN_FLIGHT: "51" });
+      // The log lines first: a failure names its cause.
+      expect(invocation.logs.filter((l) => l.outcome !== "stored")).toEqual([]);
       expect(invocation.response.batchItemFailures).toEqual([]);
       await expectEveryRecordAccountedFor(batch, invocation);
-      expect(proxy.accepted()).toBe(60);
+      expect(proxy.accepted()).toBe(51);
     });
 
     test("returns before the deadline when every round trip takes longer than the time left, and the redelivery stores nothing twice", async () => {

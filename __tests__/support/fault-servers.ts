@@ -25,7 +25,9 @@ export type ConnectionFault =
   /** Forward the request; pass half of the first response chunk, then reset the connection. */
   | "reset-mid-response"
   /** Forward, holding every response chunk back this many milliseconds. */
-  | { readonly delayMs: number };
+  | { readonly delayMs: number }
+  /** Forward, but hold each request until this many connections are open, then release them all. */
+  | { readonly holdUntilConnections: number };
 
 /** A stalled or trickled connection: when it was accepted and when the client gave up on it. */
 export interface HeldConnection {
@@ -57,6 +59,8 @@ export async function startFaultProxy(
   const held: HeldConnection[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let count = 0;
+  /** Connections held until enough are open ("holdUntilConnections"), and the count that releases them. */
+  const waiting: (() => void)[] = [];
   const server = net.createServer((client) => {
     sockets.add(client);
     client.on("close", () => sockets.delete(client));
@@ -83,6 +87,14 @@ export async function startFaultProxy(
     upstream.on("close", () => sockets.delete(upstream));
     upstream.on("error", () => client.destroy());
     client.on("close", () => upstream.destroy());
+    if (typeof mode === "object" && "holdUntilConnections" in mode) {
+      waiting.push(() => {
+        client.pipe(upstream);
+        upstream.pipe(client);
+      });
+      if (count >= mode.holdUntilConnections) for (const release of waiting.splice(0)) release();
+      return;
+    }
     client.pipe(upstream);
     if (mode === "forward") {
       upstream.pipe(client);
