@@ -26,7 +26,16 @@ function nested(levels: number): unknown {
  * The function's behaviour, run against dynalite with the table the default stack (the first environment's)
  * defines. Used for the TypeScript source and for the built bundle.
  */
-export function describeHandlerContract(title: string, modulePath: string): void {
+export function describeHandlerContract(
+  title: string,
+  modulePath: string,
+  {
+    largeBatch = true,
+  }: {
+    /** Run the batch of 500 (off where another suite stores a larger batch through the same module). */
+    readonly largeBatch?: boolean;
+  } = {},
+): void {
   describe(title, () => {
     let dynamo: DynaliteProcess;
     let client: DynamoDBClient;
@@ -716,12 +725,14 @@ export function describeHandlerContract(title: string, modulePath: string): void
         expect(response).toEqual({ batchItemFailures: [] });
       });
 
-      test("stores every order of a batch of 500", async () => {
-        const orders = Array.from({ length: 500 }, () => sampleOrder());
-        const { response } = await invoke(handler, sqsEvent(orders.map((o) => sqsRecord(deliveryBody(o)))));
-        expect(response.batchItemFailures).toEqual([]);
-        expect(await countStored(orders)).toBe(500);
-      });
+      if (largeBatch) {
+        test("stores every order of a batch of 500", async () => {
+          const orders = Array.from({ length: 500 }, () => sampleOrder());
+          const { response } = await invoke(handler, sqsEvent(orders.map((o) => sqsRecord(deliveryBody(o)))));
+          expect(response.batchItemFailures).toEqual([]);
+          expect(await countStored(orders)).toBe(500);
+        });
+      }
     });
 
     describe("configuration and faults", () => {
