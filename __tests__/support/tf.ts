@@ -1,3 +1,4 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -91,16 +92,27 @@ export interface SynthesizedApp {
 /** The jest run's folder (global-setup.js): `synth/` holds the project's configuration synthesized once. */
 const RUN_FOLDER: string | undefined = process.env[RUN_FOLDER_VARIABLE];
 
+/** The built app (main.ts), which the global setup builds before any test. */
+const BUILT_APP = path.join(__dirname, "..", "..", "dist", "main.js");
+
 /**
- * The real app (stacks/app.ts, what main.ts runs) synthesized into a new temporary folder, every
- * stack read. With no `env` (the project's configuration, every ORDERS_* variable unset) it is a
- * copy of the run's shared synth, which the global setup made with the built main.ts; with `env`
- * (ORDERS_ENVIRONMENTS_FILE, ORDERS_NAME_PREFIX, ...) the app is synthesized here.
+ * The real app (stacks/app.ts, as main.ts runs it) synthesized into a new temporary folder, every
+ * stack read; `env` holds the ORDERS_* variables (none by default: the project's configuration).
+ * In a jest run (the global setup made a run folder) the project's configuration is a copy of the
+ * run's shared synth, and any other is synthesized by the built main.ts in a child process, as
+ * `cdktf synth` runs it; a runner without the global setup (Stryker) synthesizes in this process.
  */
 export function synthApp(env: NodeJS.ProcessEnv = {}): SynthesizedApp {
   const outdir = fs.mkdtempSync(path.join(RUN_FOLDER ?? os.tmpdir(), "orders-synth-"));
   if (RUN_FOLDER && Object.keys(env).length === 0) {
     fs.cpSync(path.join(RUN_FOLDER, "synth"), outdir, { recursive: true });
+  } else if (RUN_FOLDER) {
+    const unset = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(ORDERS_|CDKTF_)/.test(name)));
+    const result = spawnSync(process.execPath, [BUILT_APP], {
+      env: { ...unset, ...env, CDKTF_OUTDIR: outdir },
+      encoding: "utf8",
+    });
+    if (result.status !== 0) throw new Error(`synth failed (exit ${result.status}):\n${result.stderr}`);
   } else {
     const app = new App({ outdir, stackTraces: false });
     buildApp(app, configurationFromEnv(env));
