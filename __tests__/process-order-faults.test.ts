@@ -168,11 +168,14 @@ describe("ProcessOrderLambda under faults", () => {
     test("gives up on a response that trickles and never ends after the request timeout, and stores over a new connection", async () => {
       const proxy = await serve(startFaultProxy(dynamo.endpoint, (n) => (n === 0 ? "trickle" : "forward")));
       const batch = batchOf(1);
+      const started = Date.now();
       const invocation = await run(proxy.endpoint, batch.records, 8_000);
       expect(invocation.response.batchItemFailures).toEqual([]);
       await expectEveryRecordAccountedFor(batch, invocation);
       const [trickled] = proxy.held;
-      expect(trickled.closedAt! - trickled.acceptedAt).toBeGreaterThanOrEqual(DYNAMODB_TIMEOUTS_MS.request - 100);
+      // The request timeout runs from the request's start, before the connection is accepted
+      // (later on a loaded machine): measured from before the invocation, it has fully passed.
+      expect(trickled.closedAt! - started).toBeGreaterThanOrEqual(DYNAMODB_TIMEOUTS_MS.request - 5);
     });
   });
 
@@ -299,24 +302,25 @@ describe("ProcessOrderLambda under faults", () => {
     const docs = DynamoDBDocumentClient.from(own);
     try {
       await createTable(own, settings.table);
-      const batch = batchOf(120);
+      const batch = batchOf(300);
       const count = async (): Promise<number> =>
         (await docs.send(new ScanCommand({ TableName: settings.table.name, Select: "COUNT" }))).Count ?? 0;
       const pending = run(server.endpoint, batch.records, 20_000);
       // Kill it once a sixth of the batch is stored, with the rest in flight or still to come.
       const until = Date.now() + 10_000;
-      while ((await count()) < 20) {
+      while ((await count()) < 50) {
         if (Date.now() > until) throw new Error("the batch did not start");
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       await server.kill();
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Down for longer than the SDK's three attempts take: the records in flight fail.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
       await server.restart();
       const invocation = await pending;
       await expectEveryRecordAccountedFor(batch, invocation, docs);
       expect(invocation.response.batchItemFailures.length).toBeGreaterThan(0);
       await expectStoredOnceAfterRedelivery(batch, invocation, server.endpoint, docs);
-      expect(await count()).toBe(120);
+      expect(await count()).toBe(300);
     } finally {
       own.destroy();
       await server.kill();
