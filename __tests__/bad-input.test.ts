@@ -10,7 +10,7 @@ import { smokeMain } from "../ops/smoke-command";
 import { projectDefaultStack, projectPipelineStacks, unusedEnvironmentName } from "./support/configuration";
 import { CommandResult, closedEndpoint, commandEnv, pooled, runBuilt } from "./support/commands";
 import { recordingIo } from "./support/io";
-import { synthApp } from "./support/tf";
+import { synthApp } from "./support/tf-json";
 
 /**
  * Errors for people: every command a user runs, given bad input, prints one message (naming the

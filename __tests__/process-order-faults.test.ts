@@ -18,7 +18,7 @@ import {
 import { Invocation, LogLine, fakeContext, invoke, loadHandler, withEnv } from "./support/handler-harness";
 import { deliveryBody, sqsEvent, sqsRecord } from "./support/sqs-events";
 import { projectDefaultStack } from "./support/configuration";
-import { synthApp } from "./support/tf";
+import { synthApp } from "./support/tf-json";
 
 // The fault-injection suite: servers on 127.0.0.1 that stall, trickle, delay, reset, throttle
 // or die, with short deadlines through a fake Lambda context. Every test checks the same

@@ -11,7 +11,7 @@ import { projectDefaultStack } from "./support/configuration";
 import { spawnWithCpuShare, startDynamoDbStandIn } from "./support/fault-servers";
 import { LogLine } from "./support/handler-harness";
 import { deliveryBody, sqsEvent, sqsRecord } from "./support/sqs-events";
-import { synthApp } from "./support/tf";
+import { synthApp } from "./support/tf-json";
 
 // SqsLambda accepts batches of up to 10,000 records. Started all at once, most of them used to
 // fail on a loaded 2-core machine ("did not establish a connection within 1000 ms"); with at

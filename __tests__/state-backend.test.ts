@@ -7,7 +7,7 @@ import { TERRAFORM, describeWithTerraform, terraform as runTerraform, terraformE
 import { pipelineStackNames } from "../config/environments";
 import { configurationFromEnv } from "../stacks/app";
 import { projectDefaultStack, projectEnvironmentsPlus, unusedEnvironmentName } from "./support/configuration";
-import { TfJson, onlyResource, statementsOf, synthApp } from "./support/tf";
+import { TfJson, onlyResource, statementsOf, synthApp } from "./support/tf-json";
 
 /**
  * The S3 backend as Terraform itself runs it, offline: `terraform init` on each synthesized

@@ -1,4 +1,4 @@
-import { TfJson } from "../support/tf";
+import { TfJson } from "../support/tf-json";
 import { Finding, PolicyRule, RULES } from "./rules";
 import { Stack, loadStack } from "./stack";
 import { WAIVERS, accepts } from "./waivers";

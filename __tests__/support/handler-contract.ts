@@ -8,7 +8,7 @@ import { DynaliteProcess, FaultProxy, startFaultProxy } from "./fault-servers";
 import { Handler, LogLine, fakeContext, invoke, loadHandler, withEnv } from "./handler-harness";
 import { deliveryBody, publishedSampleEvent, redrivenRecord, snsNotification, sqsEvent, sqsRecord } from "./sqs-events";
 import { projectDefaultStack } from "./configuration";
-import { synthApp } from "./tf";
+import { synthApp } from "./tf-json";
 
 /** An order's JSON text with `extra` spliced in as written (for values JSON.stringify cannot produce). */
 function withRawField(order: Record<string, unknown>, field: string, json: string): string {

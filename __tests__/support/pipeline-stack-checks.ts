@@ -5,7 +5,15 @@ import AWS_PROVIDER from "@cdktf/provider-aws/package.json";
 import ARCHIVE_PROVIDER from "@cdktf/provider-archive/package.json";
 import { Configuration, Environment, pipelineStackNames, stackNameOf } from "../../config/environments";
 import { providerDefaultTags, stateKeyAliasName } from "../../stacks/naming";
-import { SynthesizedApp, TfJson, idWhere, onlyResource, resourcesOf, statementsOf, viaServiceCondition } from "./tf";
+import {
+  SynthesizedApp,
+  TfJson,
+  idWhere,
+  onlyResource,
+  resourcesOf,
+  statementsOf,
+  viaServiceCondition,
+} from "./tf-json";
 
 /**
  * The stack suite as functions of a synthesized app and the configuration it was synthesized

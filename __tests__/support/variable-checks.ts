@@ -1,7 +1,7 @@
 import * as path from "path";
 import { LAMBDA_LIMITS, LOG_RETENTION_DAYS } from "../../constructs/defaults";
 import { VariablesPlan, mapLimit, planVariables, variablesFolder } from "./terraform";
-import { TfJson } from "./tf";
+import { TfJson } from "./tf-json";
 
 /**
  * The variable suite as a function of any synthesized pipeline stacks: terraform plan, offline,
