@@ -1,3 +1,5 @@
+const os = require("os");
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",
@@ -5,9 +7,13 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   // Transpile only (no type check per file): `npm run typecheck` checks types once.
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
-  // Builds the function bundle the stacks ship (and one suite runs) before any test.
+  // Builds dist/ and synthesizes the project once, before any test file (support/global-setup.js).
   globalSetup: "<rootDir>/__tests__/support/global-setup.js",
+  globalTeardown: "<rootDir>/__tests__/support/global-teardown.js",
   setupFilesAfterEnv: ["<rootDir>/__tests__/support/setup.ts"],
   testTimeout: 30000,
+  // Many suites wait on sockets, timeouts and child processes rather than on the CPU: two workers
+  // per CPU keep the CPUs busy (jest's default, one less than the CPUs, is one worker on 2 CPUs).
+  maxWorkers: Math.min(2 * os.availableParallelism(), 8),
   reporters: ["default", "<rootDir>/__tests__/support/summary-reporter.js"],
 };

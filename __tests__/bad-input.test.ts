@@ -1,13 +1,25 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CommandResult, closedEndpoint, pooled, runBuilt, synthesized } from "./support/commands";
+import { CommandIo } from "../cli/cli";
+import { localMain } from "../local/local-command";
+import { sandboxMain } from "../local/sandbox-command";
+import { dlqMain } from "../ops/dlq-command";
+import { publishMain } from "../ops/publish-command";
+import { smokeMain } from "../ops/smoke-command";
+import { projectDefaultStack, projectPipelineStacks, unusedEnvironmentName } from "./support/configuration";
+import { CommandResult, closedEndpoint, commandEnv, pooled, runBuilt } from "./support/commands";
+import { recordingIo } from "./support/io";
+import { synthApp } from "./support/tf-json";
 
 /**
  * Errors for people: every command a user runs, given bad input, prints one message (naming the
  * option or field, what is allowed and what was given) and where its usage is, without a stack
- * trace, and exits 2; a failure outside the input prints its message and exits 1. Each row runs
- * the built command as a child process.
+ * trace, and exits 2; a failure outside the input prints its message and exits 1. Rows marked
+ * `built`, and those that need standard input or their own variables, run the built command as a
+ * child process, as npm runs it: for each command at least one row per exit code, so each entry
+ * file's mapping of the outcome to the process's exit code and output is proven. The other rows
+ * call the same command's main function in this process, with the same arguments.
  */
 
 const COMMANDS = {
@@ -17,6 +29,15 @@ const COMMANDS = {
   smoke: "dist/ops/smoke.js",
   dlq: "dist/ops/dlq.js",
 } as const;
+
+/** Each command's main function, which its entry file runs as the process. */
+const MAINS: Record<keyof typeof COMMANDS, (argv: string[], io: CommandIo) => Promise<number>> = {
+  local: localMain,
+  sandbox: sandboxMain,
+  publish: publishMain,
+  smoke: smokeMain,
+  dlq: dlqMain,
+};
 
 type Name = keyof typeof COMMANDS;
 
@@ -28,6 +49,8 @@ interface Row {
   /** The first line of standard error (a function of the closed endpoint for failures to connect). */
   readonly message: string | RegExp | ((closed: string) => string);
   readonly exit: 1 | 2;
+  /** Run the built command as a child process (rows with `stdin` or `env` always are). */
+  readonly built?: true;
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orders-bad-input-"));
@@ -36,17 +59,23 @@ const file = (name: string, content: unknown): string => {
   fs.writeFileSync(p, typeof content === "string" ? content : JSON.stringify(content));
   return p;
 };
-const TOPIC = "arn:aws:sns:us-east-1:000000000000:orders-dev-OrderTopic";
+/** The commands' default stack (the first environment's), which the outputs files hold. */
+const STACK = projectDefaultStack();
+/** The stacks a synth of the project holds, as the commands list them. */
+const SYNTHESIZED = [...projectPipelineStacks()].sort().join(", ");
+/** A stack the outputs files do not hold. */
+const OTHER_STACK = `orders-${unusedEnvironmentName("other")}`;
+const TOPIC = `arn:aws:sns:us-east-1:000000000000:${STACK}-OrderTopic`;
 const outputsWith = (
   closed: string,
   overrides: Record<string, string> = {},
 ): Record<string, Record<string, string>> => ({
-  "orders-dev": {
+  [STACK]: {
     topic_arn: TOPIC,
-    queue_url: `${closed}/000000000000/orders-dev-OrderQueue`,
-    dlq_url: `${closed}/000000000000/orders-dev-OrderQueueDLQ`,
-    table_name: "orders-dev-Orders",
-    function_name: "orders-dev-ProcessOrderLambda",
+    queue_url: `${closed}/000000000000/${STACK}-OrderQueue`,
+    dlq_url: `${closed}/000000000000/${STACK}-OrderQueueDLQ`,
+    table_name: `${STACK}-Orders`,
+    function_name: `${STACK}-ProcessOrderLambda`,
     aws_region: "us-east-1",
     aws_endpoint_url_sns: closed,
     aws_endpoint_url_sqs: closed,
@@ -90,7 +119,13 @@ function rows(): Row[] {
     "the options are --stack, --out, --orders, --bad-share, --batch-size, --concurrency, --visibility-timeout, --timeout, --verbose, --help";
   return [
     // npm run local
-    { command: "local", args: ["--orders", "-5"], message: range("--orders", "an integer", 1, 100000, "-5"), exit: 2 },
+    {
+      command: "local",
+      args: ["--orders", "-5"],
+      message: range("--orders", "an integer", 1, 100000, "-5"),
+      exit: 2,
+      built: true,
+    },
     {
       command: "local",
       args: ["--orders", "abc"],
@@ -120,7 +155,7 @@ function rows(): Row[] {
     {
       command: "local",
       args: ["--stack", "nope", "--out", fx.out],
-      message: `--stack must name a stack in ${fx.out}: it holds orders-dev, orders-prod (given "nope")`,
+      message: `--stack must name a stack in ${fx.out}: it holds ${SYNTHESIZED} (given "nope")`,
       exit: 2,
     },
     {
@@ -145,6 +180,7 @@ function rows(): Row[] {
       args: ["--visibility-timeout", "-1"],
       message: range("--visibility-timeout", "an integer", 1, 43200, "-1"),
       exit: 2,
+      built: true,
     },
     {
       command: "sandbox",
@@ -155,14 +191,14 @@ function rows(): Row[] {
     {
       command: "sandbox",
       args: ["--stack", "orders-state-bootstrap", "--out", fx.out],
-      message: `--stack must name a stack in ${fx.out}: it holds orders-dev, orders-prod (given "orders-state-bootstrap")`,
+      message: `--stack must name a stack in ${fx.out}: it holds ${SYNTHESIZED} (given "orders-state-bootstrap")`,
       exit: 2,
     },
     {
       command: "sandbox",
       args: ["--out", fx.out],
       env: { ORDERS_NAME_PREFIX: "orders-alice" },
-      message: `the default stack orders-alice-dev is not in ${fx.out}: it holds orders-dev, orders-prod; pass --stack <name>`,
+      message: `the default stack ${STACK.replace(/^orders-/, "orders-alice-")} is not in ${fx.out}: it holds ${SYNTHESIZED}; pass --stack <name>`,
       exit: 2,
     },
     {
@@ -183,6 +219,7 @@ function rows(): Row[] {
       args: ["--count", "-5", ...o],
       message: range("--count", "an integer", 1, 10000, "-5"),
       exit: 2,
+      built: true,
     },
     {
       command: "publish",
@@ -219,7 +256,7 @@ function rows(): Row[] {
     {
       command: "publish",
       args: ["--count", "1", ...o, "--stack", "nope"],
-      message: `--stack must name a stack in ${fx.outputs}: it holds orders-dev (given "nope")`,
+      message: `--stack must name a stack in ${fx.outputs}: it holds ${STACK} (given "nope")`,
       exit: 2,
     },
     {
@@ -231,13 +268,13 @@ function rows(): Row[] {
     {
       command: "publish",
       args: ["--count", "1", "--outputs", fx.badArn],
-      message: `topic_arn in ${fx.badArn} (stack orders-dev) must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:orders-dev-OrderTopic (given "not-an-arn")`,
+      message: `topic_arn in ${fx.badArn} (stack ${STACK}) must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:orders-dev-OrderTopic (given "not-an-arn")`,
       exit: 2,
     },
     {
       command: "publish",
       args: ["--count", "1", "--outputs", fx.badEndpoint],
-      message: `aws_endpoint_url_sns in ${fx.badEndpoint} (stack orders-dev) must be an endpoint URL such as http://127.0.0.1:4566 (given "nowhere")`,
+      message: `aws_endpoint_url_sns in ${fx.badEndpoint} (stack ${STACK}) must be an endpoint URL such as http://127.0.0.1:4566 (given "nowhere")`,
       exit: 2,
     },
     {
@@ -267,13 +304,14 @@ function rows(): Row[] {
         'the order does not match the contract: invalid order: items must hold at least one item (given []); currency must be an ISO 4217 code: three upper-case letters (given "eur")',
       exit: 2,
     },
-    { command: "publish", args: ["--count", "1", ...o], message: unreachable("SNS"), exit: 1 },
+    { command: "publish", args: ["--count", "1", ...o], message: unreachable("SNS"), exit: 1, built: true },
     // npm run smoke
     {
       command: "smoke",
       args: ["--timeout", "-1", ...o],
       message: range("--timeout", "an integer", 1, 900, "-1"),
       exit: 2,
+      built: true,
     },
     {
       command: "smoke",
@@ -296,17 +334,18 @@ function rows(): Row[] {
     },
     {
       command: "smoke",
-      args: [...o, "--stack", "orders-prod"],
-      message: `--stack must name a stack in ${fx.outputs}: it holds orders-dev (given "orders-prod")`,
+      args: [...o, "--stack", OTHER_STACK],
+      message: `--stack must name a stack in ${fx.outputs}: it holds ${STACK} (given "${OTHER_STACK}")`,
       exit: 2,
     },
-    { command: "smoke", args: [...o], message: unreachable("SNS"), exit: 1 },
+    { command: "smoke", args: [...o], message: unreachable("SNS"), exit: 1, built: true },
     // npm run dlq
     {
       command: "dlq",
       args: ["drain", ...o],
       message: 'give one action: list, redrive or purge (given "drain")',
       exit: 2,
+      built: true,
     },
     { command: "dlq", args: [...o], message: "give one action: list, redrive or purge (given none)", exit: 2 },
     {
@@ -331,7 +370,7 @@ function rows(): Row[] {
     {
       command: "dlq",
       args: ["list", ...o, "--stack", "nope"],
-      message: `--stack must name a stack in ${fx.outputs}: it holds orders-dev (given "nope")`,
+      message: `--stack must name a stack in ${fx.outputs}: it holds ${STACK} (given "nope")`,
       exit: 2,
     },
     {
@@ -340,26 +379,53 @@ function rows(): Row[] {
       message: "purge deletes every message on the DLQ: run it in a terminal to confirm, or pass --yes",
       exit: 2,
     },
-    { command: "dlq", args: ["list", ...o], message: unreachable("SQS"), exit: 1 },
+    { command: "dlq", args: ["list", ...o], message: unreachable("SQS"), exit: 1, built: true },
   ];
 }
 
 const table = rows();
 let results: CommandResult[];
+let closedUrl: string;
+
+/** Runs a row's main function in this process, with the environment the built command gets. */
+async function runInProcess(row: Row): Promise<CommandResult> {
+  const io = recordingIo();
+  const status = await MAINS[row.command]([...row.args], io);
+  return { status, signal: null, stdout: io.out(), stderr: io.err() };
+}
 
 beforeAll(async () => {
   const closed = await closedEndpoint();
   file("outputs.json", outputsWith(closed));
   file("bad-arn.json", outputsWith(closed, { topic_arn: "not-an-arn" }));
   file("bad-endpoint.json", outputsWith(closed, { aws_endpoint_url_sns: "nowhere" }));
-  fs.renameSync(await synthesized(), fx.out);
-  results = await pooled(
-    table.map((row) => () => runBuilt(COMMANDS[row.command], row.args, { stdin: row.stdin, env: row.env })),
+  fs.renameSync(synthApp().outdir, fx.out);
+  const isBuilt = (row: Row): boolean => row.built === true || row.stdin !== undefined || row.env !== undefined;
+  const built = pooled(
+    table.map(
+      (row) => () =>
+        isBuilt(row)
+          ? runBuilt(COMMANDS[row.command], row.args, { stdin: row.stdin, env: row.env })
+          : Promise.resolve(undefined),
+    ),
     4,
   );
+  // The in-process rows see what the child processes see: none of the variables that change a command's defaults.
+  const saved = process.env;
+  process.env = commandEnv();
+  let inProcess: (CommandResult | undefined)[];
+  try {
+    inProcess = await pooled(
+      table.map((row) => () => (isBuilt(row) ? Promise.resolve(undefined) : runInProcess(row))),
+      4,
+    );
+  } finally {
+    process.env = saved;
+  }
+  const builtResults = await built;
+  results = table.map((_, i) => (builtResults[i] ?? inProcess[i])!);
   closedUrl = closed;
 }, 120_000);
-let closedUrl: string;
 
 describe("bad input to the commands a user runs", () => {
   test.each(table.map((row, i) => [`npm run ${row.command} -- ${row.args.join(" ")}`, i] as const))(

@@ -6,6 +6,7 @@ import { UsageError, numberOption, parseCommandLine } from "../cli/cli";
 import { readStackOutputs } from "../cli/outputs";
 import { projectRoot } from "../config/project";
 import { chooseStack, defaultStackName } from "../cli/stacks";
+import { projectEnvironmentEntries } from "./support/configuration";
 
 const OPTIONS = {
   orders: { type: "string" },
@@ -59,9 +60,11 @@ describe("number options", () => {
 });
 
 describe("the stack a command uses", () => {
-  test("defaults to the dev stack of the configured name prefix", () => {
-    expect(defaultStackName({})).toBe("orders-dev");
-    expect(defaultStackName({ ORDERS_NAME_PREFIX: "orders-alice" })).toBe("orders-alice-dev");
+  const firstEnvironment = projectEnvironmentEntries()[0].name;
+
+  test("defaults to the stack of the first environment in environments.json, under the configured name prefix", () => {
+    expect(defaultStackName({})).toBe(`orders-${firstEnvironment}`);
+    expect(defaultStackName({ ORDERS_NAME_PREFIX: "orders-alice" })).toBe(`orders-alice-${firstEnvironment}`);
   });
 
   test("refuses a stack that does not exist, listing those that do", () => {
@@ -73,7 +76,7 @@ describe("the stack a command uses", () => {
   test("suggests the settings the default comes from when neither is set", () => {
     expect(() => chooseStack(undefined, ["shop-dev"], "outputs.json", {})).toThrow(
       new UsageError(
-        "the default stack orders-dev is not in outputs.json: it holds shop-dev; pass --stack <name> " +
+        `the default stack orders-${firstEnvironment} is not in outputs.json: it holds shop-dev; pass --stack <name> ` +
           "(or set ORDERS_NAME_PREFIX or ORDERS_ENVIRONMENTS_FILE as for synth)",
       ),
     );
@@ -94,7 +97,9 @@ describe("the stack a command uses", () => {
 
   test("says when there is no stack at all", () => {
     expect(() => chooseStack(undefined, [], "outputs.json", { ORDERS_NAME_PREFIX: "x" })).toThrow(
-      new UsageError("the default stack x-dev is not in outputs.json: it holds none; pass --stack <name>"),
+      new UsageError(
+        `the default stack x-${firstEnvironment} is not in outputs.json: it holds none; pass --stack <name>`,
+      ),
     );
   });
 });

@@ -11,6 +11,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { poisonOrder, sampleOrder } from "../contract/samples";
 import { dlqMain } from "../ops/dlq-command";
+import { projectDefaultStack } from "./support/configuration";
 import { recordingIo } from "./support/io";
 import { LocalSqs, startLocalSqs } from "./support/local-sqs";
 import { runBuilt } from "./support/commands";
@@ -72,7 +73,8 @@ async function queuesWithDeadLetters(
   fs.writeFileSync(
     outputs,
     JSON.stringify({
-      "orders-dev": { dlq_url: dlq.QueueUrl, aws_region: "us-east-1", aws_endpoint_url_sqs: endpoint },
+      // The command's default stack: the first environment's.
+      [projectDefaultStack()]: { dlq_url: dlq.QueueUrl, aws_region: "us-east-1", aws_endpoint_url_sqs: endpoint },
     }),
   );
   return { queueUrl: queue.QueueUrl!, dlqUrl: dlq.QueueUrl!, orderId: order.orderId as string, outputs };

@@ -1,5 +1,5 @@
 import { collectReferences, danglingReferences, expressionsIn, referencesIn } from "./support/references";
-import { TfJson, synthApp } from "./support/tf";
+import { TfJson, synthApp } from "./support/tf-json";
 
 describe("reference integrity of every synthesized stack", () => {
   let stacks: Record<string, TfJson>;

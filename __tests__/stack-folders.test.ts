@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { configLoadingDiagnostics, describeWithTerraform, terraform } from "./support/terraform";
-import { SynthesizedApp, synthApp } from "./support/tf";
+import { SynthesizedApp, synthApp } from "./support/tf-json";
 
 /** Copies a synthesized stack folder to `<new temp folder>/<relative>` and returns the copy. */
 function copyStack(from: string, relative: string): { root: string; dir: string } {

@@ -4,8 +4,10 @@ import * as os from "os";
 import * as path from "path";
 import { S3Request, startLoopbackS3 } from "./support/loopback-s3";
 import { TERRAFORM, describeWithTerraform, terraform as runTerraform, terraformEnv } from "./support/terraform";
-import { TfJson, onlyResource, statementsOf, synthApp } from "./support/tf";
+import { pipelineStackNames } from "../config/environments";
 import { configurationFromEnv } from "../stacks/app";
+import { projectDefaultStack, projectEnvironmentsPlus, unusedEnvironmentName } from "./support/configuration";
+import { TfJson, onlyResource, statementsOf, synthApp } from "./support/tf-json";
 
 /**
  * The S3 backend as Terraform itself runs it, offline: `terraform init` on each synthesized
@@ -30,19 +32,22 @@ async function terraform(cwd: string, args: string[]): Promise<{ ok: boolean; ou
   return { ok: result.code === 0, output: result.stdout + result.stderr };
 }
 
-/** The stacks of the committed environments plus a staging environment that assumes roles for both. */
-function synthesize(): { outdir: string; stacks: Record<string, TfJson> } {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orders-env-")), "environments.json");
-  const committed = JSON.parse(fs.readFileSync("environments.json", "utf8"));
-  const staging = {
-    name: "staging",
-    account: "444455556666",
-    roleArn: "arn:aws:iam::444455556666:role/orders-deploy",
-    stateRoleArn: `arn:aws:iam::${STATE_ACCOUNT}:role/orders-state`,
-  };
-  fs.writeFileSync(file, JSON.stringify({ environments: [...committed.environments, staging] }));
-  return synthApp({ ORDERS_ENVIRONMENTS_FILE: file, ORDERS_STATE_ACCOUNT: STATE_ACCOUNT });
-}
+/**
+ * The project's environments plus one (its name unused there) that assumes roles for both the
+ * deployment and the state, synthesized.
+ */
+const crossAccount = {
+  name: unusedEnvironmentName("staging"),
+  account: "444455556666",
+  roleArn: "arn:aws:iam::444455556666:role/orders-deploy",
+  stateRoleArn: `arn:aws:iam::${STATE_ACCOUNT}:role/orders-state`,
+};
+const environments = {
+  ORDERS_ENVIRONMENTS_FILE: projectEnvironmentsPlus(crossAccount),
+  ORDERS_STATE_ACCOUNT: STATE_ACCOUNT,
+};
+const pipelines = pipelineStackNames(configurationFromEnv(environments));
+const crossAccountStack = pipelines[pipelines.length - 1];
 
 /** A copy of a synthesized stack folder. */
 function copyStack(outdir: string, name: string): string {
@@ -52,19 +57,28 @@ function copyStack(outdir: string, name: string): string {
 }
 
 describeWithTerraform("terraform init on each synthesized stack folder", () => {
-  let synthesized: { outdir: string; stacks: Record<string, TfJson> };
+  let outdir: string;
+  /** What `terraform init` said in a copy of each stack folder, by stack: all run at once (each waits on a refused call). */
+  let inits: Map<string, { ok: boolean; output: string }>;
+  let badKey: { ok: boolean; output: string };
+  const init = (dir: string) => terraform(dir, ["init", "-input=false", "-backend-config=max_retries=0"]);
   beforeAll(async () => {
-    synthesized = synthesize();
-  });
+    outdir = synthApp(environments).outdir;
+    // A copy of the first stack with a kms_key_id that is not a key.
+    const broken = copyStack(outdir, pipelines[0]);
+    const file = path.join(broken, "cdk.tf.json");
+    const tf = JSON.parse(fs.readFileSync(file, "utf8"));
+    tf.terraform.backend.s3.kms_key_id = "not a key";
+    fs.writeFileSync(file, JSON.stringify(tf));
+    const results = await Promise.all([...pipelines.map((name) => init(copyStack(outdir, name))), init(broken)]);
+    inits = new Map(pipelines.map((name, i) => [name, results[i]]));
+    badKey = results[pipelines.length];
+  }, 120_000);
 
-  test.each(["orders-dev", "orders-prod", "orders-staging"])(
+  test.each(pipelines)(
     "accepts %s's configuration and backend block (kms_key_id alias/orders-state) and stops only at the credential check",
-    async (name) => {
-      const { ok, output } = await terraform(copyStack(synthesized.outdir, name), [
-        "init",
-        "-input=false",
-        "-backend-config=max_retries=0",
-      ]);
+    (name) => {
+      const { ok, output } = inits.get(name)!;
       expect(ok).toBe(false);
       expect(output).toContain("Initializing the backend...");
       expect(output).toContain(STS);
@@ -72,25 +86,14 @@ describeWithTerraform("terraform init on each synthesized stack folder", () => {
     },
   );
 
-  test("asks STS for orders-staging's state role before anything else", async () => {
-    const { output } = await terraform(copyStack(synthesized.outdir, "orders-staging"), [
-      "init",
-      "-input=false",
-      "-backend-config=max_retries=0",
-    ]);
-    expect(output).toContain(`arn:aws:iam::${STATE_ACCOUNT}:role/orders-state`);
+  test(`asks STS for ${crossAccountStack}'s state role (another account's) before anything else`, () => {
+    expect(inits.get(crossAccountStack)!.output).toMatch(/arn:aws:iam::111122223333:role\/orders-state/);
   });
 
-  test("refuses a kms_key_id that is not a key, before any AWS call (the check the alias passes)", async () => {
-    const dir = copyStack(synthesized.outdir, "orders-dev");
-    const file = path.join(dir, "cdk.tf.json");
-    const tf = JSON.parse(fs.readFileSync(file, "utf8"));
-    tf.terraform.backend.s3.kms_key_id = "not a key";
-    fs.writeFileSync(file, JSON.stringify(tf));
-    const { ok, output } = await terraform(dir, ["init", "-input=false", "-backend-config=max_retries=0"]);
-    expect(ok).toBe(false);
-    expect(output).toContain("Invalid KMS Key ID");
-    expect(output).not.toContain(STS);
+  test("refuses a kms_key_id that is not a key, before any AWS call (the check the alias passes)", () => {
+    expect(badKey.ok).toBe(false);
+    expect(badKey.output).toContain("Invalid KMS Key ID");
+    expect(badKey.output).not.toContain(STS);
   });
 });
 
@@ -120,13 +123,15 @@ function denies(statement: TfJson, context: Record<string, string | undefined>):
 
 describeWithTerraform("Terraform 1.11's S3 backend writing state and lock objects", () => {
   let puts: (kmsKeyId: string | undefined) => Promise<S3Request[]>;
+  let backendStack: string;
   let bucketPolicy: TfJson[];
   let stacks: Record<string, TfJson>;
   beforeAll(async () => {
     stacks = synthApp().stacks;
     const bootstrap = stacks["orders-state-bootstrap"];
     bucketPolicy = statementsOf(bootstrap, onlyResource(bootstrap, "aws_s3_bucket_policy").policy);
-    const backend = stacks["orders-dev"].terraform.backend.s3;
+    backendStack = projectDefaultStack();
+    const backend = stacks[backendStack].terraform.backend.s3;
     puts = async (kmsKeyId) => {
       const s3 = await startLoopbackS3();
       try {
@@ -163,10 +168,10 @@ describeWithTerraform("Terraform 1.11's S3 backend writing state and lock object
 
   test("writes the lock file and the state SSE-KMS with the state key's alias, both of which the bucket policy admits", async () => {
     const written = await puts("alias/orders-state");
-    const bucket = stacks["orders-dev"].terraform.backend.s3.bucket;
+    const bucket = stacks[backendStack].terraform.backend.s3.bucket;
     expect(written.map((r) => r.path)).toEqual([
-      `/${bucket}/order-pipeline/orders-dev.tfstate.tflock`,
-      `/${bucket}/order-pipeline/orders-dev.tfstate`,
+      `/${bucket}/order-pipeline/${backendStack}.tfstate.tflock`,
+      `/${bucket}/order-pipeline/${backendStack}.tfstate`,
     ]);
     for (const request of written) {
       expect(request.headers).toMatchObject({
@@ -204,7 +209,7 @@ describeWithTerraform("Terraform 1.11's S3 backend writing state and lock object
     const s3 = await startLoopbackS3();
     try {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tf-backend-"));
-      const backend = stacks["orders-dev"].terraform.backend.s3;
+      const backend = stacks[backendStack].terraform.backend.s3;
       expect(backend.allowed_account_ids).toEqual([STATE_ACCOUNT]);
       fs.writeFileSync(
         path.join(dir, "main.tf.json"),

@@ -1,5 +1,6 @@
 import { configurationFromEnv } from "../stacks/app";
 import { StateBootstrapStack } from "../stacks/state-bootstrap-stack";
+import { projectPipelineStacks } from "./support/configuration";
 import { TfJson, onlyResource, statementsOf, synthApp, viaServiceCondition } from "./support/tf";
 import { Testing } from "cdktf";
 
@@ -30,8 +31,12 @@ describe("the state bootstrap stack", () => {
       force_destroy: false,
       lifecycle: { prevent_destroy: true },
     });
-    const dev = stacks["orders-dev"];
-    expect(dev.terraform.backend.s3.bucket).toBe(onlyResource(tf, "aws_s3_bucket").bucket);
+    for (const name of projectPipelineStacks()) {
+      expect({ name, bucket: stacks[name].terraform.backend.s3.bucket }).toEqual({
+        name,
+        bucket: onlyResource(tf, "aws_s3_bucket").bucket,
+      });
+    }
   });
 
   test("versions every state file", () => {
@@ -67,8 +72,12 @@ describe("the state bootstrap stack", () => {
   });
 
   test("is the key every pipeline stack's backend names for its state and lock objects", () => {
-    for (const name of ["orders-dev", "orders-prod"]) {
-      expect(stacks[name].terraform.backend.s3).toMatchObject({ encrypt: true, kms_key_id: "alias/orders-state" });
+    for (const name of projectPipelineStacks()) {
+      expect({ name, ...stacks[name].terraform.backend.s3 }).toMatchObject({
+        name,
+        encrypt: true,
+        kms_key_id: "alias/orders-state",
+      });
     }
   });
 

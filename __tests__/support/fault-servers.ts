@@ -25,7 +25,9 @@ export type ConnectionFault =
   /** Forward the request; pass half of the first response chunk, then reset the connection. */
   | "reset-mid-response"
   /** Forward, holding every response chunk back this many milliseconds. */
-  | { readonly delayMs: number };
+  | { readonly delayMs: number }
+  /** Forward, but hold each request until this many connections are open, then release them all. */
+  | { readonly holdUntilConnections: number };
 
 /** A stalled or trickled connection: when it was accepted and when the client gave up on it. */
 export interface HeldConnection {
@@ -57,6 +59,8 @@ export async function startFaultProxy(
   const held: HeldConnection[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let count = 0;
+  /** Connections held until enough are open ("holdUntilConnections"), and the count that releases them. */
+  const waiting: (() => void)[] = [];
   const server = net.createServer((client) => {
     sockets.add(client);
     client.on("close", () => sockets.delete(client));
@@ -83,6 +87,14 @@ export async function startFaultProxy(
     upstream.on("close", () => sockets.delete(upstream));
     upstream.on("error", () => client.destroy());
     client.on("close", () => upstream.destroy());
+    if (typeof mode === "object" && "holdUntilConnections" in mode) {
+      waiting.push(() => {
+        client.pipe(upstream);
+        upstream.pipe(client);
+      });
+      if (count >= mode.holdUntilConnections) for (const release of waiting.splice(0)) release();
+      return;
+    }
     client.pipe(upstream);
     if (mode === "forward") {
       upstream.pipe(client);
@@ -293,12 +305,52 @@ export class DynaliteProcess {
   }
 }
 
-/** Two busy-looping node processes: the "loaded 2-core machine". */
-export function startCpuBurners(count = 2): { stop(): Promise<void> } {
-  const burners = Array.from({ length: count }, () =>
-    spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }),
+/**
+ * The DynamoDB stand-in (dynamodb-stand-in.js) as its own process on a free loopback port: fast
+ * where dynalite is thorough, for tests whose subject is the function's connections under load.
+ */
+export async function startDynamoDbStandIn(): Promise<FaultServer> {
+  const child = spawn(process.execPath, [path.join(__dirname, "dynamodb-stand-in.js")], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = Number(await firstLine(child));
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => kill(child) };
+}
+
+/**
+ * Runs `command args` held to a share of one CPU, as CPU-bound neighbours would hold it, without
+ * burning any: a small parent process (woken on time, as the scheduler favours sleepers) starts
+ * it with its own standard streams and environment, and stops (SIGSTOP) and resumes (SIGCONT) it
+ * in turns of `runMs` running and `pauseMs` stopped until it exits; then exits with its code.
+ * Being its parent, it never signals a process ID the system gave to another process.
+ */
+export function spawnWithCpuShare(
+  command: string,
+  args: readonly string[],
+  options: { env: NodeJS.ProcessEnv; runMs: number; pauseMs: number },
+): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      "-e",
+      `const [run, pause, command, ...args] = process.argv.slice(1);
+       const child = require("child_process").spawn(command, args, { stdio: "inherit" });
+       let stopped = false;
+       const turn = () => {
+         stopped = !stopped;
+         child.kill(stopped ? "SIGSTOP" : "SIGCONT");
+         timer = setTimeout(turn, Number(stopped ? pause : run));
+       };
+       let timer = setTimeout(turn, Number(run));
+       child.on("exit", (code) => { clearTimeout(timer); process.exitCode = code ?? 1; });
+       process.on("SIGTERM", () => { clearTimeout(timer); child.kill("SIGKILL"); });`,
+      String(options.runMs),
+      String(options.pauseMs),
+      command,
+      ...args,
+    ],
+    { env: options.env, stdio: ["ignore", "pipe", "inherit"] },
   );
-  return { stop: async () => void (await Promise.all(burners.map(kill))) };
 }
 
 function firstLine(child: ChildProcess): Promise<string> {

@@ -1,13 +1,14 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { ORDER_ID_PATTERN, itemSizeBytes } from "../../contract/order";
-import { LOCAL_AWS_ENV, LocalServer, createTable, localDynamoDbClient, startDynamoDb } from "../../local/servers";
+import { LOCAL_AWS_ENV, createTable, localDynamoDbClient } from "../../local/servers";
 import { sampleOrder } from "../../contract/samples";
 import { Pipeline, pipelineOf, readStackManifest } from "../../local/stack-manifest";
-import { FaultProxy, startFaultProxy } from "./fault-servers";
+import { DynaliteProcess, FaultProxy, startFaultProxy } from "./fault-servers";
 import { Handler, LogLine, fakeContext, invoke, loadHandler, withEnv } from "./handler-harness";
 import { deliveryBody, publishedSampleEvent, redrivenRecord, snsNotification, sqsEvent, sqsRecord } from "./sqs-events";
-import { synthApp } from "./tf";
+import { projectDefaultStack } from "./configuration";
+import { synthApp } from "./tf-json";
 
 /** An order's JSON text with `extra` spliced in as written (for values JSON.stringify cannot produce). */
 function withRawField(order: Record<string, unknown>, field: string, json: string): string {
@@ -22,12 +23,21 @@ function nested(levels: number): unknown {
 }
 
 /**
- * The function's behaviour, run against dynalite with the table the dev stack
+ * The function's behaviour, run against dynalite with the table the default stack (the first environment's)
  * defines. Used for the TypeScript source and for the built bundle.
  */
-export function describeHandlerContract(title: string, modulePath: string): void {
+export function describeHandlerContract(
+  title: string,
+  modulePath: string,
+  {
+    largeBatch = true,
+  }: {
+    /** Run the batch of 500 (off where another suite stores a larger batch through the same module). */
+    readonly largeBatch?: boolean;
+  } = {},
+): void {
   describe(title, () => {
-    let dynamo: LocalServer;
+    let dynamo: DynaliteProcess;
     let client: DynamoDBClient;
     let documents: DynamoDBDocumentClient;
     let settings: Pipeline;
@@ -36,8 +46,9 @@ export function describeHandlerContract(title: string, modulePath: string): void
     let savedEnv: NodeJS.ProcessEnv;
 
     beforeAll(async () => {
-      settings = pipelineOf(readStackManifest(synthApp().outdir, "orders-dev").manifest);
-      dynamo = await startDynamoDb();
+      settings = pipelineOf(readStackManifest(synthApp().outdir, projectDefaultStack()).manifest);
+      // dynalite in its own process: its work never delays the handler's timers, as a remote endpoint's would not.
+      dynamo = await DynaliteProcess.start();
       client = localDynamoDbClient(dynamo.endpoint);
       documents = DynamoDBDocumentClient.from(client);
       env = { ...LOCAL_AWS_ENV, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, ORDERS_TABLE_NAME: settings.table.name };
@@ -50,7 +61,7 @@ export function describeHandlerContract(title: string, modulePath: string): void
     afterAll(async () => {
       process.env = savedEnv;
       client?.destroy();
-      await dynamo?.stop();
+      await dynamo?.kill();
     });
 
     const stored = async (orderId: string): Promise<LogLine | undefined> =>
@@ -714,12 +725,14 @@ export function describeHandlerContract(title: string, modulePath: string): void
         expect(response).toEqual({ batchItemFailures: [] });
       });
 
-      test("stores every order of a batch of 500", async () => {
-        const orders = Array.from({ length: 500 }, () => sampleOrder());
-        const { response } = await invoke(handler, sqsEvent(orders.map((o) => sqsRecord(deliveryBody(o)))));
-        expect(response.batchItemFailures).toEqual([]);
-        expect(await countStored(orders)).toBe(500);
-      });
+      if (largeBatch) {
+        test("stores every order of a batch of 500", async () => {
+          const orders = Array.from({ length: 500 }, () => sampleOrder());
+          const { response } = await invoke(handler, sqsEvent(orders.map((o) => sqsRecord(deliveryBody(o)))));
+          expect(response.batchItemFailures).toEqual([]);
+          expect(await countStored(orders)).toBe(500);
+        });
+      }
     });
 
     describe("configuration and faults", () => {

@@ -6,7 +6,7 @@ import { App } from "cdktf";
 import { format } from "@cdktf/hcl-tools";
 import { parse } from "@cdktf/hcl2json";
 import { buildApp, configurationFromEnv } from "../../stacks/app";
-import { TfJson } from "./tf";
+import { TfJson } from "./tf-json";
 
 const ROOT = path.join(__dirname, "..", "..");
 

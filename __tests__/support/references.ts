@@ -1,4 +1,4 @@
-import { TfJson } from "./tf";
+import { TfJson } from "./tf-json";
 
 /**
  * The check `terraform validate` would make on references, without providers:

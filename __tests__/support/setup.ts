@@ -1,4 +1,5 @@
-import { Testing } from "cdktf";
+// Adds cdktf's matchers (toHaveResource, toHaveResourceWithProperties, ...): the module
+// Testing.setupJest() calls, without loading all of cdktf into every test file.
+import { setupJest } from "cdktf/lib/testing/adapters/jest";
 
-// Adds cdktf's matchers (toHaveResource, toHaveResourceWithProperties, ...).
-Testing.setupJest();
+setupJest();

@@ -6,7 +6,7 @@ import * as path from "path";
 /**
  * The real terraform binary, run so that nothing leaves the machine: a CLI configuration whose
  * only provider source is an empty folder (no registry), no checkpoint calls, AWS endpoints on a
- * closed loopback port, no instance metadata. Offline, terraform still loads configurations
+ * closed loopback port tried once, no instance metadata. Offline, terraform still loads configurations
  * (`init` reports their warnings before it fails to install providers), formats them, checks
  * backend blocks, and plans a folder holding only `variable` blocks (no provider needed).
  */
@@ -76,6 +76,8 @@ export function terraformEnv(): NodeJS.ProcessEnv {
       AWS_ENDPOINT_URL_STS: closed,
       AWS_ENDPOINT_URL_S3: closed,
       AWS_EC2_METADATA_DISABLED: "true",
+      // One attempt: a refused call is final (the S3 backend's STS check otherwise backs off for 4 s).
+      AWS_MAX_ATTEMPTS: "1",
     };
   }
   return offlineEnv;

@@ -1,13 +1,10 @@
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { App, Testing } from "cdktf";
+import { Testing } from "cdktf";
 import { Construct } from "constructs";
-import { FUNCTION_BUNDLE_PATH, buildApp, configurationFromEnv } from "../../stacks/app";
+import { FUNCTION_BUNDLE_PATH } from "../../stacks/app";
+import { TfJson } from "./tf-json";
 
-/** Synthesized Terraform JSON (`cdk.tf.json`), read the way it is written. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type TfJson = Record<string, any>;
+// Everything that reads a synth, for the tests that import it from here.
+export * from "./tf-json";
 
 /** The built bundle the stacks ship (built by the jest global setup). */
 export const BUNDLE_PATH = FUNCTION_BUNDLE_PATH;
@@ -25,77 +22,4 @@ export function synthError(build: (scope: Construct) => void): string {
     return (error as Error).message;
   }
   throw new Error("expected synth to fail");
-}
-
-/** Every resource (or data source) of `type`, by logical ID. */
-export function resourcesOf(tf: TfJson, type: string, kind: "resource" | "data" = "resource"): Record<string, TfJson> {
-  return tf[kind]?.[type] ?? {};
-}
-
-/** The only resource of `type`; fails when there are none or several. */
-export function onlyResource(tf: TfJson, type: string, kind: "resource" | "data" = "resource"): TfJson {
-  const all = Object.values(resourcesOf(tf, type, kind));
-  if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
-  return all[0];
-}
-
-/** The logical ID of the resource whose attribute `key` equals `value`. */
-export function idWhere(tf: TfJson, type: string, key: string, value: unknown): string {
-  const entry = Object.entries(resourcesOf(tf, type)).find(([, r]) => r[key] === value);
-  if (!entry) throw new Error(`no ${type} with ${key} = ${JSON.stringify(value)}`);
-  return entry[0];
-}
-
-/** The `aws_iam_policy_document` data source a `${data.aws_iam_policy_document.X.json}` reference names, if any. */
-export function policyDocumentOf(tf: TfJson, policyReference: unknown): TfJson | undefined {
-  const match = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(String(policyReference));
-  return match ? resourcesOf(tf, "aws_iam_policy_document", "data")[match[1]] : undefined;
-}
-
-/** Follows `${data.aws_iam_policy_document.X.json}` to that document's statements. */
-export function statementsOf(tf: TfJson, policyReference: string): TfJson[] {
-  const document = policyDocumentOf(tf, policyReference);
-  if (!document) throw new Error(`not a policy document reference: ${policyReference}`);
-  return document.statement;
-}
-
-/** The `kms:ViaService` condition the constructs write for `service` in the stack's region. */
-export function viaServiceCondition(service: string): TfJson {
-  return {
-    test: "StringEquals",
-    variable: "kms:ViaService",
-    values: [`${service}.\${data.aws_region.Region.region}.\${data.aws_partition.Partition.dns_suffix}`],
-  };
-}
-
-/** The value of a number attribute, or the default of the variable it names; undefined otherwise. */
-export function numberValue(tf: TfJson, value: unknown): number | undefined {
-  if (typeof value === "number") return value;
-  const variable = /^\$\{var\.([\w-]+)\}$/.exec(String(value));
-  const fallback = variable ? tf.variable?.[variable[1]]?.default : undefined;
-  return typeof fallback === "number" ? fallback : undefined;
-}
-
-/** The order pipeline stacks of an app (every stack but the state bootstrap). */
-export function pipelineStacks(stacks: Record<string, TfJson>): Record<string, TfJson> {
-  return Object.fromEntries(Object.entries(stacks).filter(([, tf]) => tf.resource?.aws_lambda_function));
-}
-
-export interface SynthesizedApp {
-  readonly outdir: string;
-  /** Parsed cdk.tf.json of each stack, by stack name. */
-  readonly stacks: Record<string, TfJson>;
-}
-
-/** Runs the real app (main.ts) into a temporary folder, the way `npm run synth` does, and reads every stack. */
-export function synthApp(env: NodeJS.ProcessEnv = {}): SynthesizedApp {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "orders-synth-"));
-  const app = new App({ outdir, stackTraces: false });
-  buildApp(app, configurationFromEnv(env));
-  app.synth();
-  const stacks: Record<string, TfJson> = {};
-  for (const name of fs.readdirSync(path.join(outdir, "stacks"))) {
-    stacks[name] = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", name, "cdk.tf.json"), "utf8"));
-  }
-  return { outdir, stacks };
 }
