@@ -3,9 +3,12 @@
 // (no test times itself), and whether the suite stays green beside two CPU-bound processes.
 //   BENCH_RUNS=n      plain runs (default 1); the median is printed
 //   BENCH_BURNERS=0   skip the run beside the two busy loops
+//   further arguments go to jest (a test file, to try the script on a part of the suite)
 // Each run is `npm test` as a user types it, with jest's JSON results written to a temporary file
-// to count the tests. The busy loops are started by this script and ended by their process IDs.
-// Exits 1 when a run has a failing test.
+// to count the tests and name the failing files. On Linux it also prints the CPU time the run used
+// (user + system of every process it started, from /proc/self/stat), which another load on the
+// machine changes far less than the wall time. The busy loops are started by this script and
+// ended by their process IDs. Exits 1 when a run has a failing test.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -17,36 +20,55 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 1);
 const WITH_BURNERS = process.env.BENCH_BURNERS !== "0";
 const scratch = mkdtempSync(join(os.tmpdir(), "orders-bench-tests-"));
 
+/** CPU seconds used by this process's waited-for children so far (Linux), or undefined. */
+function childrenCpuSeconds() {
+  try {
+    // Fields after the command's closing parenthesis; cutime and cstime are the 14th and 15th.
+    const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 /** One `npm test`: wall seconds, test counts, and the load average when it started. */
 function npmTest(label) {
   const results = join(scratch, `${label.replace(/\W+/g, "-")}.json`);
   const load = os.loadavg()[0];
+  const cpuBefore = childrenCpuSeconds();
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const child = spawn("npm", ["test", "--", "--json", `--outputFile=${results}`], {
+    const child = spawn("npm", ["test", "--", "--json", `--outputFile=${results}`, ...process.argv.slice(2)], {
       cwd: root,
       stdio: ["ignore", "ignore", "ignore"],
     });
     child.on("error", reject);
     child.on("close", (code) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      let counts = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTotalTestSuites: 0 };
+      const cpuAfter = childrenCpuSeconds();
+      const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+      let counts = { numPassedTests: 0, numFailedTests: 0, numPendingTests: 0, numTotalTestSuites: 0, testResults: [] };
       try {
         counts = JSON.parse(readFileSync(results, "utf8"));
       } catch {
         // No results file: jest did not finish; the exit code says so.
       }
-      resolve({ label, code, seconds, load, ...counts });
+      const failing = counts.testResults
+        .filter((file) => file.status === "failed")
+        .map((file) => file.name.slice(root.length + 1));
+      resolve({ label, code, seconds, cpu, load, failing, ...counts });
     });
   });
 }
 
 function report(run) {
+  const cpu = run.cpu === undefined ? "" : `, ${run.cpu.toFixed(1)} s of CPU`;
   const line =
-    `${run.label}: ${run.seconds.toFixed(1)} s, exit ${run.code}, ${run.numPassedTests} passed, ` +
+    `${run.label}: ${run.seconds.toFixed(1)} s${cpu}, exit ${run.code}, ${run.numPassedTests} passed, ` +
     `${run.numFailedTests} failed, ${run.numPendingTests} skipped in ${run.numTotalTestSuites} files ` +
     `(load average ${run.load.toFixed(2)} at start, ${os.availableParallelism()} CPUs)`;
   process.stdout.write(`${line}\n`);
+  for (const file of run.failing) process.stdout.write(`  failing: ${file}\n`);
 }
 
 const median = (xs) => {
