@@ -73,7 +73,7 @@ describe("the HCL export (npm run synth:hcl)", () => {
     }
   });
 
-  test("keeps the backend settings, native locking included", () => {
+  test("keeps the backend settings, account IDs as strings and native locking included", () => {
     for (const name of Object.keys(json)) {
       const [type] = Object.keys(json[name].terraform.backend);
       expect(parsed[name].terraform[0].backend[type][0]).toEqual(json[name].terraform.backend[type]);
@@ -93,10 +93,13 @@ describe("the HCL export (npm run synth:hcl)", () => {
   });
 
   test("means what cdktf wrote: the parser reads the same configuration before and after the format step", () => {
-    // The parser reads a bare reference as "${x}" and a quoted depends_on entry as "x".
+    // The parser reads a bare reference as "${x}" and a quoted depends_on entry as "x"; cdktf writes a
+    // backend's allowed_account_ids unquoted (numbers), which the format step quotes back (strings).
     const bare = (tf: TfJson): TfJson =>
       JSON.parse(
-        JSON.stringify(tf).replace(/"depends_on":\[[^\]]*\]/g, (list) => list.replace(/\$\{([^}]*)\}/g, "$1")),
+        JSON.stringify(tf)
+          .replace(/"depends_on":\[[^\]]*\]/g, (list) => list.replace(/\$\{([^}]*)\}/g, "$1"))
+          .replace(/"allowed_account_ids":\[[^\]]*\]/g, (list) => list.replace(/(?<!")\b(\d+)\b(?!")/g, '"$1"')),
       );
     for (const name of Object.keys(exported.raw)) {
       expect(exported.hcl[name]).not.toBe(exported.raw[name]);

@@ -86,8 +86,9 @@ async function failedLine(endpoint: string): Promise<Record<string, unknown>> {
   const lines = `${result.stdout}\n${result.stderr}`.split("\n");
   const response = lines.find((l) => l.startsWith("response "))!.slice("response ".length);
   expect(JSON.parse(response).batchItemFailures).toHaveLength(1);
-  // Powertools writes warnings and errors to standard error.
-  return JSON.parse(lines.filter((l) => l.startsWith("{"))[0]);
+  // Powertools writes warnings and errors to standard error; the invocation's metrics (EMF) are not log lines.
+  const logLines = lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+  return logLines.filter((line) => !("_aws" in line))[0];
 }
 
 describe("the function's log line for a failed write", () => {

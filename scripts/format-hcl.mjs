@@ -267,7 +267,8 @@ function withoutLayout(text) {
 }
 
 /** `text` (one cdk.tf) unquoted and formatted; throws when the result would mean something else. */
-export async function formatHcl(fileName, text) {
+export async function formatHcl(fileName, rendered) {
+  const text = quoteAccountIds(rendered);
   let edits;
   try {
     edits = unquoteEdits(text);
@@ -281,6 +282,16 @@ export async function formatHcl(fileName, text) {
     throw new Error(`${fileName}: formatting would change the configuration`);
   }
   return result;
+}
+
+/**
+ * cdktf 0.21 renders a backend block's `allowed_account_ids` strings without quotes (the provider's it
+ * quotes): Terraform would read numbers, and an account ID with a leading zero would lose it. Quoted back.
+ */
+export function quoteAccountIds(text) {
+  return text.replace(/(allowed_account_ids\s*=\s*\[)([^\]]*)\]/g, (_, open, body) => {
+    return `${open}${body.replace(/(?<!["\w])(\d+)(?!["\w])/g, '"$1"')}]`;
+  });
 }
 
 /**
