@@ -8,7 +8,8 @@ import { QueueWithDlq } from "../constructs/queue-with-dlq";
 import { SqsLambda } from "../constructs/sqs-lambda";
 import { OrderPipelineStack } from "../stacks/order-pipeline-stack";
 import { VariablesPlan, describeWithTerraform, mapLimit, planVariables, variablesFolder } from "./support/terraform";
-import { BUNDLE_PATH, TfJson, synthApp, synthError } from "./support/tf";
+import { BUNDLE_PATH, TfJson, synthError } from "./support/tf";
+import { synthAppInProcess as synthApp } from "./support/tf-json";
 
 /**
  * Every limit of a setting is defined once, in constructs/defaults.ts: here Lambda's memory limit

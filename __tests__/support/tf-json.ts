@@ -98,15 +98,33 @@ export function synthApp(env: NodeJS.ProcessEnv = {}): SynthesizedApp {
     });
     if (result.status !== 0) throw new Error(`synth failed (exit ${result.status}):\n${result.stderr}`);
   } else {
-    // Loaded here only: the app, cdktf and the providers cost a test file more than half a second.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { App } = require("cdktf") as typeof import("cdktf");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { buildApp, configurationFromEnv } = require("../../stacks/app") as typeof import("../../stacks/app");
-    const app = new App({ outdir, stackTraces: false });
-    buildApp(app, configurationFromEnv(env));
-    app.synth();
+    synthInProcess(env, outdir);
   }
+  return readSynth(outdir);
+}
+
+/**
+ * The real app synthesized in this process, so a module mock of the test file (a changed limit) applies
+ * to it, as `synthApp` outside jest does.
+ */
+export function synthAppInProcess(env: NodeJS.ProcessEnv = {}): SynthesizedApp {
+  const outdir = fs.mkdtempSync(path.join(RUN_FOLDER ?? os.tmpdir(), "orders-synth-"));
+  synthInProcess(env, outdir);
+  return readSynth(outdir);
+}
+
+function synthInProcess(env: NodeJS.ProcessEnv, outdir: string): void {
+  // Loaded here only: the app, cdktf and the providers cost a test file more than half a second.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { App } = require("cdktf") as typeof import("cdktf");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { buildApp, configurationFromEnv } = require("../../stacks/app") as typeof import("../../stacks/app");
+  const app = new App({ outdir, stackTraces: false });
+  buildApp(app, configurationFromEnv(env));
+  app.synth();
+}
+
+function readSynth(outdir: string): SynthesizedApp {
   const stacks: Record<string, TfJson> = {};
   for (const name of fs.readdirSync(path.join(outdir, "stacks"))) {
     stacks[name] = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", name, "cdk.tf.json"), "utf8"));
