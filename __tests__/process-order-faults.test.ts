@@ -326,5 +326,6 @@ describe("ProcessOrderLambda under faults", () => {
       await server.kill();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+    // A kill, a restart on its data and 300 records over real sockets: minutes of slack on a loaded machine.
+  }, 120_000);
 });
