@@ -15,7 +15,10 @@ describe("npx cdktf synth inside examples/second-subscriber", () => {
     // An empty Terraform CLI configuration: without one, cdktf prints that none exists (harmless).
     const cliConfig = path.join(out, "terraformrc");
     fs.writeFileSync(cliConfig, "");
-    const result = await run("npx", ["cdktf", "synth", "--output", path.join(out, "cdktf.out")], {
+    // The project's CLI: cdktf, or cdktn in check:fork's copy on CDK Terrain.
+    const root = path.join(__dirname, "..");
+    const cli = fs.existsSync(path.join(root, "node_modules", ".bin", "cdktf")) ? "cdktf" : "cdktn";
+    const result = await run("npx", [cli, "synth", "--output", path.join(out, "cdktf.out")], {
       cwd: EXAMPLE_DIR,
       env: { TF_CLI_CONFIG_FILE: cliConfig },
       timeoutMs: 120_000,
