@@ -159,6 +159,14 @@ describe("a command's deadline", () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  test("returns at once from a sleep begun after it passed", async () => {
+    const deadline = new Deadline(0.01);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    const started = Date.now();
+    await deadline.sleep(10_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   test("lets a sleep that ends first end on its own time", async () => {
     const deadline = new Deadline(60);
     try {

@@ -175,13 +175,16 @@ export class Deadline {
 
   /** Resolves after `ms`, or at once when the deadline passes first. */
   sleep(ms: number): Promise<void> {
+    if (this.passed) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
         this.signal.removeEventListener("abort", done);
         resolve();
       };
-      const timer = setTimeout(done, Math.min(ms, Math.max(0, this.endsAt - Date.now())));
+      // The deadline's own abort ends a longer sleep: a second timer set to the same instant could fire first and
+      // return while `passed` is still false.
+      const timer = setTimeout(done, ms);
       this.signal.addEventListener("abort", done);
     });
   }
