@@ -386,6 +386,10 @@ function rows(): Row[] {
 const table = rows();
 let results: CommandResult[];
 let closedUrl: string;
+/** Timers and sockets alive in this process before and after the in-process rows ran. */
+let held: { before: string[]; after: string[] };
+const timersAndSockets = (): string[] =>
+  process.getActiveResourcesInfo().filter((r) => r === "Timeout" || r.startsWith("TCP"));
 
 /** Runs a row's main function in this process, with the environment the built command gets. */
 async function runInProcess(row: Row): Promise<CommandResult> {
@@ -401,6 +405,21 @@ beforeAll(async () => {
   file("bad-endpoint.json", outputsWith(closed, { aws_endpoint_url_sns: "nowhere" }));
   fs.renameSync(synthApp().outdir, fx.out);
   const isBuilt = (row: Row): boolean => row.built === true || row.stdin !== undefined || row.env !== undefined;
+  // The in-process rows see what the child processes see: none of the variables that change a command's defaults.
+  // They run first, alone, so that what they leave running is theirs (the child processes below hold timers).
+  const saved = process.env;
+  process.env = commandEnv();
+  let inProcess: (CommandResult | undefined)[];
+  const before = timersAndSockets();
+  try {
+    inProcess = await pooled(
+      table.map((row) => () => (isBuilt(row) ? Promise.resolve(undefined) : runInProcess(row))),
+      4,
+    );
+  } finally {
+    process.env = saved;
+  }
+  held = { before, after: timersAndSockets() };
   const built = pooled(
     table.map(
       (row) => () =>
@@ -410,18 +429,6 @@ beforeAll(async () => {
     ),
     4,
   );
-  // The in-process rows see what the child processes see: none of the variables that change a command's defaults.
-  const saved = process.env;
-  process.env = commandEnv();
-  let inProcess: (CommandResult | undefined)[];
-  try {
-    inProcess = await pooled(
-      table.map((row) => () => (isBuilt(row) ? Promise.resolve(undefined) : runInProcess(row))),
-      4,
-    );
-  } finally {
-    process.env = saved;
-  }
   const builtResults = await built;
   results = table.map((_, i) => (builtResults[i] ?? inProcess[i])!);
   closedUrl = closed;
@@ -450,4 +457,10 @@ describe("bad input to the commands a user runs", () => {
       }
     },
   );
+});
+
+describe("a command that refuses its input", () => {
+  test("leaves no timer or socket behind (a deadline started before the check kept the process alive 60 s)", () => {
+    expect(held.after).toEqual(held.before);
+  });
 });

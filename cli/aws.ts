@@ -161,7 +161,8 @@ export class Deadline {
     public readonly option = "--timeout",
   ) {
     this.endsAt = Date.now() + seconds * 1000;
-    this.timer = setTimeout(() => this.controller.abort(), seconds * 1000);
+    // Unreferenced: the calls it bounds keep the process alive, the deadline alone never does.
+    this.timer = setTimeout(() => this.controller.abort(), seconds * 1000).unref();
   }
 
   /** Aborts every request given it when the deadline passes. */

@@ -320,8 +320,9 @@ export async function dlqMain(argv: string[], io: CommandIo, root = projectRoot(
       const intervalMs = numberOption(values, "interval", 2000, 50, 60_000)!;
       const target = new Target(values, root);
       const queueUrl = target.value("dlq-url", "dlq_url", queueUrlProblem);
+      const settings = target.client("sqs", queueUrl);
       const deadline = new Deadline(timeout);
-      const { settings, caller } = target.access("sqs", queueUrl, deadline);
+      const caller = new AwsCaller("sqs", settings, deadline);
       const client = new SQSClient(settings);
       try {
         return await ACTIONS[action]({ client, caller, queueUrl, io, max, rate, intervalMs, yes: values.yes === true });

@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { InvalidOrderError, parseJsonObject, parseOrder } from "../contract/parse";
-import { Deadline, topicArnProblem } from "../cli/aws";
+import { AwsCaller, Deadline, topicArnProblem } from "../cli/aws";
 import {
   CommandIo,
   EXIT,
@@ -210,9 +210,11 @@ export async function publishMain(argv: string[], io: CommandIo, deps: PublishDe
     const target = new Target(values, deps.root ?? projectRoot(__dirname));
     const topicArn = target.value("topic-arn", "topic_arn", topicArnProblem);
     const idsFile = stringOption(values, "ids-file");
-    const deadline = new Deadline(timeout);
-    const { settings, caller } = target.access("sns", topicArn, deadline);
     if (idsFile !== undefined) checkIdsFile(idsFile);
+    const settings = target.client("sns", topicArn);
+    // Started once every input is checked: a refused input leaves no timer behind.
+    const deadline = new Deadline(timeout);
+    const caller = new AwsCaller("sns", settings, deadline);
     const client = new SNSClient(settings);
     let stopRequested = false;
     void deps.stopSignal?.then(() => (stopRequested = true));

@@ -1,7 +1,7 @@
 import { randomUUID } from "crypto";
 import { DynamoDBClient, GetItemCommand, GetItemCommandOutput } from "@aws-sdk/client-dynamodb";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { Deadline, tableNameProblem, topicArnProblem } from "../cli/aws";
+import { AwsCaller, Deadline, tableNameProblem, topicArnProblem } from "../cli/aws";
 import { CommandIo, EXIT, errorText, numberOption, runCommand } from "../cli/cli";
 import { sampleOrder } from "../contract/samples";
 import { projectRoot } from "../config/project";
@@ -48,9 +48,11 @@ export async function smokeMain(argv: string[], io: CommandIo, root = projectRoo
     const topicArn = target.value("topic-arn", "topic_arn", topicArnProblem);
     const tableName = target.value("table-name", "table_name", tableNameProblem);
     // --timeout bounds the whole command: the publish, every read of the table, and their retries.
+    const snsSettings = target.client("sns", topicArn);
+    const dynamoSettings = target.client("dynamodb", topicArn);
     const deadline = new Deadline(timeout);
-    const sns = target.access("sns", topicArn, deadline);
-    const dynamo = target.access("dynamodb", topicArn, deadline);
+    const sns = { settings: snsSettings, caller: new AwsCaller("sns", snsSettings, deadline) };
+    const dynamo = { settings: dynamoSettings, caller: new AwsCaller("dynamodb", dynamoSettings, deadline) };
 
     const order = sampleOrder({
       orderId: `smoke-${Date.now()}-${randomUUID().slice(0, 8)}`,

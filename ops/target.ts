@@ -1,5 +1,5 @@
 import * as path from "path";
-import { AwsCaller, AwsService, ClientSettings, Deadline, clientSettings, endpointProblem } from "../cli/aws";
+import { AwsService, ClientSettings, clientSettings, endpointProblem } from "../cli/aws";
 import { OptionValues, UsageError, stringOption } from "../cli/cli";
 import {
   DEPLOY_OUTPUTS_FILE,
@@ -12,12 +12,6 @@ import {
 
 /** Checks a value; returns why it is wrong (naming `field`), or undefined. */
 export type Check = (value: string, field: string) => string | undefined;
-
-/** A client's settings and how its calls are made and described (`caller.call`). */
-export interface ServiceAccess {
-  readonly settings: ClientSettings;
-  readonly caller: AwsCaller;
-}
 
 /**
  * Where an operator command finds what it works on: a flag (`--topic-arn`), else the stack outputs
@@ -70,11 +64,5 @@ export class Target {
     }
     const region = outputs ? optionalOutput(outputs, "aws_region") : undefined;
     return clientSettings(service, { endpoint, region, target });
-  }
-
-  /** `client`'s settings, and a caller that bounds every call by `deadline` and describes its failures. */
-  access(service: AwsService, target: string, deadline: Deadline): ServiceAccess {
-    const settings = this.client(service, target);
-    return { settings, caller: new AwsCaller(service, settings, deadline) };
   }
 }
