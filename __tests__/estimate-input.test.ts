@@ -96,7 +96,7 @@ describe("npm run estimate with bad input", () => {
     const result = await run(["--order-bytes", "9".repeat(500)]);
     expect(result.code).toBe(2);
     expect(result.err).toBe(
-      `--order-bytes must be an integer between 1 and 262144 (given "${"9".repeat(60)}… (500 characters)")\n${HELP}`,
+      `--order-bytes must be an integer between 1 and 262144 (given "${"9".repeat(199)}… (502 characters))\n${HELP}`,
     );
   });
 

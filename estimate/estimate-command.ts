@@ -1,5 +1,5 @@
 import * as path from "path";
-import { CommandIo, EXIT, OptionValues, UsageError, numberOption, runCommand, stringOption } from "../cli/cli";
+import { CommandIo, EXIT, OptionValues, numberOption, runCommand, stringOption } from "../cli/cli";
 import { displayPath, projectRoot } from "../config/project";
 import { sampleOrder } from "../contract/samples";
 import { capacityOf, fits } from "./capacity";
@@ -15,7 +15,7 @@ import {
   environmentUsage,
   renderMarkdown,
 } from "./report";
-import { StackModel, cut, readStacks } from "./synth";
+import { StackModel, readStacks } from "./synth";
 
 export const ESTIMATE_COMMAND = "npm run estimate";
 
@@ -99,37 +99,18 @@ export interface EstimateDependencies {
   readonly measurementFile?: string;
 }
 
-/** A number option; a long bad value is quoted cut, never whole. */
-function numberFlag(
-  values: OptionValues,
-  name: string,
-  fallback: number | undefined,
-  min: number,
-  max: number,
-  integer = true,
-): number | undefined {
-  try {
-    return numberOption(values, name, fallback, min, max, integer);
-  } catch (error) {
-    const raw = String(values[name]);
-    if (raw.length <= 60) throw error;
-    const kind = integer ? "an integer" : "a number";
-    throw new UsageError(`--${name} must be ${kind} between ${min} and ${max} (given ${JSON.stringify(cut(raw))})`);
-  }
-}
-
 function assumptionsFrom(values: OptionValues): Assumptions {
   return {
-    ordersPerDay: numberFlag(values, "orders-per-day", DEFAULTS.ordersPerDay, 1, 1_000_000_000)!,
-    orderBytes: numberFlag(values, "order-bytes", SAMPLE_ORDER_BYTES, 1, 262_144)!,
-    months: numberFlag(values, "months", DEFAULTS.months, 1, 120)!,
-    failureShare: numberFlag(values, "failure-share", DEFAULTS.failureShare, 0, 1, false)!,
-    duplicateShare: numberFlag(values, "duplicate-share", DEFAULTS.duplicateShare, 0, 1, false)!,
-    recordsPerBatch: numberFlag(values, "records-per-batch", undefined, 1, 10_000, false),
-    batchMs: numberFlag(values, "batch-ms", undefined, 1, 900_000, false),
-    dynamodbMs: numberFlag(values, "dynamodb-ms", DEFAULTS.dynamodbMs, 0, 60_000, false)!,
-    receiveMs: numberFlag(values, "receive-ms", DEFAULTS.receiveMs, 0, 60_000, false)!,
-    pollers: numberFlag(values, "pollers", DEFAULTS.pollers, 1, 1_250)!,
+    ordersPerDay: numberOption(values, "orders-per-day", DEFAULTS.ordersPerDay, 1, 1_000_000_000)!,
+    orderBytes: numberOption(values, "order-bytes", SAMPLE_ORDER_BYTES, 1, 262_144)!,
+    months: numberOption(values, "months", DEFAULTS.months, 1, 120)!,
+    failureShare: numberOption(values, "failure-share", DEFAULTS.failureShare, 0, 1, false)!,
+    duplicateShare: numberOption(values, "duplicate-share", DEFAULTS.duplicateShare, 0, 1, false)!,
+    recordsPerBatch: numberOption(values, "records-per-batch", undefined, 1, 10_000, false),
+    batchMs: numberOption(values, "batch-ms", undefined, 1, 900_000, false),
+    dynamodbMs: numberOption(values, "dynamodb-ms", DEFAULTS.dynamodbMs, 0, 60_000, false)!,
+    receiveMs: numberOption(values, "receive-ms", DEFAULTS.receiveMs, 0, 60_000, false)!,
+    pollers: numberOption(values, "pollers", DEFAULTS.pollers, 1, 1_250)!,
     emptyReceivesPerPollerHour: numberOption(
       values,
       "empty-receives-per-poller-hour",
@@ -138,7 +119,7 @@ function assumptionsFrom(values: OptionValues): Assumptions {
       3_600_000,
       false,
     )!,
-    logBytesPerOrder: numberFlag(values, "log-bytes-per-order", undefined, 0, 1_048_576),
+    logBytesPerOrder: numberOption(values, "log-bytes-per-order", undefined, 0, 1_048_576),
     freeTier: values["free-tier"] === true,
   };
 }
@@ -265,7 +246,7 @@ function report(
 /** The estimate as a value (what --json prints). */
 export function estimate(values: OptionValues, root: string, measurementFile: string): EstimateResult {
   const a = assumptionsFrom(values);
-  const ordersPerSecond = numberFlag(values, "orders-per-second", undefined, 0.001, 10_000_000, false);
+  const ordersPerSecond = numberOption(values, "orders-per-second", undefined, 0.001, 10_000_000, false);
   const out = path.resolve(stringOption(values, "out") ?? path.join(root, "cdktf.out"));
   const pricesFile = path.resolve(stringOption(values, "prices") ?? path.join(root, "estimate", "prices.json"));
   const stackName = stringOption(values, "stack");

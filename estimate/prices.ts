@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import { UsageError } from "../cli/cli";
 import { displayPath } from "../config/project";
-import { cut } from "./synth";
+import { cutText, quote } from "../config/input";
 
 /** The priced units, one entry each per region in estimate/prices.json. */
 export const PRICE_KEYS = [
@@ -78,7 +78,7 @@ export function readPriceTable(file: string): PriceTable {
     table = JSON.parse(fs.readFileSync(file, "utf8")) as PriceTable;
   } catch (error) {
     throw new UsageError(
-      `--prices must name a readable JSON price table (given ${JSON.stringify(cut(displayPath(file)))}: ${cut((error as Error).message, 120)})`,
+      `--prices must name a readable JSON price table (given ${quote(displayPath(file))}: ${cutText((error as Error).message)})`,
     );
   }
   const problems = priceTableProblems(table);

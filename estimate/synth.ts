@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { UsageError } from "../cli/cli";
+import { quote } from "../config/input";
 import { displayPath } from "../config/project";
 
 /**
@@ -126,22 +127,17 @@ export function readStacks(outdir: string, flag: string, stack?: string): StackM
   if (stacks.length === 0) {
     throw new UsageError(
       `${flag} must name a synth folder holding pipeline stacks (stacks/*/cdk.tf.json with an SQS event source ` +
-        `mapping): run "npm run synth" first (given ${JSON.stringify(cut(displayPath(outdir)))})`,
+        `mapping): run "npm run synth" first (given ${quote(displayPath(outdir))})`,
     );
   }
   if (stack !== undefined && !stacks.includes(stack)) {
     throw new UsageError(
-      `--stack must name a pipeline stack in ${displayPath(outdir)}: one of ${stacks.join(", ")} (given ${JSON.stringify(cut(stack))})`,
+      `--stack must name a pipeline stack in ${displayPath(outdir)}: one of ${stacks.join(", ")} (given ${quote(stack)})`,
     );
   }
   return (stack === undefined ? stacks : [stack]).map((name) =>
     readStack(name, path.join(outdir, "stacks", name, "cdk.tf.json")),
   );
-}
-
-/** A value quoted in a message: at most 60 characters. */
-export function cut(text: string, max = 60): string {
-  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 }
 
 /** Reads one synthesized stack. */
@@ -164,7 +160,7 @@ export function readStack(stack: string, file: string): StackModel {
       return value;
     }
     throw new Error(
-      `${shown}: ${where} is a Terraform expression the estimate cannot evaluate (given ${JSON.stringify(cut(raw))}); ` +
+      `${shown}: ${where} is a Terraform expression the estimate cannot evaluate (given ${quote(raw)}); ` +
         `give it a literal value or a variable with a default`,
     );
   };
