@@ -204,6 +204,25 @@ describe("npm run status on a deployed stack", () => {
     }
   });
 
+  test("exits 1 within its timeout with one line naming CloudWatch's endpoint when CloudWatch never answers", async () => {
+    const stall: FaultServer = await startFaultProxy(cloudWatch.endpoint, () => "stall");
+    try {
+      const { outputs } = await stackOutputs();
+      const file = JSON.parse(fs.readFileSync(outputs, "utf8"));
+      file["orders-dev"].aws_endpoint_url_cloudwatch = stall.endpoint;
+      fs.writeFileSync(outputs, JSON.stringify(file));
+      const io = recordingIo();
+      const started = Date.now();
+      expect(await statusMain(["--outputs", outputs, "--timeout", "2"], io)).toBe(1);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(io.err()).toMatch(
+        /^CloudWatch at http:\/\/127\.0\.0\.1:\d+ did not answer (GetMetricData|DescribeAlarms) within 2 s \(--timeout 2\)\n$/,
+      );
+    } finally {
+      await stall.stop();
+    }
+  });
+
   test("exits 1 with one line naming CloudWatch's endpoint when CloudWatch refuses", async () => {
     cloudWatch.answers.GetMetricData = () => ({
       status: 403,

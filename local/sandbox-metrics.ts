@@ -41,6 +41,11 @@ export interface SandboxMetricsOptions {
   readonly intervalSeconds: number;
   /** Writes one summary line. */
   readonly print: (line: string) => void;
+  /**
+   * Size at which the file is cut (to the last hour, at most half this size), bytes.
+   * @default MAX_KEPT_BYTES
+   */
+  readonly maxKeptBytes?: number;
 }
 
 export class SandboxMetrics {
@@ -65,7 +70,7 @@ export class SandboxMetrics {
     const text = `${JSON.stringify(document)}\n`;
     fs.appendFileSync(this.options.file, text);
     this.keptBytes += Buffer.byteLength(text);
-    if (this.keptBytes > MAX_KEPT_BYTES) this.cut();
+    if (this.keptBytes > (this.options.maxKeptBytes ?? MAX_KEPT_BYTES)) this.cut();
     this.interval.push(document);
     return true;
   }
@@ -88,7 +93,8 @@ export class SandboxMetrics {
       .map((line) => `${line}\n`);
     // At most half the limit is kept, so a busy hour does not cut again at every document.
     let bytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
-    while (bytes > MAX_KEPT_BYTES / 2 && lines.length > 0) bytes -= Buffer.byteLength(lines.shift()!);
+    while (bytes > (this.options.maxKeptBytes ?? MAX_KEPT_BYTES) / 2 && lines.length > 0)
+      bytes -= Buffer.byteLength(lines.shift()!);
     const kept = lines.join("");
     const temporary = `${this.options.file}.${process.pid}.tmp`;
     fs.writeFileSync(temporary, kept);
