@@ -3,53 +3,178 @@ import * as os from "os";
 import * as path from "path";
 import { CreateQueueCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { poisonOrder } from "../contract/samples";
+import { ORDER_METRIC_NAMES } from "../contract/metrics";
+import { ORDER_METRIC_NAMES as CONSTRUCT_METRIC_NAMES } from "../constructs/defaults";
 import { statusMain } from "../ops/status-command";
+import { FakeCloudWatch, metricDataAnswer, startFakeCloudWatch } from "./support/fake-cloudwatch";
 import { FaultServer, startFaultProxy } from "./support/fault-servers";
 import { recordingIo } from "./support/io";
 import { LocalSqs, startLocalSqs } from "./support/local-sqs";
 
 /**
- * `npm run status` against local-aws-sqs with an outputs file naming the queues and the server, as
- * the sandbox writes outputs.local.json: healthy, a dead letter, a server that never answers.
+ * `npm run status` on a deployed stack's outputs: SQS is local-aws-sqs, CloudWatch a listener on
+ * 127.0.0.1 speaking CloudWatch's JSON protocol (no local CloudWatch exists), both named by the
+ * outputs file as endpoints. The sandbox's side is in ops-status-sandbox.e2e.test.ts.
  */
 
 let local: LocalSqs;
+let cloudWatch: FakeCloudWatch;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orders-status-"));
 let n = 0;
 
+/** What the deployed stack's outputs name for CloudWatch. */
+const NAMESPACE = "order-pipeline/orders-dev";
+const DIMENSIONS = { service: "process-order", environment: "dev" };
+const ALARM_PREFIX = "orders-dev-Alarms";
+
+/** CloudWatch with 42 s oldest age, a quiet window's counts, and no alarm in ALARM. */
+const QUIET = {
+  GetMetricData: () =>
+    metricDataAnswer({
+      oldest: [42, 30],
+      stored: [7],
+      duplicate: [1],
+      rejected: [0],
+      failed: [0],
+      p50: [35],
+      p99: [120],
+    }),
+  DescribeAlarms: () => ({ MetricAlarms: [], CompositeAlarms: [] }),
+};
+
 beforeAll(async () => {
   local = await startLocalSqs();
+  cloudWatch = await startFakeCloudWatch();
 });
 
-afterAll(() => local.stop());
+afterAll(async () => {
+  await cloudWatch.stop();
+  await local.stop();
+});
 
-/** A queue and its DLQ on `endpoint`, and an outputs file naming them (the endpoint given by `outputsEndpoint`). */
-async function stackOutputs(outputsEndpoint = local.endpoint): Promise<{ dlqUrl: string; outputs: string }> {
+beforeEach(() => {
+  cloudWatch.answers = { ...QUIET };
+  cloudWatch.requests.length = 0;
+});
+
+/** A queue and its DLQ on `endpoint`, and a deployed stack's outputs file naming them (the SQS endpoint given by `sqsEndpoint`). */
+async function stackOutputs(sqsEndpoint = local.endpoint): Promise<{ dlqUrl: string; outputs: string }> {
   n++;
   const queue = await local.sqs.send(new CreateQueueCommand({ QueueName: `status-${n}` }));
   const dlq = await local.sqs.send(new CreateQueueCommand({ QueueName: `status-${n}-dlq` }));
   const outputs = path.join(dir, `outputs-${n}.json`);
-  const rewrite = (url: string): string => url.replace(local.endpoint, outputsEndpoint);
+  const rewrite = (url: string): string => url.replace(local.endpoint, sqsEndpoint);
   fs.writeFileSync(
     outputs,
     JSON.stringify({
       "orders-dev": {
         queue_url: rewrite(queue.QueueUrl!),
         dlq_url: rewrite(dlq.QueueUrl!),
+        metrics_namespace: NAMESPACE,
+        metrics_dimensions: JSON.stringify(DIMENSIONS),
+        alarm_name_prefix: ALARM_PREFIX,
         aws_region: "us-east-1",
-        aws_endpoint_url_sqs: outputsEndpoint,
+        aws_endpoint_url_sqs: sqsEndpoint,
+        aws_endpoint_url_cloudwatch: cloudWatch.endpoint,
       },
     }),
   );
   return { dlqUrl: dlq.QueueUrl!, outputs };
 }
 
-describe("npm run status", () => {
-  test("exits 0 and says healthy when the DLQ is empty", async () => {
+describe("npm run status on a deployed stack", () => {
+  test("exits 0 and shows the queues, the oldest age, the last minutes' outcomes and no alarm when healthy", async () => {
     const { outputs } = await stackOutputs();
     const io = recordingIo();
     expect(await statusMain(["--outputs", outputs], io)).toBe(0);
-    expect(io.out()).toBe("queue: 0 visible, 0 in flight\nDLQ:   0 message(s)\nstatus: healthy\n");
+    expect(io.out()).toBe(
+      [
+        "queue:  0 visible, 0 in flight, oldest 42 s",
+        "DLQ:    0 message(s)",
+        "orders: last 5 min: 7 stored, 1 duplicate, 0 rejected, 0 failed; latency p50 35 ms, p99 120 ms",
+        "alarms: none in ALARM",
+        "status: healthy",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  test("asks CloudWatch for the stack's metrics by the contract's names and for its alarms in ALARM by prefix", async () => {
+    const { outputs } = await stackOutputs();
+    await statusMain(["--outputs", outputs, "--minutes", "10"], recordingIo());
+    const data = cloudWatch.requests.find((r) => r.operation === "GetMetricData")!.body as {
+      MetricDataQueries: {
+        Id: string;
+        MetricStat: { Metric: Record<string, unknown>; Period: number; Stat: string };
+      }[];
+      StartTime: number;
+      EndTime: number;
+    };
+    const dimensions = [
+      { Name: "service", Value: "process-order" },
+      { Name: "environment", Value: "dev" },
+    ];
+    const business = (name: string, stat: string) => ({
+      Metric: { Namespace: NAMESPACE, MetricName: name, Dimensions: dimensions },
+      Period: 600,
+      Stat: stat,
+    });
+    expect(Object.fromEntries(data.MetricDataQueries.map((q) => [q.Id, q.MetricStat]))).toEqual({
+      oldest: {
+        Metric: {
+          Namespace: "AWS/SQS",
+          MetricName: "ApproximateAgeOfOldestMessage",
+          Dimensions: [{ Name: "QueueName", Value: `status-${n}` }],
+        },
+        Period: 60,
+        Stat: "Maximum",
+      },
+      stored: business(ORDER_METRIC_NAMES.stored, "Sum"),
+      duplicate: business(ORDER_METRIC_NAMES.duplicate, "Sum"),
+      rejected: business(ORDER_METRIC_NAMES.rejected, "Sum"),
+      failed: business(ORDER_METRIC_NAMES.failed, "Sum"),
+      p50: business(ORDER_METRIC_NAMES.latency, "p50"),
+      p99: business(ORDER_METRIC_NAMES.latency, "p99"),
+    });
+    expect(data.EndTime - data.StartTime).toBe(600);
+    expect(cloudWatch.requests.find((r) => r.operation === "DescribeAlarms")!.body).toMatchObject({
+      AlarmNamePrefix: ALARM_PREFIX,
+      StateValue: "ALARM",
+    });
+  });
+
+  test("reads the metric names the dashboard and alarms use", () => {
+    expect(ORDER_METRIC_NAMES).toEqual(CONSTRUCT_METRIC_NAMES);
+  });
+
+  test("exits 1 and names each alarm in ALARM with its reason", async () => {
+    cloudWatch.answers.DescribeAlarms = () => ({
+      MetricAlarms: [
+        { AlarmName: `${ALARM_PREFIX}-orders-rejected`, StateValue: "ALARM", StateReason: "Threshold Crossed: 3 > 0" },
+      ],
+      CompositeAlarms: [],
+    });
+    const { outputs } = await stackOutputs();
+    const io = recordingIo();
+    expect(await statusMain(["--outputs", outputs], io)).toBe(1);
+    expect(io.out().split("\n").slice(3)).toEqual([
+      "alarms: 1 in ALARM (docs/runbook.md)",
+      `  ${ALARM_PREFIX}-orders-rejected: Threshold Crossed: 3 > 0`,
+      "status: UNHEALTHY",
+      "",
+    ]);
+  });
+
+  test("says no invocations and n/a for the oldest age when CloudWatch has no data in the window", async () => {
+    cloudWatch.answers.GetMetricData = () => metricDataAnswer({});
+    const { outputs } = await stackOutputs();
+    const io = recordingIo();
+    expect(await statusMain(["--outputs", outputs], io)).toBe(0);
+    expect(io.out().split("\n").slice(0, 3)).toEqual([
+      "queue:  0 visible, 0 in flight, oldest n/a (no data in the last 5 min)",
+      "DLQ:    0 message(s)",
+      "orders: last 5 min: no invocations",
+    ]);
   });
 
   test("exits 1 and shows the newest dead letter with why it failed when the DLQ holds one", async () => {
@@ -58,12 +183,12 @@ describe("npm run status", () => {
     const io = recordingIo();
     expect(await statusMain(["--outputs", outputs], io)).toBe(1);
     const lines = io.out().split("\n");
-    expect(lines[1]).toBe("DLQ:   1 message(s): a person needs to look (npm run dlq -- list)");
+    expect(lines[1]).toBe("DLQ:    1 message(s): a person needs to look (npm run dlq -- list)");
     expect(lines[2]).toMatch(/InvalidOrderError: invalid order: /);
-    expect(lines[3]).toBe("status: UNHEALTHY");
+    expect(lines.at(-2)).toBe("status: UNHEALTHY");
   });
 
-  test("exits 1 within its timeout when the SQS server accepts connections and never answers", async () => {
+  test("exits 1 with one line naming the endpoint within its timeout when SQS accepts connections and never answers", async () => {
     const stall: FaultServer = await startFaultProxy(local.endpoint, () => "stall");
     try {
       const { outputs } = await stackOutputs(stall.endpoint);
@@ -71,10 +196,64 @@ describe("npm run status", () => {
       const started = Date.now();
       expect(await statusMain(["--outputs", outputs, "--timeout", "2"], io)).toBe(1);
       expect(Date.now() - started).toBeLessThan(10_000);
-      expect(io.err()).toMatch(/^no answer from SQS within 2 s \(http:\/\/127\.0\.0\.1:\d+\)\n$/);
+      expect(io.err()).toMatch(
+        /^SQS at http:\/\/127\.0\.0\.1:\d+ did not answer GetQueueAttributes within 2 s \(--timeout 2\)\n$/,
+      );
     } finally {
       await stall.stop();
     }
+  });
+
+  test("exits 1 within its timeout with one line naming CloudWatch's endpoint when CloudWatch never answers", async () => {
+    const stall: FaultServer = await startFaultProxy(cloudWatch.endpoint, () => "stall");
+    try {
+      const { outputs } = await stackOutputs();
+      const file = JSON.parse(fs.readFileSync(outputs, "utf8"));
+      file["orders-dev"].aws_endpoint_url_cloudwatch = stall.endpoint;
+      fs.writeFileSync(outputs, JSON.stringify(file));
+      const io = recordingIo();
+      const started = Date.now();
+      expect(await statusMain(["--outputs", outputs, "--timeout", "2"], io)).toBe(1);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(io.err()).toMatch(
+        /^CloudWatch at http:\/\/127\.0\.0\.1:\d+ did not answer (GetMetricData|DescribeAlarms) within 2 s \(--timeout 2\)\n$/,
+      );
+    } finally {
+      await stall.stop();
+    }
+  });
+
+  test("exits 1 with one line naming CloudWatch's endpoint when CloudWatch refuses", async () => {
+    cloudWatch.answers.GetMetricData = () => ({
+      status: 403,
+      body: { __type: "com.amazon.coral.service#AccessDeniedException", message: "not allowed" },
+    });
+    const { outputs } = await stackOutputs();
+    const io = recordingIo();
+    expect(await statusMain(["--outputs", outputs], io)).toBe(1);
+    expect(io.out()).toBe("");
+    expect(io.err()).toBe(
+      `CloudWatch refused GetMetricData: AccessDeniedException: not allowed (HTTP 403 from ${cloudWatch.endpoint})\n`,
+    );
+  });
+
+  test("exits 2 naming the output when a deployed stack's outputs lack the metrics namespace", async () => {
+    const outputs = path.join(dir, "old-outputs.json");
+    fs.writeFileSync(
+      outputs,
+      JSON.stringify({
+        "orders-dev": {
+          queue_url: "https://sqs.us-east-1.amazonaws.com/123456789012/orders-dev-OrderQueue",
+          dlq_url: "https://sqs.us-east-1.amazonaws.com/123456789012/orders-dev-OrderQueueDLQ",
+        },
+      }),
+    );
+    const io = recordingIo();
+    expect(await statusMain(["--outputs", outputs, "--stack", "orders-dev"], io)).toBe(2);
+    expect(io.err()).toBe(
+      `metrics_namespace in ${outputs} (stack orders-dev) is missing: redeploy the stack ("npm run deploy") to add it, ` +
+        'or use "npm run dlq -- list"\nSee "npm run status -- --help".\n',
+    );
   });
 
   test("exits 2 naming the option, its range and the value given for a bad --newest", async () => {

@@ -27,6 +27,7 @@ const OUTPUT_NAMES = [
   "aws_region",
   "dlq_url",
   "function_name",
+  "local_metrics_file",
   "queue_url",
   "table_name",
   "topic_arn",

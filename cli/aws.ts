@@ -6,7 +6,7 @@ import { cutText, quote } from "../config/input";
  */
 
 /** The AWS services the commands call. */
-export type AwsService = "sns" | "sqs" | "dynamodb";
+export type AwsService = "sns" | "sqs" | "dynamodb" | "cloudwatch";
 
 /** Credentials for servers on this machine: they accept any; real AWS is never asked. */
 export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" } as const;
@@ -205,7 +205,20 @@ export class AwsCallError extends Error {
   public override readonly name = "AwsCallError";
 }
 
-const SERVICE_NAMES: Record<AwsService, string> = { sns: "SNS", sqs: "SQS", dynamodb: "DynamoDB" };
+const SERVICE_NAMES: Record<AwsService, string> = {
+  sns: "SNS",
+  sqs: "SQS",
+  dynamodb: "DynamoDB",
+  cloudwatch: "CloudWatch",
+};
+
+/** The host prefix of each service's regional AWS endpoint (CloudWatch's is `monitoring`). */
+const ENDPOINT_PREFIXES: Record<AwsService, string> = {
+  sns: "sns",
+  sqs: "sqs",
+  dynamodb: "dynamodb",
+  cloudwatch: "monitoring",
+};
 
 /** Where a client of `service` sends its requests: its endpoint, the environment's, else AWS's regional one. */
 export function endpointOf(
@@ -217,7 +230,7 @@ export function endpointOf(
     settings.endpoint ??
     env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] ??
     env.AWS_ENDPOINT_URL ??
-    `https://${service}.${settings.region ?? env.AWS_REGION ?? "<region>"}.amazonaws.com`
+    `https://${ENDPOINT_PREFIXES[service]}.${settings.region ?? env.AWS_REGION ?? "<region>"}.amazonaws.com`
   );
 }
 

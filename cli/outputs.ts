@@ -35,6 +35,12 @@ export interface LocalEndpointOutputs {
   readonly aws_endpoint_url_dynamodb: string;
 }
 
+/**
+ * The output the sandbox adds for `npm run status`: the file where it keeps the EMF documents its
+ * functions printed (one JSON document a line, the last hour's).
+ */
+export const LOCAL_METRICS_OUTPUT = "local_metrics_file";
+
 /** `{ "<stack>": { "<output>": "<value>" } }`, as `cdktf deploy --outputs-file` writes it. */
 export type OutputsFile = Record<string, Record<string, string>>;
 

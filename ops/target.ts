@@ -53,6 +53,26 @@ export class Target {
     return value;
   }
 
+  /** The stack output `output` when the outputs file (read once a value came from it, or given by --outputs) has it. */
+  optional(output: string): string | undefined {
+    return this.outputs ? optionalOutput(this.outputs, output) : undefined;
+  }
+
+  /**
+   * The stack output `output`, which no flag replaces: a UsageError naming it, the file and `missing`
+   * (what to do) when the file lacks it; checked by `check`.
+   */
+  output(output: string, missing: string, check?: Check): string {
+    const outputs = this.stackOutputs();
+    const value = optionalOutput(outputs, output);
+    if (value === undefined || value === "") {
+      throw new UsageError(`${outputField(outputs, output)} is missing: ${missing}`);
+    }
+    const problem = check?.(value, outputField(outputs, output));
+    if (problem) throw new UsageError(problem);
+    return value;
+  }
+
   /** Client settings for `service` working on `target` (an ARN or queue URL), with the file's endpoint if it names one. */
   client(service: AwsService, target: string): ClientSettings {
     const outputs = this.outputs;

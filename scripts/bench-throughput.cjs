@@ -16,7 +16,7 @@ const { createHash, randomUUID } = require("crypto");
 
 const root = path.join(__dirname, "..");
 const { startDynamoDb, createTable, localDynamoDbClient, LOCAL_AWS_ENV } = require("../local/servers");
-const { readStackManifest } = require("../local/stack-manifest");
+const { pipelineOf, readStackManifest } = require("../local/stack-manifest");
 const { LocalEnvironment } = require("../local/environment");
 const { runLocalPipeline } = require("../local/batch-run");
 const { sampleOrder } = require("../contract/samples");
@@ -128,11 +128,14 @@ async function bigBatch(settings, burners) {
 }
 
 async function main() {
-  const settings = readStackManifest(path.resolve(process.argv[3]), undefined).manifest;
+  // The stack's first pipeline (the manifest lists tables, queues and functions).
+  const manifest = readStackManifest(path.resolve(process.argv[3]), undefined).manifest;
+  const settings = pipelineOf(manifest);
   const dynamo = await startDynamoDb();
   const client = localDynamoDbClient(dynamo.endpoint);
   await createTable(client, settings.table);
-  Object.assign(process.env, LOCAL_AWS_ENV, {
+  // The function's own environment as deployed (its metrics' namespace and dimensions included), then the local table.
+  Object.assign(process.env, settings.function.environment, LOCAL_AWS_ENV, {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     ORDERS_TABLE_NAME: settings.table.name,
   });
@@ -175,7 +178,7 @@ async function main() {
 
   results.bigBatch = [await bigBatch(settings, 0), await bigBatch(settings, 2)];
 
-  const env = await LocalEnvironment.start(settings, { visibilityTimeoutSeconds: 2 });
+  const env = await LocalEnvironment.start(manifest, { visibilityTimeoutSeconds: 2 });
   try {
     Object.assign(process.env, env.functionEnv());
     delete require.cache[require.resolve(BUNDLE)];

@@ -1,4 +1,4 @@
-import { S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
+import { Fn, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { addAwsProvider, validateTarget } from "./aws-provider";
@@ -230,6 +230,13 @@ export class OrderPipelineStack extends TerraformStack {
       log_group_name: [this.processOrder.logGroup.name, "Log group of ProcessOrderLambda."],
       alarm_topic_arn: [this.alarms.topic.topic.arn, "ARN of the alarm topic: subscribe on-call tools here."],
       dashboard_name: [this.dashboard.dashboard.dashboardName, "CloudWatch dashboard of every hop of the pipeline."],
+      // What npm run status asks CloudWatch for: the function's metrics and the alarms in ALARM.
+      metrics_namespace: [this.outcomeMetrics.namespace, "CloudWatch namespace of ProcessOrderLambda's metrics."],
+      metrics_dimensions: [
+        Fn.jsonencode(this.outcomeMetrics.dimensions),
+        "The dimensions of ProcessOrderLambda's metrics (JSON object).",
+      ],
+      alarm_name_prefix: [this.alarms.topic.topic.name, "Every alarm of the stack is named with this prefix."],
     };
     for (const [outputId, [value, description]] of Object.entries(outputs)) {
       new TerraformOutput(this, outputId, { value, description });

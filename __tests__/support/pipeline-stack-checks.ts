@@ -314,7 +314,7 @@ export function describePipelineStackChecks(environmentName: string, load: () =>
     ]);
   });
 
-  test("outputs the topic ARN, queue and DLQ URLs, table, function and log group names, and the alarm topic", () => {
+  test("outputs the topic ARN, queue and DLQ URLs, table, function and log group names, the alarm topic, and where status finds the metrics and alarms", () => {
     expect(
       Object.fromEntries(Object.entries(tf.output as Record<string, TfJson>).map(([k, v]) => [k, v.value])),
     ).toEqual({
@@ -326,6 +326,9 @@ export function describePipelineStackChecks(environmentName: string, load: () =>
       function_name: `\${aws_lambda_function.${ids.fn}.function_name}`,
       log_group_name: `\${aws_cloudwatch_log_group.${ids.logGroup}.name}`,
       alarm_topic_arn: `\${aws_sns_topic.${idWhere(tf, "aws_sns_topic", "name", `${prefix}-Alarms`)}.arn}`,
+      alarm_name_prefix: `\${aws_sns_topic.${idWhere(tf, "aws_sns_topic", "name", `${prefix}-Alarms`)}.name}`,
+      metrics_namespace: `order-pipeline/${prefix}`,
+      metrics_dimensions: `\${jsonencode({"service" = "process-order", "environment" = "${environment.name}"})}`,
     });
   });
 

@@ -5,6 +5,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { ORDER_ID_PATTERN, Order, STORAGE_LIMITS, itemSizeBytes } from "../../contract/order";
+import { ORDER_METRIC_NAMES, Outcome } from "../../contract/metrics";
 import { InvalidOrderError, MalformedMessageError, ParsedMessage, parseOrderMessage } from "../../contract/parse";
 
 export { InvalidOrderError, MalformedMessageError } from "../../contract/parse";
@@ -38,17 +39,10 @@ export function deadlineMarginMs(records: number): number {
 export const DEFAULT_REMAINING_MS = 30_000;
 
 /**
- * The metric names, part of the contract (dashboards, alarms and `npm run status` read them).
- * Counts are emitted every invocation, 0 included, so a graph never has gaps.
+ * The metric names, part of the contract (contract/metrics.ts: dashboards, alarms, `npm run status`
+ * and the sandbox read them). Counts are emitted every invocation, 0 included, so a graph never has gaps.
  */
-export const METRIC_NAMES = {
-  stored: "OrdersStored",
-  duplicate: "OrdersDuplicate",
-  rejected: "OrdersRejected",
-  failed: "OrdersFailed",
-  latency: "OrderLatency",
-  batchSize: "BatchSize",
-} as const;
+export const METRIC_NAMES = ORDER_METRIC_NAMES;
 
 /**
  * The most `OrderLatency` values one EMF document carries: EMF allows 100 values per metric and
@@ -160,8 +154,6 @@ function canonicalJson(value: unknown): string {
   }
   return JSON.stringify(value);
 }
-
-type Outcome = "stored" | "duplicate" | "rejected" | "failed";
 
 interface RecordResult {
   readonly outcome: Outcome;
