@@ -349,12 +349,14 @@ export async function statusMain(argv: string[], io: CommandIo, root = projectRo
           };
     if (metricsFile === "") throw new UsageError(`${LOCAL_METRICS_OUTPUT} must not be empty`);
 
+    const sqsSettings = target.client("sqs", queueUrl);
+    const cloudWatchSettings = source ? target.client("cloudwatch", queueUrl) : undefined;
     // --timeout bounds every call together; each call also has the clients' own timeouts.
     const deadline = new Deadline(timeoutSeconds);
-    const sqs = target.access("sqs", queueUrl, deadline);
-    const sqsClient = new SQSClient(sqs.settings);
-    const cloudWatch = source ? target.access("cloudwatch", queueUrl, deadline) : undefined;
-    const cloudWatchClient = cloudWatch ? new CloudWatchClient(cloudWatch.settings) : undefined;
+    const sqs = { caller: new AwsCaller("sqs", sqsSettings, deadline) };
+    const sqsClient = new SQSClient(sqsSettings);
+    const cloudWatch = cloudWatchSettings && { caller: new AwsCaller("cloudwatch", cloudWatchSettings, deadline) };
+    const cloudWatchClient = cloudWatchSettings ? new CloudWatchClient(cloudWatchSettings) : undefined;
     try {
       const [queue, dlq, measured] = await Promise.all([
         queueStatus(sqsClient, sqs.caller, queueUrl),
