@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { pipelineStackNames } from "../config/environments";
+import { ORDER_METRIC_NAMES } from "../contract/metrics";
 import { configurationFromEnv } from "../stacks/app";
 import { LIMITS, snsPublishLimit } from "../estimate/limits";
 import { PRICE_KEYS, PriceTable, priceTableProblems } from "../estimate/prices";
@@ -95,8 +96,8 @@ describe("npm run estimate on a stack of the tests' own", () => {
       "logs.storage": ((((O * 300) / (HOURS / 24)) * 14) / GIB) * price("logsStorageGbMonth"),
       "cloudwatch.alarms": alarms * price("alarmMetricMonth"),
       "cloudwatch.dashboards": Object.keys(tf.aws_cloudwatch_dashboard ?? {}).length * price("dashboardMonth"),
-      // What the dashboard and alarms read of the function's EMF: the four outcome counts and OrderLatency.
-      "cloudwatch.customMetrics": 5 * price("customMetricMonth"),
+      // Every metric the function writes in its EMF (the four outcome counts, OrderLatency and BatchSize), read or not.
+      "cloudwatch.customMetrics": Object.keys(ORDER_METRIC_NAMES).length * price("customMetricMonth"),
     };
   };
 

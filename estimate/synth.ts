@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { UsageError } from "../cli/cli";
 import { quote } from "../config/input";
+import { ORDER_METRIC_NAMES } from "../contract/metrics";
 import { displayPath } from "../config/project";
 
 /**
@@ -314,13 +315,15 @@ export function readStack(stack: string, file: string): StackModel {
   }
 
   const alarms = of("aws_cloudwatch_metric_alarm");
-  // Metrics a function publishes itself (Powertools' EMF, one dimension set: service and environment), named by
-  // the alarms and dashboards that read them in its namespace: each is one custom metric.
+  // Metrics a function publishes itself (Powertools' EMF, one dimension set: service and environment): every metric
+  // of the order contract (written each invocation, read or not), and any other the alarms and dashboards read in
+  // its namespace. Each is one custom metric.
   const namespaces = of("aws_lambda_function")
     .map(([, f]) => asObject(asObject(f.environment).variables).POWERTOOLS_METRICS_NAMESPACE)
     .filter((ns): ns is string => typeof ns === "string");
   const publishedMetrics = new Set<string>();
   for (const ns of namespaces) {
+    for (const name of Object.values(ORDER_METRIC_NAMES)) publishedMetrics.add(`${ns}/${name}`);
     for (const [, a] of alarms) if (a.namespace === ns) publishedMetrics.add(`${ns}/${String(a.metric_name)}`);
     const quoted = ns.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     for (const [, d] of of("aws_cloudwatch_dashboard")) {
