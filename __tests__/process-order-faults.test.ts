@@ -219,16 +219,18 @@ describe("ProcessOrderLambda under faults", () => {
     });
 
     test("opens a socket per record in flight, beyond the SDK's default pool of 50", async () => {
-      // No request is answered before 51 connections are open: with fewer sockets than records
-      // in flight, the rest would wait for one, and every request would time out.
-      const proxy = await serve(startFaultProxy(dynamo.endpoint, () => ({ holdUntilConnections: 51 })));
+      // No request is answered before 51 connections are open at once: with fewer sockets than records in
+      // flight, the 51st would wait for one that never frees, and every record would fail. On a loaded
+      // machine a write held too long may time out after it landed: its retry finds it ("duplicate"),
+      // stored once either way.
+      const proxy = await serve(startFaultProxy(dynamo.endpoint, () => ({ holdUntilOpen: 51 })));
       const batch = batchOf(51);
       const invocation = await run(proxy.endpoint, batch.records, 20_000, { MAX_RECORDS_IN_FLIGHT: "51" });
       // The log lines first: a failure names its cause.
-      expect(invocation.logs.filter((l) => l.outcome !== "stored")).toEqual([]);
+      expect(invocation.logs.filter((l) => l.outcome !== "stored" && l.outcome !== "duplicate")).toEqual([]);
       expect(invocation.response.batchItemFailures).toEqual([]);
       await expectEveryRecordAccountedFor(batch, invocation);
-      expect(proxy.accepted()).toBe(51);
+      expect(proxy.peakOpen()).toBe(51);
     });
 
     test("returns before the deadline when every round trip takes longer than the time left, and the redelivery stores nothing twice", async () => {

@@ -26,8 +26,11 @@ export type ConnectionFault =
   | "reset-mid-response"
   /** Forward, holding every response chunk back this many milliseconds. */
   | { readonly delayMs: number }
-  /** Forward, but hold each request until this many connections are open, then release them all. */
-  | { readonly holdUntilConnections: number };
+  /**
+   * Forward, but hold each connection until this many are open at once, then release them all (one the
+   * client closes while held no longer counts: retries on new connections do not add up to the number).
+   */
+  | { readonly holdUntilOpen: number };
 
 /** A stalled or trickled connection: when it was accepted and when the client gave up on it. */
 export interface HeldConnection {
@@ -40,6 +43,8 @@ export interface FaultProxy extends FaultServer {
   readonly held: HeldConnection[];
   /** Connections accepted so far. */
   readonly accepted: () => number;
+  /** The most connections that were open at once. */
+  readonly peakOpen: () => number;
 }
 
 function listen(server: net.Server): Promise<number> {
@@ -59,11 +64,18 @@ export async function startFaultProxy(
   const held: HeldConnection[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let count = 0;
-  /** Connections held until enough are open ("holdUntilConnections"), and the count that releases them. */
-  const waiting: (() => void)[] = [];
+  let open = 0;
+  let peak = 0;
+  /** Connections held until enough are open at once ("holdUntilOpen"). */
+  const waiting = new Map<net.Socket, () => void>();
   const server = net.createServer((client) => {
     sockets.add(client);
-    client.on("close", () => sockets.delete(client));
+    peak = Math.max(peak, ++open);
+    client.on("close", () => {
+      sockets.delete(client);
+      open--;
+      waiting.delete(client);
+    });
     client.on("error", () => undefined);
     const mode = fault(count++);
     if (mode === "stall" || mode === "trickle") {
@@ -87,12 +99,16 @@ export async function startFaultProxy(
     upstream.on("close", () => sockets.delete(upstream));
     upstream.on("error", () => client.destroy());
     client.on("close", () => upstream.destroy());
-    if (typeof mode === "object" && "holdUntilConnections" in mode) {
-      waiting.push(() => {
+    if (typeof mode === "object" && "holdUntilOpen" in mode) {
+      waiting.set(client, () => {
         client.pipe(upstream);
         upstream.pipe(client);
       });
-      if (count >= mode.holdUntilConnections) for (const release of waiting.splice(0)) release();
+      if (waiting.size >= mode.holdUntilOpen) {
+        const releases = [...waiting.values()];
+        waiting.clear();
+        for (const release of releases) release();
+      }
       return;
     }
     client.pipe(upstream);
@@ -122,6 +138,7 @@ export async function startFaultProxy(
     endpoint: `http://127.0.0.1:${listening}`,
     held,
     accepted: () => count,
+    peakOpen: () => peak,
     stop: () =>
       new Promise<void>((resolve) => {
         for (const timer of timers) clearTimeout(timer);
