@@ -349,7 +349,7 @@ describe("a bad environments file fails synth with every problem in one message"
       { environments: ["dev"], region: "eu-west-1" },
       [
         'environment #1 must be an object such as {"name": "staging"} (given "dev")',
-        '"region" is not a setting; the file holds only "environments"',
+        '"region" is not a setting; the file holds only "stateAccount" and "environments"',
       ],
     ],
     [

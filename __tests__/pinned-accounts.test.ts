@@ -6,9 +6,9 @@ import { buildApp, configurationFromEnv } from "../stacks/app";
 import { TfJson, onlyResource, statementsOf, synthApp } from "./support/tf";
 
 /** Writes an environments file of this test's own into a fresh folder and returns its path. */
-function environmentsFile(environments: unknown[]): string {
+function environmentsFile(environments: unknown[], stateAccount?: string): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orders-pin-")), "environments.json");
-  fs.writeFileSync(file, JSON.stringify({ environments }));
+  fs.writeFileSync(file, JSON.stringify({ stateAccount, environments }));
   return file;
 }
 
@@ -88,10 +88,35 @@ describe("the state account", () => {
     ]);
   });
 
-  test("unknown (no environment names an account), refuses synth and deploy, naming ORDERS_STATE_ACCOUNT", () => {
+  test("follows the environments file's stateAccount, which a third account's environment needs", () => {
+    const staging = { name: "staging", account: "777788889999", stateRoleArn: "arn:aws:iam::444455556666:role/s" };
+    const { settings } = configurationFromEnv({
+      ORDERS_ENVIRONMENTS_FILE: environmentsFile([PROD, staging], "444455556666"),
+    });
+    expect([settings.stateAccount, settings.stateBucket]).toEqual([
+      "444455556666",
+      "order-pipeline-terraform-state-444455556666-us-east-1",
+    ]);
+  });
+
+  test("follows ORDERS_STATE_ACCOUNT over the environments file's stateAccount", () => {
+    const prod = { ...PROD, stateRoleArn: "arn:aws:iam::777788889999:role/orders-state" };
+    const file = environmentsFile([prod], "444455556666");
+    const { settings } = configurationFromEnv({ ORDERS_ENVIRONMENTS_FILE: file, ORDERS_STATE_ACCOUNT: "777788889999" });
+    expect(settings.stateAccount).toBe("777788889999");
+  });
+
+  test("given in the environments file, must be 12 digits", () => {
+    const file = environmentsFile([DEV], "4444-5555-6666");
+    expect(() => configurationFromEnv({ ORDERS_ENVIRONMENTS_FILE: file })).toThrow(
+      `${file}: stateAccount must be an AWS account ID: a string of 12 digits (given "4444-5555-6666")`,
+    );
+  });
+
+  test("unknown (no environment names an account), refuses synth and deploy, naming stateAccount", () => {
     expect(refusal([DEV])).toBe(
       "Invalid configuration:\n" +
-        "  - ORDERS_STATE_ACCOUNT must be set to the state bucket's account, an AWS account ID: a string of 12 digits (default: the one account the environments name; they name none)",
+        "  - stateAccount (in the environments file, or ORDERS_STATE_ACCOUNT) must be set to the state bucket's account, an AWS account ID: a string of 12 digits (default: the one account the environments name; they name none)",
     );
   });
 
@@ -106,7 +131,7 @@ describe("the state account", () => {
 
   test("ambiguous (the environments name two accounts), refuses, naming both", () => {
     expect(refusal([PROD, { name: "qa", account: "777788889999" }])).toContain(
-      "  - ORDERS_STATE_ACCOUNT must be set to the state bucket's account, an AWS account ID: a string of 12 digits (default: the one account the environments name; they name 2: 444455556666, 777788889999)",
+      "  - stateAccount (in the environments file, or ORDERS_STATE_ACCOUNT) must be set to the state bucket's account, an AWS account ID: a string of 12 digits (default: the one account the environments name; they name 2: 444455556666, 777788889999)",
     );
   });
 

@@ -218,9 +218,11 @@ export function readConfiguration(env: NodeJS.ProcessEnv, root: string): Configu
           : `${displayName(file)} must exist at the project root (${(error as Error).message})`,
     );
   }
-  const environments =
-    text === undefined ? [] : collect(problems, parseEnvironments(text, displayName(file), settings));
-  const stateAccount = settings.stateAccount ?? soleAccount(environments);
+  const parsed = text === undefined ? undefined : parseEnvironmentsFile(text, displayName(file), settings);
+  if (parsed) problems.push(...parsed.problems);
+  const environments = parsed?.environments ?? [];
+  // ORDERS_STATE_ACCOUNT, else the file's stateAccount, else the one account the environments name.
+  const stateAccount = settings.stateAccount ?? parsed?.stateAccount ?? soleAccount(environments);
   if (stateAccount !== undefined) problems.push(...stateRoleProblems(environments, stateAccount));
   if (problems.length > 0) throw new ConfigurationError(problems);
   const stateBucket =
@@ -239,8 +241,8 @@ function stateAccountMissing(environments: readonly Environment[]): string {
   const accounts = [...new Set(environments.flatMap((e) => (e.account !== undefined ? [e.account] : [])))];
   const named = accounts.length === 0 ? "they name none" : `they name ${accounts.length}: ${accounts.join(", ")}`;
   return (
-    `ORDERS_STATE_ACCOUNT must be set to the state bucket's account, ${VARIABLE_RULES.ORDERS_STATE_ACCOUNT.allowed} ` +
-    `(default: the one account the environments name; ${named})`
+    `stateAccount (in the environments file, or ORDERS_STATE_ACCOUNT) must be set to the state bucket's account, ` +
+    `${VARIABLE_RULES.ORDERS_STATE_ACCOUNT.allowed} (default: the one account the environments name; ${named})`
   );
 }
 
@@ -384,8 +386,9 @@ function environmentSchema(defaultRegion: string): z.ZodMiniType<Environment> {
 }
 
 /** The environments file: `environments`, a list of at least one environment of unique names, and nothing else. */
-function fileSchema(defaultRegion: string): z.ZodMiniType<{ environments: Environment[] }> {
+function fileSchema(defaultRegion: string): z.ZodMiniType<{ stateAccount?: string; environments: Environment[] }> {
   return z.strictObject({
+    stateAccount: z.optional(VARIABLE_RULES.ORDERS_STATE_ACCOUNT.schema),
     environments: z.array(environmentSchema(defaultRegion)).check(
       z.minLength(1),
       z.superRefine(
@@ -415,6 +418,16 @@ export function parseEnvironments(
   source: string,
   settings: Pick<AppSettings, "region">,
 ): { environments: Environment[]; problems: string[] } {
+  const { environments, problems } = parseEnvironmentsFile(text, source, settings);
+  return { environments, problems };
+}
+
+/** `parseEnvironments`, with the file's `stateAccount` when it names one. */
+function parseEnvironmentsFile(
+  text: string,
+  source: string,
+  settings: Pick<AppSettings, "region">,
+): { environments: Environment[]; stateAccount?: string; problems: string[] } {
   // Checked before parsing: a 5,000-deep value would overflow the stack of whatever walks it.
   const tooDeep = jsonDepthProblem(text, source);
   if (tooDeep) return { environments: [], problems: [tooDeep] };
@@ -425,7 +438,9 @@ export function parseEnvironments(
     return { environments: [], problems: [`${source} must be valid JSON (${(error as Error).message})`] };
   }
   const result = fileSchema(settings.region).safeParse(json);
-  if (result.success) return { environments: result.data.environments, problems: [] };
+  if (result.success) {
+    return { environments: result.data.environments, stateAccount: result.data.stateAccount, problems: [] };
+  }
   return {
     environments: [],
     problems: unique(result.error.issues.flatMap((issue) => fileProblems(issue, json, source))),
@@ -453,7 +468,15 @@ export function environmentFrom(
 function fileProblems(issue: z.core.$ZodIssue, json: unknown, source: string): string[] {
   const [top, index, ...rest] = issue.path;
   if (top === undefined && issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => `${source}: ${given(key)} is not a setting; the file holds only "environments"`);
+    return issue.keys.map(
+      (key) => `${source}: ${given(key)} is not a setting; the file holds only "stateAccount" and "environments"`,
+    );
+  }
+  if (top === "stateAccount") {
+    const rule = VARIABLE_RULES.ORDERS_STATE_ACCOUNT;
+    return [
+      `${source}: stateAccount must be ${rule.allowed} (given ${given((json as Record<string, unknown>).stateAccount)})`,
+    ];
   }
   if (top !== undefined && index === undefined && issue.code === "too_small") {
     return [`${source}: environments must list at least one environment`];
@@ -507,11 +530,6 @@ function whereOf(entry: unknown, index: number): string {
 /** Problem lines in order, each once (several issues of one field, such as two bad addresses, give one line). */
 function unique(lines: string[]): string[] {
   return [...new Set(lines)];
-}
-
-function collect(problems: string[], result: { environments: Environment[]; problems: string[] }): Environment[] {
-  problems.push(...result.problems);
-  return result.environments;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

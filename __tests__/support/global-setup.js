@@ -15,11 +15,22 @@ module.exports = async function globalSetup() {
   const runFolder = fs.mkdtempSync(path.join(os.tmpdir(), "orders-jest-"));
   // synthApp() synthesizes with every ORDERS_* variable unset: so does the shared synth.
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(ORDERS_|CDKTF_)/.test(name)));
-  execFileSync(process.execPath, [path.join(ROOT, "dist", "main.js")], {
-    cwd: ROOT,
-    env: { ...env, CDKTF_OUTDIR: path.join(runFolder, "synth") },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  try {
+    execFileSync(process.execPath, [path.join(ROOT, "dist", "main.js")], {
+      cwd: ROOT,
+      env: { ...env, CDKTF_OUTDIR: path.join(runFolder, "synth") },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+  } catch {
+    fs.rmSync(runFolder, { recursive: true, force: true });
+    // The app printed why (above); a stack trace of this file would only hide it.
+    const error = new Error(
+      "the project's configuration does not synthesize (the message above; `npm run synth` shows the same): " +
+        "the tests read that synth, so none ran",
+    );
+    error.stack = error.message;
+    throw error;
+  }
   // Test workers start after this and inherit the variable.
   process.env[RUN_FOLDER_VARIABLE] = runFolder;
 };
