@@ -1,6 +1,6 @@
 import { TfJson, onlyResource, synthApp } from "../support/tf";
-import { RULES } from "./rules";
-import { loadStack } from "./stack";
+import { RULES } from "../../policy/rules";
+import { loadStack } from "../../policy/stack";
 
 /** The state bootstrap stack of the committed configuration (the one stack with a bucket), as a fresh copy. */
 function bootstrapStack(): TfJson {

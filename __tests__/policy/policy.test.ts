@@ -3,16 +3,13 @@ import * as os from "os";
 import * as path from "path";
 import { synthExample } from "../support/example";
 import { TfJson, pipelineStacks, resourcesOf, synthApp } from "../support/tf";
-import { POLICY_FORMS, addStatement } from "./mutate";
-import { Finding, PolicyRule, RULES, appliesTo } from "./rules";
-import { Stack, loadStack } from "./stack";
-import { WAIVERS, accepts } from "./waivers";
+import { POLICY_FORMS, addStatement } from "../../policy/mutate";
+import { unwaivedFindings } from "../../policy/evaluate";
+import { PolicyRule, RULES, appliesTo } from "../../policy/rules";
+import { Stack, loadStack } from "../../policy/stack";
+import { WAIVERS, accepts } from "../../policy/waivers";
 
-/** Findings no waiver accepts. */
-function unwaived(rule: PolicyRule, findings: Finding[]): Finding[] {
-  const waivers = WAIVERS.filter((w) => w.rule === rule.id);
-  return findings.filter((f) => !waivers.some((w) => accepts(w, f)));
-}
+const unwaived = unwaivedFindings;
 
 /**
  * The stacks the suite judges: every stack of the configured app, one environment that asks

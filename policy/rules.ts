@@ -3,8 +3,8 @@ import {
   KEY_USE_ACTIONS,
   SUPPORTED_NODE_RUNTIMES,
   TABLE_WRITE_ACTIONS,
-} from "../../constructs/defaults";
-import { TfJson, numberValue, resourcesOf } from "../support/tf";
+} from "../constructs/defaults";
+import { TfJson, numberValue, resourcesOf } from "./terraform-json";
 import {
   IDENTITY_POLICY_TYPES,
   PolicySite,

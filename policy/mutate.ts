@@ -1,4 +1,4 @@
-import { TfJson, resourcesOf } from "../support/tf";
+import { TfJson, resourcesOf } from "./terraform-json";
 import { documentId, documentStatement, toJson } from "./iam";
 
 /**

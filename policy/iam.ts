@@ -1,4 +1,4 @@
-import { TfJson } from "../support/tf";
+import { TfJson } from "./terraform-json";
 import { Stack, entries, jsonValue } from "./stack";
 
 /**
