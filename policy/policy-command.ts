@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { CommandIo, EXIT, UsageError, runCommand, stringOption } from "../cli/cli";
 import { quote, readBoundedFile } from "../config/input";
+import { withCatalogue } from "./catalogue";
 import { Verdict, evaluateStack, reasonOf } from "./evaluate";
 import { RULES } from "./rules";
 import { sarifLog } from "./sarif";
@@ -19,6 +20,8 @@ applied with its reason, and a summary line. Run it after synth, before terrafor
   [synth folder]           the folder cdktf synth wrote (default cdktf.out)
   --sarif <file>           also write the results as SARIF 2.1.0 (for code scanning); waived
                            findings are results with a suppression that gives the waiver's reason
+  --catalogue <page>       instead: rewrite the rule catalogue (table and counts) of a Markdown page
+                           between its markers, from the rules (docs/guardrails.md)
 
 Exit codes: 0 no finding (waived ones aside), 1 a finding, 2 bad input (no such folder, no stack in
 it, a cdk.tf.json that is not JSON).
@@ -26,11 +29,15 @@ it, a cdk.tf.json that is not JSON).
 
 const OPTIONS = {
   sarif: { type: "string" },
+  catalogue: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
 /** The most a cdk.tf.json may hold: the project's are under 100 KiB; a bundle is never inlined. */
 const MAX_STACK_BYTES = 64 * 1024 * 1024;
+
+/** The most a Markdown page given to --catalogue may hold. */
+const MAX_PAGE_BYTES = 1024 * 1024;
 
 /** A synthesized stack as the command found it. */
 export interface SynthStack {
@@ -135,6 +142,24 @@ export async function policyMain(argv: string[], io: CommandIo): Promise<number>
     argv,
     io,
     async ({ values, positionals }) => {
+      const catalogue = stringOption(values, "catalogue");
+      if (catalogue !== undefined) {
+        if (positionals.length > 0 || values.sarif !== undefined) {
+          throw new UsageError("--catalogue takes no synth folder and no --sarif: it only rewrites the page");
+        }
+        const page = readBoundedFile(catalogue, { what: "--catalogue", maxBytes: MAX_PAGE_BYTES });
+        let updated: string;
+        try {
+          updated = withCatalogue(page);
+        } catch (error) {
+          throw new UsageError(`--catalogue ${quote(catalogue)}: ${(error as Error).message}`);
+        }
+        if (updated !== page) fs.writeFileSync(catalogue, updated);
+        io.stdout.write(
+          `${catalogue}: the catalogue of ${RULES.length} rules ${updated === page ? "is current" : "written"}\n`,
+        );
+        return EXIT.ok;
+      }
       if (positionals.length > 1) {
         throw new UsageError(`give at most one synth folder (given ${quote(positionals.join(" "))})`);
       }

@@ -36,6 +36,8 @@ export interface PolicyRule {
   readonly relation: "same" | "stricter" | "own";
   /** What differs from Checkov, when `stricter` (one line, for docs/guardrails.md). */
   readonly note?: string;
+  /** Checkov's own condition for a cited ID, quoted from its check, the check's file name first. */
+  readonly checkov?: string;
   /** The resource types (or `provider.aws`, `terraform.backend.s3`) the rule inspects. */
   readonly on: readonly string[];
   /** One finding per violation. */
@@ -284,6 +286,27 @@ function unconstrainedRule(id: string, shape: keyof typeof SHAPES, scope: "ident
   };
 }
 
+/** Checkov's condition for CKV_AWS_168 and 169, as their checks state it. */
+const PUBLIC_CONDITION =
+  'FAILED if ResourcePolicyDocument(policy=conf["policy"][0]).internet_accessible_actions is not empty ' +
+  "(cloudsplaining/scan/resource_policy_document.py: an Allow with a relevant condition value that is a wildcard " +
+  '(an ARN in account "*", a "/0" network, "*" in an account, VPC or endpoint), or with no relevant condition a ' +
+  'principal (AWS, Federated, Service) that is "*" or an ARN in account "*")';
+const PUBLIC_NOTE =
+  "also an Allow with NotPrincipal its conditions do not limit (cloudsplaining ignores NotPrincipal); every " +
+  "policy form, where Checkov returns UNKNOWN for a policy that is not an object";
+
+/**
+ * The actions a TLS deny must name, by service: every action ("*" or the service's wildcard); for SNS
+ * also sns:Publish alone, the action AWS's own TLS topic policy denies (SNS security best practices;
+ * aws-cdk's enforceSSL), as a topic policy's other actions send no message content.
+ */
+const TLS_ACTIONS: Record<string, readonly string[]> = {
+  SQS: ["*", "sqs:*"],
+  S3: ["*", "s3:*"],
+  SNS: ["*", "sns:*", "sns:Publish"],
+};
+
 // --- The rules -------------------------------------------------------------------------------------
 
 export const RULES: PolicyRule[] = [
@@ -377,6 +400,61 @@ export const RULES: PolicyRule[] = [
       ),
   },
 
+  {
+    id: "ORD-KMS-KEY-POLICY-ACCOUNT",
+    title:
+      "Key policies name no principal outside the stack's account, and every use by an account's principals " +
+      "is limited to the stack's account (kms:CallerAccount)",
+    relation: "own",
+    on: ["aws_kms_key", "aws_kms_key_policy"],
+    readsPolicies: true,
+    check: (stack) => {
+      const own = ownAccounts(stack);
+      const uses = KEY_USE_ACTIONS.filter((a) => a !== "kms:DescribeKey");
+      return policySites(stack)
+        .filter((site) => site.type === "aws_kms_key" || site.type === "aws_kms_key_policy")
+        .flatMap((site) => {
+          if (site.policy instanceof Error) return [finding(site.subject, `${site.attribute}: ${site.policy.message}`)];
+          return site.policy.statements
+            .filter((s) => s.effect === "Allow")
+            .flatMap((s) => {
+              const where = `${site.attribute} statement ${s.sid ?? "(no sid)"}`;
+              const outside = (s.principals ?? [])
+                .filter((p) => p.type !== "Service")
+                .flatMap((p) => p.identifiers.filter((id) => !own(accountOf(id))));
+              const problems = outside.map((id) => `${where} names ${id}, outside the stack's account`);
+              const byAccount = (s.principals ?? []).some((p) => p.type === "AWS");
+              const using = s.actions.some((a) => uses.some((u) => actionMatches(a, u)));
+              const callerAccount = s.conditions.some(
+                (c) =>
+                  c.test === "StringEquals" &&
+                  c.variable.toLowerCase() === "kms:calleraccount" &&
+                  c.values.length > 0 &&
+                  c.values.every(own),
+              );
+              if (byAccount && using && !callerAccount) {
+                problems.push(`${where} uses the key without kms:CallerAccount equal to the stack's account`);
+              }
+              return problems.map((problem) => finding(site.subject, problem));
+            });
+        });
+    },
+    breakStack: (tf, form) =>
+      addStatement(
+        tf,
+        "aws_kms_key",
+        {
+          Sid: "AnotherAccountUsesKey",
+          Effect: "Allow",
+          Principal: { AWS: "arn:aws:iam::444455556666:root" },
+          Action: ["kms:Decrypt"],
+          Resource: "*",
+          Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+        },
+        form,
+      ),
+  },
+
   // SQS
   {
     id: "CKV_AWS_27",
@@ -407,9 +485,12 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_168",
-    title: "No queue policy is public: a wildcard principal needs a condition that limits it",
-    relation: "same",
-    note: "policyuniverse's test, as Checkov calls it, on every policy form",
+    title:
+      "No queue policy is public: no Allow for a wildcard principal without a limiting condition, none whose " +
+      "condition value is a wildcard (aws:SourceArn arn:aws:events:*:*:rule/*)",
+    relation: "stricter",
+    note: PUBLIC_NOTE,
+    checkov: `SQSQueuePolicyAnyPrincipal.py: ${PUBLIC_CONDITION}`,
     on: ["aws_sqs_queue_policy", "aws_sqs_queue"],
     readsPolicies: true,
     check: statementRule(["aws_sqs_queue_policy", "aws_sqs_queue"], (s) => (isPublic(s) ? "is public" : undefined)),
@@ -616,9 +697,12 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_169",
-    title: "No topic policy is public: a wildcard principal needs a condition that limits it",
-    relation: "same",
-    note: "policyuniverse's test, as Checkov calls it, on every policy form; aws_sns_topic.policy too",
+    title:
+      "No topic policy is public: no Allow for a wildcard principal without a limiting condition, none whose " +
+      "condition value is a wildcard (aws:SourceArn arn:aws:events:*:*:rule/*)",
+    relation: "stricter",
+    note: `${PUBLIC_NOTE}; aws_sns_topic.policy too`,
+    checkov: `SNSTopicPolicyAnyPrincipal.py: ${PUBLIC_CONDITION}`,
     on: ["aws_sns_topic_policy", "aws_sns_topic"],
     readsPolicies: true,
     check: statementRule(["aws_sns_topic_policy", "aws_sns_topic"], (s) => (isPublic(s) ? "is public" : undefined)),
@@ -813,7 +897,16 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_45",
     title: "No secret in a Lambda function's environment variables",
     relation: "stricter",
-    note: "Checkov's AWS key patterns, and any literal value under a name that says secret, password, token or key",
+    note:
+      "Checkov's patterns and its 40-character exemption, and also a private-key header anywhere in a value and any " +
+      "literal value under a name that says secret, password, token or key",
+    checkov:
+      "LambdaEnvironmentCredentials.py: FAILED if a string value of environment.variables has " +
+      "string_has_secrets(value, AWS, GENERAL) (checkov/common/util/secrets.py: a 40-character base64 run, an " +
+      "(A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16} access key ID anywhere in the value, " +
+      "KEY = <40 characters>, ACCOUNT_ID = <12 digits>, ^-----BEGIN (RSA|EC|DSA|GPP) PRIVATE KEY-----$; an MD5 or " +
+      "SHA-1 hex value is not a secret), after dropping 40-character runs that do not mix upper case, lower case " +
+      "and digits",
     on: ["aws_lambda_function"],
     check: (stack) =>
       entries(stack, "aws_lambda_function").flatMap(([address, f]) =>
@@ -1273,6 +1366,9 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_145",
       title: "S3 buckets encrypt with KMS by default",
       relation: "same",
+      checkov:
+        "S3KMSEncryptedByDefault.py: inspected key rule/[0]/apply_server_side_encryption_by_default/[0]/" +
+        'sse_algorithm, expected value "aws:kms" (aws:kms:dsse fails)',
       on: ["aws_s3_bucket"],
       // S3KMSEncryptedByDefault.py: inspected key ".../apply_server_side_encryption_by_default/[0]/sse_algorithm",
       // get_expected_value "aws:kms": exactly that value (aws:kms:dsse fails Checkov).
@@ -1541,21 +1637,42 @@ function tlsOnlyRule(
   const noun = { aws_sqs_queue: "queue", aws_sns_topic: "topic", aws_s3_bucket: "bucket" }[type] ?? type;
   return {
     id,
-    title: `Every ${noun}'s policy denies ${what} without TLS (${service} security best practices)`,
+    title:
+      `Every ${noun}'s policy denies ${what} without TLS (${service} security best practices): one Deny to "*" ` +
+      `on ${TLS_ACTIONS[service].join(" or ")} and ${type === "aws_s3_bucket" ? "the bucket and its objects" : `the ${noun}`}, ` +
+      "conditioned on aws:SecureTransport false alone",
     relation: "own",
     on: [type],
-    check: (stack) => {
-      const denied = new Set(
-        policySitesOf(stack, policyType)
-          .filter(({ statements }) => statements.some(deniesInsecureTransport))
-          .map(({ body }) => referencedAddress(body[attribute], type)),
-      );
-      return entries(stack, type).flatMap(([address]) =>
-        denied.has(address) ? [] : [finding(address, `accepts ${what} without TLS`)],
-      );
-    },
+    check: (stack) =>
+      entries(stack, type).flatMap(([address]) => {
+        const covered = policySitesOf(stack, policyType)
+          .filter(({ body }) => referencedAddress(body[attribute], type) === address)
+          .some(({ statements }) => statements.some((s) => deniesInsecureTransport(s, service, address)));
+        return covered ? [] : [finding(address, `accepts ${what} without TLS`)];
+      }),
     breakStack: (tf) => removeStatements(tf, policyType, (s) => s.sid === "DenyInsecureTransport"),
   };
+}
+
+/**
+ * Whether an account (a 12-digit ID or a reference) is the stack's own: the account of one of its
+ * `aws_caller_identity` data sources, or one the AWS provider is pinned to (`allowed_account_ids`).
+ */
+function ownAccounts(stack: Stack): (account: string | undefined) => boolean {
+  const references = entries(stack, "aws_caller_identity", "data").map(([address]) => `\${${address}.account_id}`);
+  const pinned = ((stack.tf.provider?.aws ?? []) as TfJson[]).flatMap(
+    (p) => (p.allowed_account_ids ?? []) as unknown[],
+  );
+  const known = new Set([...references, ...pinned.map(String)]);
+  return (account) => account !== undefined && known.has(account);
+}
+
+/** The account a principal names: a 12-digit ID, an ARN's account field, or a reference; undefined for "*" and services. */
+function accountOf(identifier: string): string | undefined {
+  if (/^\d{12}$/.test(identifier)) return identifier;
+  if (!identifier.startsWith("arn:")) return undefined;
+  // A reference inside the partition field has no colon, so the account is the fifth field.
+  return identifier.split(":")[4] || undefined;
 }
 
 /** The readable policies of every resource of `type`, with their bodies. */
@@ -1572,11 +1689,25 @@ function policySitesOf(
     }));
 }
 
-function deniesInsecureTransport(statement: Statement): boolean {
+/**
+ * A Deny that refuses every request to `address` without TLS: to every principal ("*", no NotPrincipal),
+ * on every action (TLS_ACTIONS, no NotAction), on the resource and (a bucket) its objects, or "*"
+ * (no NotResource), conditioned on aws:SecureTransport false and nothing else (a further condition
+ * narrows a Deny).
+ */
+function deniesInsecureTransport(statement: Statement, service: string, address: string): boolean {
+  const resources = statement.resources ?? [];
+  const needed = service === "S3" ? [ref(address, "arn"), `${ref(address, "arn")}/*`] : [ref(address, "arn")];
   return (
     statement.effect === "Deny" &&
-    (statement.principals ?? []).some((p) => p.identifiers.some(isWildcardArn)) &&
-    statement.conditions.some(
+    (statement.principals ?? []).some((p) => p.type === "*" || (p.type === "AWS" && p.identifiers.includes("*"))) &&
+    statement.notPrincipals.length === 0 &&
+    statement.notActions.length === 0 &&
+    statement.actions.some((a) => TLS_ACTIONS[service].some((allowed) => a.toLowerCase() === allowed.toLowerCase())) &&
+    statement.notResources.length === 0 &&
+    (resources.includes("*") || needed.every((r) => resources.includes(r))) &&
+    statement.conditions.length === 1 &&
+    statement.conditions.every(
       (c) => c.test === "Bool" && c.variable === "aws:SecureTransport" && c.values.join() === "false",
     )
   );
@@ -1632,13 +1763,34 @@ function isOneTableArn(value: string): boolean {
   return /^arn:[^:*]+:dynamodb:[^:*]+:[^:*]+:table\/[A-Za-z0-9_.-]{3,255}$/.test(value);
 }
 
+/**
+ * Checkov's AWS and GENERAL secret patterns (checkov/common/util/secrets.py, `_secrets_regexes`), searched
+ * anywhere in the value (Python's re.search with DOTALL), interpolations included.
+ */
+const CHECKOV_SECRET_PATTERNS = [
+  /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/s,
+  /(A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16}/s,
+  /("|')?(AWS|aws|Aws)?_?(SECRET|secret|Secret)?_?(ACCESS|access|Access)?_?(KEY|key|Key)("|')?\s*(:|=>|=)\s*("|')?[A-Za-z0-9/+=]{40}("|')?/s,
+  /("|')?(AWS|aws|Aws)?_?(ACCOUNT|account|Account)_?(ID|id|Id)?("|')?\s*(:|=>|=)\s*("|')?[0-9]{4}-?[0-9]{4}-?[0-9]{4}("|')?/s,
+  /^-----BEGIN (RSA|EC|DSA|GPP) PRIVATE KEY-----\n?$/,
+];
+/** Checkov's `is_hash`: an MD5 or SHA-1 hex digest is never a secret. */
+const HASH = /^[a-f0-9]{32}$|^[a-f0-9]{40}$/i;
+/** A bare 40-character run; LambdaEnvironmentCredentials.py drops those that do not mix cases and digits. */
+const BARE_40_RUN = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/g;
+
+/** `string_has_secrets(value, AWS, GENERAL)`. */
+function hasCheckovSecret(value: string): boolean {
+  return !HASH.test(value) && CHECKOV_SECRET_PATTERNS.some((pattern) => pattern.test(value));
+}
+
+/** What CKV_AWS_45 calls a secret: Checkov's `_value_has_secret`, a private-key header, or a secret-sounding name with a literal value. */
 function looksSecret(name: string, value: string): boolean {
-  if (value.includes("${")) return false;
-  const accessKey = /(?<![A-Z0-9])(A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/;
-  const secretKey = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/;
-  return (
-    accessKey.test(value) ||
-    secretKey.test(value) ||
-    /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_?KEY|ACCESS_?KEY/i.test(name)
-  );
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value)) return true;
+  if (hasCheckovSecret(value)) {
+    const plausible = (run: string): boolean => /[a-z]/.test(run) && /[A-Z]/.test(run) && /[0-9]/.test(run);
+    const stripped = value.replace(BARE_40_RUN, (run) => (plausible(run) ? run : ""));
+    if (stripped === value || hasCheckovSecret(stripped)) return true;
+  }
+  return !value.includes("${") && /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_?KEY|ACCESS_?KEY/i.test(name);
 }

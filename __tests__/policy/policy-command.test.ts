@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { CATALOGUE_BEGIN, CATALOGUE_END, catalogueMarkdown } from "../../policy/catalogue";
 import { RULES } from "../../policy/rules";
 import { WAIVERS } from "../../policy/waivers";
 import { CommandResult, runBuilt } from "../support/commands";
@@ -164,6 +165,28 @@ describe("npm run policy --sarif", () => {
       const waiver = WAIVERS.find((w) => w.rule === r.ruleId)!;
       expect(r.suppressions).toEqual([{ kind: "external", status: "accepted", justification: waiver.reason }]);
     }
+  });
+});
+
+describe("npm run policy --catalogue", () => {
+  test("rewrites a page's rule catalogue between its markers from the rules, and leaves the rest", async () => {
+    const page = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orders-policy-page-")), "guardrails.md");
+    fs.writeFileSync(page, `# Before\n\n${CATALOGUE_BEGIN}\nstale\n${CATALOGUE_END}\n\n# After\n`);
+    const result = await policy(["--catalogue", page]);
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(result.stdout).toBe(`${page}: the catalogue of ${RULES.length} rules written\n`);
+    expect(fs.readFileSync(page, "utf8")).toBe(`# Before\n\n${catalogueMarkdown()}\n\n# After\n`);
+  });
+
+  test("exits 2 naming the markers when the page has none", async () => {
+    const page = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orders-policy-page-")), "other.md");
+    fs.writeFileSync(page, "# No catalogue here\n");
+    const result = await policy(["--catalogue", page]);
+    expect(result).toMatchObject({ status: 2, stdout: "" });
+    expect(lines(result.stderr)[0]).toBe(
+      `--catalogue ${JSON.stringify(page)}: the page has no catalogue markers: put ${CATALOGUE_BEGIN} and ${CATALOGUE_END} where it goes`,
+    );
+    expect(fs.readFileSync(page, "utf8")).toBe("# No catalogue here\n");
   });
 });
 
