@@ -17,7 +17,7 @@ import {
   unconstrainedActions,
   wildcardPrincipals,
 } from "./iam";
-import { PolicyForm, addStatement, documentAt, removeStatements } from "./mutate";
+import { PolicyForm, addStatement, rewriteStatements } from "./mutate";
 import { Stack, entries, jsonValue, ref, referencedAddress, resourceAt } from "./stack";
 
 /**
@@ -46,6 +46,13 @@ export interface PolicyRule {
   breakStack(tf: TfJson, form?: PolicyForm): void;
   /** For rules that read policies: every form (document, inline JSON, jsonencode) must fail when broken. */
   readonly readsPolicies?: boolean;
+  /** The resource types whose own policies the rule reads, where `on` names what it judges instead. */
+  readonly policies?: readonly string[];
+  /**
+   * For a rule the waivers accept on every stack it inspects: makes a copy pass it, so its proof runs
+   * with the waiver lifted (the copy passes, then fails once broken).
+   */
+  satisfy?(tf: TfJson): void;
   /** Where `on` is not enough to say the rule has something to inspect. */
   appliesTo?(tf: TfJson): boolean;
 }
@@ -561,12 +568,14 @@ export const RULES: PolicyRule[] = [
       }
       return problems;
     },
-    breakStack: (tf) => {
-      for (const body of Object.values(resourcesOf(tf, "aws_sqs_queue_policy"))) {
-        const document = documentAt(tf, body.policy);
-        for (const s of document?.statement ?? []) if (s.effect === "Allow") delete s.condition;
-      }
-    },
+    readsPolicies: true,
+    breakStack: (tf, form) =>
+      rewriteStatements(
+        tf,
+        "aws_sqs_queue_policy",
+        (all) => all.map((s) => (s.Effect === "Allow" ? withoutCondition(s) : s)),
+        form,
+      ),
   },
   {
     id: "ORD-SNS-QUEUE-KEY",
@@ -614,7 +623,15 @@ export const RULES: PolicyRule[] = [
             );
           return admits ? [] : [finding(address, `${key}'s policy does not let SNS use it for ${sub.topic_arn}`)];
         }),
-    breakStack: (tf) => removeStatements(tf, "aws_kms_key", (s) => String(s.sid).startsWith("AllowSnsDelivery")),
+    readsPolicies: true,
+    policies: ["aws_kms_key"],
+    breakStack: (tf, form) =>
+      rewriteStatements(
+        tf,
+        "aws_kms_key",
+        (all) => all.filter((s) => !String(s.Sid).startsWith("AllowSnsDelivery")),
+        form,
+      ),
   },
   {
     id: "ORD-SQS-DLQ-RETENTION",
@@ -825,6 +842,12 @@ export const RULES: PolicyRule[] = [
       (f) => typeof f.dead_letter_config?.target_arn === "string",
       "has no dead_letter_config target",
     ),
+    satisfy: (tf) =>
+      eachOf(
+        tf,
+        "aws_lambda_function",
+        (f) => (f.dead_letter_config = { target_arn: "arn:aws:sqs:us-east-1:111122223333:dlq" }),
+      ),
     breakStack: (tf) => {
       first(tf, "aws_lambda_function").dead_letter_config = {};
     },
@@ -840,6 +863,12 @@ export const RULES: PolicyRule[] = [
       (f) => (f.vpc_config?.subnet_ids ?? []).length > 0 && (f.vpc_config?.security_group_ids ?? []).length > 0,
       "has no VPC",
     ),
+    satisfy: (tf) =>
+      eachOf(
+        tf,
+        "aws_lambda_function",
+        (f) => (f.vpc_config = { subnet_ids: ["subnet-0a1b"], security_group_ids: ["sg-0a1b"] }),
+      ),
     breakStack: (tf) => {
       first(tf, "aws_lambda_function").vpc_config = { subnet_ids: [], security_group_ids: [] };
     },
@@ -858,6 +887,8 @@ export const RULES: PolicyRule[] = [
       },
       "has environment variables without a customer key, or a key without variables",
     ),
+    satisfy: (tf) =>
+      eachOf(tf, "aws_lambda_function", (f) => (f.kms_key_arn = "arn:aws:kms:us-east-1:111122223333:key/0a1b")),
     breakStack: (tf) => {
       const fn = first(tf, "aws_lambda_function");
       fn.environment = fn.environment ?? { variables: { A: "1" } };
@@ -874,6 +905,12 @@ export const RULES: PolicyRule[] = [
       (f) => typeof f.code_signing_config_arn === "string",
       "has no code signing config",
     ),
+    satisfy: (tf) =>
+      eachOf(
+        tf,
+        "aws_lambda_function",
+        (f) => (f.code_signing_config_arn = "arn:aws:lambda:us-east-1:111122223333:code-signing-config:csc-0a1b"),
+      ),
     breakStack: (tf) => {
       delete first(tf, "aws_lambda_function").code_signing_config_arn;
     },
@@ -976,6 +1013,7 @@ export const RULES: PolicyRule[] = [
       },
       "keeps logs less than a year",
     ),
+    satisfy: (tf) => eachOf(tf, "aws_cloudwatch_log_group", (g) => (g.retention_in_days = 365)),
     breakStack: (tf) => {
       first(tf, "aws_cloudwatch_log_group").retention_in_days = 30;
     },
@@ -986,6 +1024,8 @@ export const RULES: PolicyRule[] = [
     relation: "same",
     on: ["aws_cloudwatch_log_group"],
     check: perResource("aws_cloudwatch_log_group", (g) => typeof g.kms_key_id === "string", "has no customer key"),
+    satisfy: (tf) =>
+      eachOf(tf, "aws_cloudwatch_log_group", (g) => (g.kms_key_id = "arn:aws:kms:us-east-1:111122223333:key/0a1b")),
     breakStack: (tf) => {
       delete first(tf, "aws_cloudwatch_log_group").kms_key_id;
     },
@@ -1207,13 +1247,19 @@ export const RULES: PolicyRule[] = [
         return elsewhere.length ? `names ${elsewhere.join(", ")}` : undefined;
       })(stack);
     },
-    breakStack: (tf) => {
-      for (const body of Object.values(resourcesOf(tf, "aws_iam_role_policy"))) {
-        documentAt(tf, body.policy)
-          ?.statement.find((s: TfJson) => (s.actions as string[]).includes("dynamodb:PutItem"))
-          ?.actions.push("dynamodb:DeleteItem");
-      }
-    },
+    readsPolicies: true,
+    breakStack: (tf, form) =>
+      rewriteStatements(
+        tf,
+        "aws_iam_role_policy",
+        (all) =>
+          all.map((s) =>
+            [s.Action].flat().includes("dynamodb:PutItem")
+              ? { ...s, Action: [...[s.Action].flat(), "dynamodb:DeleteItem"] }
+              : s,
+          ),
+        form,
+      ),
   },
   {
     id: "ORD-KMS-VIA-SERVICE",
@@ -1229,13 +1275,16 @@ export const RULES: PolicyRule[] = [
         ? "uses a KMS key without kms:ViaService as StringEquals on named services"
         : undefined,
     ),
-    breakStack: (tf) => {
-      for (const body of Object.values(resourcesOf(tf, "aws_iam_role_policy"))) {
-        for (const s of documentAt(tf, body.policy)?.statement ?? []) {
-          if ((s.actions as string[]).some((a) => a.startsWith("kms:"))) delete s.condition;
-        }
-      }
-    },
+    readsPolicies: true,
+    breakStack: (tf, form) =>
+      rewriteStatements(
+        tf,
+        "aws_iam_role_policy",
+        (all) =>
+          all.map((s) => ([s.Action].flat().some((a: string) => a.startsWith("kms:")) ? withoutCondition(s) : s)),
+
+        form,
+      ),
   },
 
   // S3 (the state bucket)
@@ -1343,6 +1392,7 @@ function bucketRules(): PolicyRule[] {
         (bucket) => bucket.versioning?.mfa_delete === true,
         "does not require MFA delete",
       ),
+      satisfy: (tf) => eachOf(tf, "aws_s3_bucket", (b) => (b.versioning = { enabled: true, mfa_delete: true })),
       breakStack: (tf) => {
         first(tf, "aws_s3_bucket").versioning = { enabled: true, mfa_delete: false };
       },
@@ -1518,6 +1568,12 @@ function bucketRules(): PolicyRule[] {
         (l, _, bucket) => l !== undefined || bucket.logging !== undefined,
         "has no access logging",
       ),
+      satisfy: (tf) =>
+        perBucketSetting(tf, "aws_s3_bucket_logging", (bucket) => ({
+          bucket,
+          target_bucket: "logs",
+          target_prefix: "state/",
+        })),
       breakStack: (tf) => {
         delete tf.resource.aws_s3_bucket_logging;
       },
@@ -1532,6 +1588,12 @@ function bucketRules(): PolicyRule[] {
         (r) => ((r?.rule ?? []) as TfJson[]).some((rule) => rule.status === "Enabled"),
         "is not replicated",
       ),
+      satisfy: (tf) =>
+        perBucketSetting(tf, "aws_s3_bucket_replication_configuration", (bucket) => ({
+          bucket,
+          role: "r",
+          rule: [{ status: "Enabled", destination: { bucket: "d" } }],
+        })),
       breakStack: (tf) => {
         const bucket = Object.keys(resourcesOf(tf, "aws_s3_bucket"))[0];
         tf.resource.aws_s3_bucket_replication_configuration = {
@@ -1584,6 +1646,7 @@ function bucketRules(): PolicyRule[] {
       relation: "same",
       on: ["aws_s3_bucket"],
       check: perBucket("aws_s3_bucket_notification", (n) => n !== undefined, "has no event notifications"),
+      satisfy: (tf) => perBucketSetting(tf, "aws_s3_bucket_notification", (bucket) => ({ bucket, eventbridge: true })),
       breakStack: (tf) => {
         delete tf.resource.aws_s3_bucket_notification;
       },
@@ -1617,8 +1680,15 @@ function bucketRules(): PolicyRule[] {
           return wrongAlgorithm && noHeader ? [] : [finding(address, "accepts object writes that are not SSE-KMS")];
         });
       },
-      breakStack: (tf) =>
-        removeStatements(tf, "aws_s3_bucket_policy", (s) => String(s.sid).startsWith("DenyObjectWrites")),
+      readsPolicies: true,
+      policies: ["aws_s3_bucket_policy"],
+      breakStack: (tf, form) =>
+        rewriteStatements(
+          tf,
+          "aws_s3_bucket_policy",
+          (all) => all.filter((s) => !String(s.Sid).startsWith("DenyObjectWrites")),
+          form,
+        ),
     },
   ];
 }
@@ -1650,7 +1720,10 @@ function tlsOnlyRule(
           .some(({ statements }) => statements.some((s) => deniesInsecureTransport(s, service, address)));
         return covered ? [] : [finding(address, `accepts ${what} without TLS`)];
       }),
-    breakStack: (tf) => removeStatements(tf, policyType, (s) => s.sid === "DenyInsecureTransport"),
+    readsPolicies: true,
+    policies: [policyType],
+    breakStack: (tf, form) =>
+      rewriteStatements(tf, policyType, (all) => all.filter((s) => s.Sid !== "DenyInsecureTransport"), form),
   };
 }
 
@@ -1673,6 +1746,24 @@ function accountOf(identifier: string): string | undefined {
   if (!identifier.startsWith("arn:")) return undefined;
   // A reference inside the partition field has no colon, so the account is the fifth field.
   return identifier.split(":")[4] || undefined;
+}
+
+/** Applies `change` to every resource of `type` (for `satisfy`). */
+function eachOf(tf: TfJson, type: string, change: (body: TfJson) => unknown): void {
+  for (const body of Object.values(resourcesOf(tf, type))) change(body);
+}
+
+/** Adds a `type` setting resource for every bucket, made by `setting` from the bucket's `id` reference. */
+function perBucketSetting(tf: TfJson, type: string, setting: (bucket: string) => TfJson): void {
+  tf.resource[type] = Object.fromEntries(
+    Object.keys(resourcesOf(tf, "aws_s3_bucket")).map((id) => [`${id}Setting`, setting(`\${aws_s3_bucket.${id}.id}`)]),
+  );
+}
+
+/** A statement (IAM's JSON grammar) without its Condition. */
+function withoutCondition(statement: TfJson): TfJson {
+  const { Condition: _condition, ...rest } = statement;
+  return rest;
 }
 
 /** The readable policies of every resource of `type`, with their bodies. */
