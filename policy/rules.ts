@@ -376,7 +376,7 @@ export const RULES: PolicyRule[] = [
     id: "ORD-KMS-KEY-POLICY-SPLIT",
     title:
       "Key policies separate administration from use: no wildcard actions, no statement both administers and uses, " +
-      "every use limited to a service (kms:ViaService) or a source (aws:SourceArn/SourceAccount)",
+      "every use limited to named services (kms:ViaService, StringEquals) or a named source (aws:SourceArn/SourceAccount, no wildcard)",
     relation: "own",
     on: ["aws_kms_key", "aws_kms_key_policy"],
     readsPolicies: true,
@@ -394,7 +394,9 @@ export const RULES: PolicyRule[] = [
         (c) =>
           namesServices(c) ||
           (["aws:sourcearn", "aws:sourceaccount"].includes(c.variable.toLowerCase()) &&
-            /^(String|Arn)(Equals|Like)$/.test(c.test)),
+            /^(String|Arn)(Equals|Like)$/.test(c.test) &&
+            c.values.length > 0 &&
+            c.values.every((v) => !v.includes("*") && !v.includes("?"))),
       );
       return uses && !limited ? "lets principals use the key through any service, for any source" : undefined;
     }),

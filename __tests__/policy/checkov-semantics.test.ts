@@ -136,6 +136,23 @@ describe("CKV_AWS_45 with Checkov's secret patterns (checkov/common/util/secrets
   });
 });
 
+describe("our own key-policy split: a source condition counts only when it names a source", () => {
+  test('ORD-KMS-KEY-POLICY-SPLIT fails a key use limited only by aws:SourceAccount StringLike "*"', async () => {
+    const tf = bootstrapStack();
+    for (const document of Object.values(tf.data.aws_iam_policy_document) as TfJson[]) {
+      for (const statement of document.statement ?? []) {
+        for (const condition of statement.condition ?? []) {
+          if (condition.variable === "kms:ViaService")
+            Object.assign(condition, { test: "StringLike", variable: "aws:SourceAccount", values: ["*"] });
+        }
+      }
+    }
+    expect(await messages("ORD-KMS-KEY-POLICY-SPLIT", tf)).toEqual([
+      expect.stringContaining("lets principals use the key through any service, for any source"),
+    ]);
+  });
+});
+
 describe("our own key-policy account rule", () => {
   /** Another account's root added to every key-use statement, kms:CallerAccount dropped. */
   function keyUseByAnotherAccount(): TfJson {
