@@ -320,10 +320,20 @@ export const RULES: PolicyRule[] = [
   // KMS
   {
     id: "CKV_AWS_7",
-    title: "Customer-managed KMS keys rotate",
+    title: "Customer-managed KMS keys rotate (symmetric and HMAC keys: KMS rotates no other)",
     relation: "same",
+    checkov:
+      "KMSRotation.py: inspected key enable_key_rotation, expected true; UNKNOWN when customer_master_key_spec is set and is neither SYMMETRIC_DEFAULT nor HMAC",
     on: ["aws_kms_key"],
-    check: perResource("aws_kms_key", (k) => k.enable_key_rotation === true, "does not rotate"),
+    check: perResource(
+      "aws_kms_key",
+      (k) => {
+        const spec = k.customer_master_key_spec;
+        const rotatable = !spec || String(spec).includes("SYMMETRIC_DEFAULT") || String(spec).includes("HMAC");
+        return !rotatable || k.enable_key_rotation === true;
+      },
+      "does not rotate",
+    ),
     breakStack: (tf) => {
       first(tf, "aws_kms_key").enable_key_rotation = false;
     },
@@ -332,6 +342,8 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_227",
     title: "KMS keys are enabled",
     relation: "same",
+    checkov:
+      "KMSKeyIsEnabled.py: inspected key is_enabled, expected true; a key without it passes (missing_block_result PASSED)",
     on: ["aws_kms_key"],
     check: perResource("aws_kms_key", (k) => k.is_enabled !== false, "is disabled"),
     breakStack: (tf) => {
@@ -358,6 +370,7 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_33",
     title: "No KMS key policy allows a wildcard principal",
     relation: "stricter",
+    checkov: 'KMSKeyWildcardPrincipal.py: FAILED when a statement that is not a Deny has Principal AWS "*" (or "*")',
     note: 'also {"Service": "*"} and ARNs in any account; aws_kms_key_policy too; every policy form',
     on: ["aws_kms_key", "aws_kms_key_policy"],
     readsPolicies: true,
@@ -469,6 +482,8 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_27",
     title: "Every SQS queue is encrypted at rest (SSE-SQS or a KMS key)",
     relation: "same",
+    checkov:
+      "SQSQueueEncryption.py: PASSED when sqs_managed_sse_enabled is true, else when kms_master_key_id has any value",
     on: ["aws_sqs_queue"],
     check: perResource(
       "aws_sqs_queue",
@@ -704,6 +719,7 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_26",
     title: "Every SNS topic is encrypted with KMS",
     relation: "same",
+    checkov: "SNSTopicEncryption.py: inspected key kms_master_key_id, any value",
     on: ["aws_sns_topic"],
     check: perResource(
       "aws_sns_topic",
@@ -740,6 +756,7 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_28",
     title: "DynamoDB tables have point-in-time recovery",
     relation: "same",
+    checkov: "DynamodbRecovery.py: inspected key point_in_time_recovery/[0]/enabled, expected true",
     on: ["aws_dynamodb_table"],
     check: perResource(
       "aws_dynamodb_table",
@@ -754,6 +771,7 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_119",
     title: "DynamoDB tables are encrypted with a customer-managed KMS key",
     relation: "same",
+    checkov: "DynamoDBTablesEncrypted.py: PASSED when server_side_encryption has enabled true and a kms_key_arn",
     on: ["aws_dynamodb_table"],
     check: perResource(
       "aws_dynamodb_table",
@@ -791,17 +809,21 @@ export const RULES: PolicyRule[] = [
   {
     id: "CKV_AWS_50",
     title: "Lambda functions trace with X-Ray (active)",
-    relation: "same",
+    relation: "stricter",
+    checkov: "LambdaXrayEnabled.py: inspected key tracing_config/[0]/mode, expected PassThrough or Active",
+    note: "Active only: Checkov also passes PassThrough, which traces only requests that arrive sampled",
     on: ["aws_lambda_function"],
     check: perResource("aws_lambda_function", (f) => f.tracing_config?.mode === "Active", "is not traced"),
     breakStack: (tf) => {
-      first(tf, "aws_lambda_function").tracing_config.mode = "PassThrough";
+      delete first(tf, "aws_lambda_function").tracing_config;
     },
   },
   {
     id: "CKV_AWS_115",
     title: "Lambda functions set reserved concurrency (reserved_concurrent_executions)",
     relation: "stricter",
+    checkov:
+      "LambdaFunctionLevelConcurrentExecutionLimit.py: inspected key reserved_concurrent_executions/[0], FAILED when missing or a forbidden value",
     note: "the attribute must be set, as in Checkov, and be at least 1 (Checkov accepts 0, which stops the function)",
     on: ["aws_lambda_function"],
     check: perResource(
@@ -838,6 +860,7 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_116",
     title: "Lambda functions have a dead-letter target for asynchronous invocations",
     relation: "same",
+    checkov: "LambdaDLQConfigured.py: inspected key dead_letter_config/[0]/target_arn, any value",
     on: ["aws_lambda_function"],
     check: perResource(
       "aws_lambda_function",
@@ -858,6 +881,7 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_117",
     title: "Lambda functions run inside a VPC",
     relation: "stricter",
+    checkov: "LambdaInVPC.py: inspected key vpc_config, any value",
     note: "the VPC configuration must name subnets and security groups",
     on: ["aws_lambda_function"],
     check: perResource(
@@ -879,6 +903,8 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_173",
     title: "Lambda environment variables are encrypted with a customer-managed key (and no key without variables)",
     relation: "same",
+    checkov:
+      "LambdaEnvironmentEncryptionSettings.py: with environment variables, kms_key_arn must be set and not empty",
     on: ["aws_lambda_function"],
     check: perResource(
       "aws_lambda_function",
@@ -901,6 +927,7 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_272",
     title: "Lambda functions validate code signatures",
     relation: "same",
+    checkov: "LambdaCodeSigningConfigured.py: inspected key code_signing_config_arn, any value (Zip packages)",
     on: ["aws_lambda_function"],
     check: perResource(
       "aws_lambda_function",
@@ -921,6 +948,7 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_363",
     title: "Lambda functions use a runtime still supported upstream",
     relation: "stricter",
+    checkov: "DeprecatedLambdaRuntime.py: inspected key runtime, FAILED on a value of its list of deprecated runtimes",
     note: `only ${SUPPORTED_NODE_RUNTIMES.join(", ")}; Checkov lists the deprecated ones`,
     on: ["aws_lambda_function"],
     check: perResource(
@@ -995,6 +1023,7 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_66",
     title: "Log groups have a retention",
     relation: "same",
+    checkov: "CloudwatchLogGroupRetention.py: inspected key retention_in_days, any value",
     on: ["aws_cloudwatch_log_group"],
     check: perResource("aws_cloudwatch_log_group", (g) => g.retention_in_days !== undefined, "never expires"),
     breakStack: (tf) => {
@@ -1005,13 +1034,14 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_338",
     title: "Log groups keep logs for at least one year",
     relation: "stricter",
-    note: "a variable is judged by its default (Checkov returns UNKNOWN for it)",
+    checkov: "CloudWatchLogGroupRetentionYear.py: PASSED when retention_in_days is a number of at least 365",
+    note: "a variable is judged by its default (Checkov passes only a literal number)",
     on: ["aws_cloudwatch_log_group"],
     check: perResource(
       "aws_cloudwatch_log_group",
       (g, stack) => {
         const days = numberOf(stack, g.retention_in_days);
-        return days !== undefined && (days === 0 || days >= 365);
+        return days !== undefined && days >= 365;
       },
       "keeps logs less than a year",
     ),
@@ -1024,6 +1054,7 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_158",
     title: "Log groups are encrypted with a customer-managed KMS key",
     relation: "same",
+    checkov: "CloudwatchLogGroupKMSKey.py: inspected key kms_key_id, any value",
     on: ["aws_cloudwatch_log_group"],
     check: perResource("aws_cloudwatch_log_group", (g) => typeof g.kms_key_id === "string", "has no customer key"),
     satisfy: (tf) =>
@@ -1036,6 +1067,7 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_319",
     title: "CloudWatch alarm actions are enabled",
     relation: "same",
+    checkov: "CloudWatchAlarmsEnabled.py: inspected key actions_enabled, forbidden value false",
     on: ["aws_cloudwatch_metric_alarm"],
     check: perResource("aws_cloudwatch_metric_alarm", (a) => a.actions_enabled !== false, "has its actions disabled"),
     breakStack: (tf) => {
@@ -1118,6 +1150,8 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_62",
     title: 'Identity policies allow no full "*" on "*" administrative privileges',
     relation: "same",
+    checkov:
+      'IAMAdminPolicyDocument.py (aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_policy): FAILED when an Allow statement has Action "*" and Resource "*"',
     note: "every statement and every policy form",
     on: [...IDENTITY_POLICY_TYPES],
     readsPolicies: true,
@@ -1297,6 +1331,8 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_41",
     title: "No AWS credentials in the provider configuration",
     relation: "stricter",
+    checkov:
+      "AWSCredentials.py (provider aws): FAILED when access_key matches access_key_pattern or secret_key matches secret_key_pattern",
     note: "access_key and secret_key must not be set at all (Checkov matches AWS key patterns)",
     on: ["provider.aws"],
     check: (stack) =>
@@ -1347,10 +1383,11 @@ function bucketRules(): PolicyRule[] {
       (bucket, stack, address) => ok(settingFor(stack, type, address), stack, bucket),
       problem,
     );
-  const publicAccess = (id: string, flag: string, what: string): PolicyRule => ({
+  const publicAccess = (id: string, flag: string, what: string, checkov?: string): PolicyRule => ({
     id,
     title: `S3 buckets ${what} (public access block: ${flag})`,
     relation: "stricter",
+    checkov,
     note: "per bucket: a bucket without a public access block fails too",
     on: ["aws_s3_bucket"],
     check: perBucket("aws_s3_bucket_public_access_block", (b) => b?.[flag] === true, `does not set ${flag}`),
@@ -1374,6 +1411,7 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_21",
       title: "S3 buckets keep versions (state can be rolled back)",
       relation: "same",
+      checkov: "S3Versioning.py: inspected key versioning/[0]/enabled, expected true",
       on: ["aws_s3_bucket"],
       check: perBucket(
         "aws_s3_bucket_versioning",
@@ -1388,6 +1426,7 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_52",
       title: "S3 buckets require MFA to delete versions (the bucket's own versioning block)",
       relation: "same",
+      checkov: "S3MFADelete.py: inspected key versioning/[0]/mfa_delete, expected true",
       on: ["aws_s3_bucket"],
       check: perResource(
         "aws_s3_bucket",
@@ -1403,6 +1442,8 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_19",
       title: "S3 buckets encrypt at rest by default (aws:kms or AES256)",
       relation: "same",
+      checkov:
+        "S3Encryption.py: inspected key server_side_encryption_configuration/[0]/rule/[0]/apply_server_side_encryption_by_default/[0]/sse_algorithm, expected value AES256 or the check's other expected values",
       on: ["aws_s3_bucket"],
       check: perResource(
         "aws_s3_bucket",
@@ -1485,7 +1526,12 @@ function bucketRules(): PolicyRule[] {
         first(tf, "aws_s3_bucket").acl = "public-read-write";
       },
     },
-    publicAccess("CKV_AWS_53", "block_public_acls", "block public ACLs"),
+    publicAccess(
+      "CKV_AWS_53",
+      "block_public_acls",
+      "block public ACLs",
+      "S3BlockPublicACLs.py (aws_s3_bucket_public_access_block): inspected key block_public_acls, expected true",
+    ),
     publicAccess("CKV_AWS_54", "block_public_policy", "block public bucket policies"),
     publicAccess("CKV_AWS_55", "ignore_public_acls", "ignore public ACLs"),
     publicAccess("CKV_AWS_56", "restrict_public_buckets", "restrict public buckets"),
@@ -1564,6 +1610,7 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_18",
       title: "S3 buckets log access",
       relation: "same",
+      checkov: "S3AccessLogs.py: inspected key logging, any value",
       on: ["aws_s3_bucket"],
       check: perBucket(
         "aws_s3_bucket_logging",

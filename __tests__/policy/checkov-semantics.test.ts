@@ -220,3 +220,26 @@ describe("our own TLS-only rules: the deny covers every action and every resourc
     expect((await messages("ORD-SQS-TLS-ONLY", tf)).length).toBeGreaterThan(0);
   });
 });
+
+describe("verdicts read from Checkov's checks", () => {
+  test("CKV_AWS_50 fails tracing mode PassThrough, which LambdaXrayEnabled.py passes (so it is stricter)", async () => {
+    const tf = stackWith("aws_lambda_function");
+    onlyResource(tf, "aws_lambda_function").tracing_config = { mode: "PassThrough" };
+    expect(await messages("CKV_AWS_50", tf)).toEqual([expect.stringContaining("is not traced")]);
+  });
+
+  test("CKV_AWS_7 passes an asymmetric key without rotation, as KMSRotation.py does (KMS rotates none)", async () => {
+    const tf = bootstrapStack();
+    Object.assign(onlyResource(tf, "aws_kms_key"), {
+      customer_master_key_spec: "RSA_2048",
+      enable_key_rotation: false,
+    });
+    expect(await messages("CKV_AWS_7", tf)).toEqual([]);
+  });
+
+  test("CKV_AWS_338 fails retention 0 (never expire), as CloudWatchLogGroupRetentionYear.py does", async () => {
+    const tf = stackWith("aws_cloudwatch_log_group");
+    for (const group of Object.values(tf.resource.aws_cloudwatch_log_group) as TfJson[]) group.retention_in_days = 0;
+    expect((await messages("CKV_AWS_338", tf)).length).toBeGreaterThan(0);
+  });
+});

@@ -177,6 +177,18 @@ describe("the rule set", () => {
     }
   });
 
+  test("quotes Checkov's condition, the check's file name first, only for a cited ID", () => {
+    const quoted = RULES.filter((r) => r.checkov !== undefined);
+    expect(quoted.length).toBeGreaterThanOrEqual(28);
+    for (const rule of quoted) {
+      expect({ id: rule.id, relation: rule.relation }).toEqual({
+        id: rule.id,
+        relation: expect.stringMatching(/^(same|stricter)$/),
+      });
+      expect(rule.checkov).toMatch(/^[A-Z][A-Za-z0-9]+\.(py|yaml)\b/);
+    }
+  });
+
   test("waives only rules that exist, for resource types they inspect, with a reason", () => {
     for (const waiver of WAIVERS) {
       expect(RULES.map((r) => r.id)).toContain(waiver.rule);
