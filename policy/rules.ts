@@ -263,11 +263,17 @@ const SHAPES: Record<string, UnconstrainedShape> = {
 };
 
 /** One of Checkov's cloudsplaining checks: on identity policies (`identity`) or on every policy (`all`). */
-function unconstrainedRule(id: string, shape: keyof typeof SHAPES, scope: "identity" | "all"): PolicyRule {
+function unconstrainedRule(
+  id: string,
+  shape: keyof typeof SHAPES,
+  scope: "identity" | "all",
+  checkov?: string,
+): PolicyRule {
   const { title, reported, breaking, note } = SHAPES[shape];
   const excluded = id === "CKV_AWS_287" ? ["ecr:getauthorizationtoken"] : [];
   return {
     id,
+    checkov,
     title:
       scope === "identity"
         ? `Identity policies allow no ${title} without resource constraints`
@@ -1119,6 +1125,8 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_274",
     title: "No role, user or group gets an AWS-managed policy (AdministratorAccess or any other)",
     relation: "stricter",
+    checkov:
+      "IAMManagedAdminPolicy.py (aws_iam_role and the policy attachments): FAILED on arn:aws:iam::aws:policy/AdministratorAccess",
     note:
       "every arn:aws:iam::aws:policy/ ARN, not only AdministratorAccess; covers the graph checks for " +
       "AdministratorAccess and IAMFullAccess too",
@@ -1163,6 +1171,8 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_63",
     title: "Identity policies allow no wildcard actions",
     relation: "stricter",
+    checkov:
+      'IAMStarActionPolicyDocument.py (aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_policy): FAILED when a policy allows "*" as a statement\'s actions',
     note: 'any wildcard ("dynamodb:*", "s3:Get*"), not only "*"',
     on: [...IDENTITY_POLICY_TYPES],
     readsPolicies: true,
@@ -1185,13 +1195,25 @@ export const RULES: PolicyRule[] = [
     breakStack: (tf, form) =>
       addStatement(tf, "aws_iam_role_policy", { Effect: "Allow", Action: "iam:*", Resource: "*" }, form),
   },
-  unconstrainedRule("CKV_AWS_286", "privilegeEscalation", "identity"),
+  unconstrainedRule(
+    "CKV_AWS_286",
+    "privilegeEscalation",
+    "identity",
+    "ResourceCloudSplainingPrivilegeEscalation.py: FAILED when cloudsplaining's " +
+      "PolicyDocument(policy).allows_privilege_escalation is not empty",
+  ),
   unconstrainedRule("CKV_AWS_287", "credentialsExposure", "identity"),
   unconstrainedRule("CKV_AWS_288", "dataExfiltration", "identity"),
   unconstrainedRule("CKV_AWS_289", "permissionsManagement", "identity"),
   unconstrainedRule("CKV_AWS_290", "writeAccess", "identity"),
   unconstrainedRule("CKV_AWS_355", "restrictable", "identity"),
-  unconstrainedRule("CKV_AWS_107", "credentialsExposure", "all"),
+  unconstrainedRule(
+    "CKV_AWS_107",
+    "credentialsExposure",
+    "all",
+    "CloudSplainingCredentialsExposure.py (aws_iam_policy_document): FAILED when cloudsplaining's " +
+      "policy.credentials_exposure, ecr:GetAuthorizationToken excluded, is not empty (ours excludes nothing)",
+  ),
   unconstrainedRule("CKV_AWS_108", "dataExfiltration", "all"),
   unconstrainedRule("CKV_AWS_109", "permissionsManagement", "all"),
   unconstrainedRule("CKV_AWS_110", "privilegeEscalation", "all"),
@@ -1201,6 +1223,8 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_1",
     title: 'No policy document allows full "*" on "*" administrative privileges',
     relation: "stricter",
+    checkov:
+      'AdminPolicyDocument.py (aws_iam_policy_document): FAILED on a statement that allows actions "*" on resources "*"',
     note: "every policy site in every form, every statement (Checkov: aws_iam_policy_document data sources)",
     on: ["data.aws_iam_policy_document", ...IDENTITY_POLICY_TYPES],
     readsPolicies: true,
@@ -1223,6 +1247,8 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_283",
     title: "No policy document gives anyone access: a wildcard principal needs a condition that limits it",
     relation: "stricter",
+    checkov:
+      "IAMPublicActionsPolicy.py (aws_iam_policy_document) and PublicResourceBasedPolicy.py (aws_sns_topic_policy, aws_sqs_queue_policy, aws_s3_bucket_policy): FAILED on a statement without a condition that allows all or any AWS principal",
     note: "any wildcard principal type; only conditions that limit the principal are credited, not any condition",
     on: ["data.aws_iam_policy_document", "aws_sqs_queue_policy", "aws_sns_topic_policy", "aws_s3_bucket_policy"],
     readsPolicies: true,
@@ -1239,6 +1265,8 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_358",
     title: "GitHub Actions OIDC trust policies admit only named repositories (token.actions.githubusercontent.com:sub)",
     relation: "stricter",
+    checkov:
+      "GithubActionsOIDCTrustPolicy.py (aws_iam_policy_document): a statement trusting token.actions.githubusercontent.com must limit the sub claim to repo:<organization>/<repository> (gh_repo_regex) with safe claims",
     note: "the sub condition must name an organization and repository without a wildcard in either",
     on: ["aws_iam_role"],
     readsPolicies: true,
@@ -1500,6 +1528,8 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_20",
       title: "S3 buckets grant no public read through an ACL",
       relation: "stricter",
+      checkov:
+        "S3PublicACLRead.py: inspected key acl, forbidden values public-read, public-read-write, website, authenticated-read",
       note: "any ACL but private fails, explicit grants (which may name AllUsers) included",
       on: ["aws_s3_bucket"],
       check: perResource(
@@ -1515,6 +1545,7 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_57",
       title: "S3 buckets grant no public write through an ACL",
       relation: "stricter",
+      checkov: "S3PublicACLWrite.py: inspected key acl, forbidden value public-read-write",
       note: "any ACL but private fails, explicit grants (which may name AllUsers) included",
       on: ["aws_s3_bucket"],
       check: perResource(
@@ -1532,7 +1563,12 @@ function bucketRules(): PolicyRule[] {
       "block public ACLs",
       "S3BlockPublicACLs.py (aws_s3_bucket_public_access_block): inspected key block_public_acls, expected true",
     ),
-    publicAccess("CKV_AWS_54", "block_public_policy", "block public bucket policies"),
+    publicAccess(
+      "CKV_AWS_54",
+      "block_public_policy",
+      "block public bucket policies",
+      "S3BlockPublicPolicy.py (aws_s3_bucket_public_access_block): inspected key block_public_policy, expected true",
+    ),
     publicAccess("CKV_AWS_55", "ignore_public_acls", "ignore public ACLs"),
     publicAccess("CKV_AWS_56", "restrict_public_buckets", "restrict public buckets"),
     {
@@ -1568,6 +1604,8 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_70",
       title: "No bucket policy allows an action to any principal (unless a condition limits it)",
       relation: "stricter",
+      checkov:
+        'S3AllowsAnyPrincipal.py (aws_s3_bucket, aws_s3_bucket_policy): FAILED on an Allow to Principal "*" unless a condition names aws:SourceArn, aws:PrincipalArn, aws:SourceVpc or aws:SourceVpce',
       note:
         "credits only the conditions both Checkov's check and policyuniverse credit (a named aws:SourceArn or " +
         "aws:PrincipalArn, an aws:SourceVpc or aws:SourceVpce); every policy form (Checkov returns UNKNOWN for a data document)",
@@ -1590,6 +1628,8 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_93",
       title: "No bucket policy locks out everyone but the root user (an unconditional Deny of policy changes to all)",
       relation: "same",
+      checkov:
+        "S3ProtectAgainstPolicyLockout.py (aws_s3_bucket, aws_s3_bucket_policy): FAILED on a Deny to everyone without a condition of s3:PutBucketPolicy, s3:*BucketPolicy, s3:Put*, s3:* or *",
       on: ["aws_s3_bucket_policy", "aws_s3_bucket"],
       readsPolicies: true,
       check: statementRule(["aws_s3_bucket_policy", "aws_s3_bucket"], (s) => {
@@ -1658,6 +1698,8 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_300",
       title: "S3 lifecycle configurations abort failed multipart uploads for every object",
       relation: "same",
+      checkov:
+        "S3AbortIncompleteUploads.py (aws_s3_bucket_lifecycle_configuration): a rule must set abort_incomplete_multipart_upload",
       on: ["aws_s3_bucket_lifecycle_configuration"],
       check: perResource(
         "aws_s3_bucket_lifecycle_configuration",

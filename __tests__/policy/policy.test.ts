@@ -179,7 +179,7 @@ describe("the rule set", () => {
 
   test("quotes Checkov's condition, the check's file name first, only for a cited ID", () => {
     const quoted = RULES.filter((r) => r.checkov !== undefined);
-    expect(quoted.length).toBeGreaterThanOrEqual(28);
+    expect(quoted.length).toBeGreaterThanOrEqual(39);
     for (const rule of quoted) {
       expect({ id: rule.id, relation: rule.relation }).toEqual({
         id: rule.id,
