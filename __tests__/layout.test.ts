@@ -19,6 +19,10 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   local: ["cli", "config", "contract", "stacks"],
   estimate: ["cli", "config", "contract"],
   examples: ["constructs"],
+  // The policy engine reads synthesized JSON only: no app, no cdktf; the command's parsing and exit codes
+  // (cli), bounded input reading (config/input.ts) and the AWS facts the rules share with the constructs
+  // (constructs/defaults.ts: KMS action classes, supported runtimes, the table actions the function uses).
+  policy: ["cli", "config", "constructs"],
   "main.ts": ["stacks"],
 };
 

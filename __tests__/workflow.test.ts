@@ -81,7 +81,7 @@ describe("the pull-request pipeline (.github/workflows/plan.yml)", () => {
 
   test("plans every environment from its stack folder, after validation, with its tfvars from a repository variable", () => {
     const plan = workflow.jobs.plan;
-    expect(plan.needs).toEqual(["synth", "validate"]);
+    expect(plan.needs).toEqual(["synth", "policy", "validate"]);
     expect(plan.strategy.matrix.include).toBe("${{ fromJSON(needs.synth.outputs.plan) }}");
     expect(outputs.plan).toEqual(
       pipeline.map((stack) => ({ stack, tfvars: `TFVARS_${stack.toUpperCase().replace(/-/g, "_")}` })),
@@ -96,6 +96,20 @@ describe("the pull-request pipeline (.github/workflows/plan.yml)", () => {
     expect(steps("plan").indexOf("aws-actions/configure-aws-credentials@v4")).toBeLessThan(
       steps("plan").indexOf(runs[1]),
     );
+  });
+
+  test("judges the synth job's stack folders with npm run policy and uploads its SARIF, also when it fails", () => {
+    const policy = workflow.jobs.policy;
+    expect(policy.needs).toBe("synth");
+    expect(policy.permissions).toEqual({ contents: "read", "security-events": "write" });
+    expect(step("policy", "actions/download-artifact").with).toEqual({ name: "stacks", path: "cdktf.out/stacks" });
+    const gate = "npm run policy -- cdktf.out --sarif policy.sarif";
+    expect(steps("policy")).toEqual(expect.arrayContaining(["npm ci", gate]));
+    const upload = step("policy", "github/codeql-action/upload-sarif");
+    expect(upload.if).toMatch(/^always\(\)/);
+    expect(upload.with.sarif_file).toBe("policy.sarif");
+    expect(steps("policy").indexOf(gate)).toBeLessThan(steps("policy").indexOf("github/codeql-action/upload-sarif@v3"));
+    expect(fs.readFileSync("docs/pipeline.md", "utf8")).toContain(gate);
   });
 
   test("uses Terraform 1.11 (S3 lock files) everywhere, and short-lived credentials only where it plans", () => {

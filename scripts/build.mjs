@@ -21,6 +21,7 @@ export const COMMANDS = [
   "local/cli.ts",
   "local/sandbox.ts",
   "estimate/estimate.ts",
+  "policy/policy.ts",
 ];
 
 const node = { absWorkingDir: root, logLevel: "warning", platform: "node", target: "node22", format: "cjs" };

@@ -1,6 +1,7 @@
 import { TfJson, onlyResource, synthApp } from "../support/tf";
-import { RULES } from "./rules";
-import { loadStack } from "./stack";
+import { addStatement } from "../../policy/mutate";
+import { RULES } from "../../policy/rules";
+import { loadStack } from "../../policy/stack";
 
 /** The state bootstrap stack of the committed configuration (the one stack with a bucket), as a fresh copy. */
 function bootstrapStack(): TfJson {
@@ -47,5 +48,198 @@ describe("our own kms:ViaService rules", () => {
     expect(rule.check(await loadStack(keyPolicyWithWildcardService())).map((f) => f.message)).toEqual([
       expect.stringContaining("lets principals use the key through any service, for any source"),
     ]);
+  });
+});
+
+/** The first stack of the committed configuration with a resource of `type`, as a fresh copy. */
+function stackWith(type: string): TfJson {
+  const { stacks } = synthApp();
+  const name = Object.keys(stacks).find((n) => Object.keys(stacks[n].resource?.[type] ?? {}).length > 0)!;
+  return structuredClone(stacks[name]);
+}
+
+const rule = (id: string) => RULES.find((r) => r.id === id)!;
+const messages = async (id: string, tf: TfJson): Promise<string[]> =>
+  rule(id)
+    .check(await loadStack(tf))
+    .map((f) => f.message);
+
+describe("CKV_AWS_168 and 169 as current Checkov reads them (cloudsplaining's internet_accessible_actions)", () => {
+  /** A statement admitting EventBridge on behalf of any rule in any account: the condition's value is a wildcard. */
+  const anyRule = (action: string) => ({
+    Sid: "AnyEventRule",
+    Effect: "Allow",
+    Principal: { Service: "events.amazonaws.com" },
+    Action: action,
+    Resource: "*",
+    Condition: { ArnLike: { "aws:SourceArn": "arn:aws:events:*:*:rule/*" } },
+  });
+
+  test("CKV_AWS_168 fails a queue policy admitting events.amazonaws.com for aws:SourceArn arn:aws:events:*:*:rule/*", async () => {
+    const tf = stackWith("aws_sqs_queue_policy");
+    addStatement(tf, "aws_sqs_queue_policy", anyRule("sqs:SendMessage"));
+    expect(await messages("CKV_AWS_168", tf)).toEqual([
+      expect.stringMatching(/^aws_sqs_queue_policy\.\S+: policy statement AnyEventRule is public$/),
+    ]);
+  });
+
+  test("CKV_AWS_169 fails a topic policy admitting events.amazonaws.com for aws:SourceArn arn:aws:events:*:*:rule/*", async () => {
+    const tf = stackWith("aws_sns_topic_policy");
+    addStatement(tf, "aws_sns_topic_policy", anyRule("sns:Publish"));
+    expect(await messages("CKV_AWS_169", tf)).toEqual([
+      expect.stringMatching(/^aws_sns_topic_policy\.\S+: policy statement AnyEventRule is public$/),
+    ]);
+  });
+
+  test('CKV_AWS_168 fails a statement whose principal is {"Federated": "*"} with no condition', async () => {
+    const tf = stackWith("aws_sqs_queue_policy");
+    addStatement(tf, "aws_sqs_queue_policy", {
+      Sid: "AnyFederated",
+      Effect: "Allow",
+      Principal: { Federated: "*" },
+      Action: "sqs:SendMessage",
+      Resource: "*",
+    });
+    expect(await messages("CKV_AWS_168", tf)).toEqual([expect.stringContaining("statement AnyFederated is public")]);
+  });
+
+  test("CKV_AWS_168 passes events.amazonaws.com for one named rule of one account", async () => {
+    const tf = stackWith("aws_sqs_queue_policy");
+    addStatement(tf, "aws_sqs_queue_policy", {
+      ...anyRule("sqs:SendMessage"),
+      Condition: { ArnEquals: { "aws:SourceArn": "arn:aws:events:us-east-1:111122223333:rule/orders" } },
+    });
+    expect(await messages("CKV_AWS_168", tf)).toEqual([]);
+  });
+});
+
+describe("CKV_AWS_45 with Checkov's secret patterns (checkov/common/util/secrets.py, AWS and GENERAL)", () => {
+  /** The function's environment with one more variable. */
+  async function withVariable(name: string, value: string): Promise<string[]> {
+    const tf = stackWith("aws_lambda_function");
+    onlyResource(tf, "aws_lambda_function").environment.variables[name] = value;
+    return messages("CKV_AWS_45", tf);
+  }
+
+  test.each([
+    ["an access key ID inside a longer word", "XAKIAIOSFODNN7EXAMPLE"],
+    ["an access key ID next to an interpolation", "AKIAIOSFODNN7EXAMPLE${var.suffix}"],
+    ["a private key header", "-----BEGIN RSA PRIVATE KEY-----"],
+  ])("catches %s", async (_, value) => {
+    expect(await withVariable("UPSTREAM", value)).toEqual([
+      expect.stringMatching(/^aws_lambda_function\.\S+: environment variable UPSTREAM holds a secret$/),
+    ]);
+  });
+
+  test("passes a 40-character value that mixes no upper case, lower case and digits (Checkov's exemption)", async () => {
+    expect(await withVariable("UPSTREAM", "abcdefghijabcdefghijabcdefghijabcdefghij")).toEqual([]);
+  });
+});
+
+describe("our own key-policy split: a source condition counts only when it names a source", () => {
+  test('ORD-KMS-KEY-POLICY-SPLIT fails a key use limited only by aws:SourceAccount StringLike "*"', async () => {
+    const tf = bootstrapStack();
+    for (const document of Object.values(tf.data.aws_iam_policy_document) as TfJson[]) {
+      for (const statement of document.statement ?? []) {
+        for (const condition of statement.condition ?? []) {
+          if (condition.variable === "kms:ViaService")
+            Object.assign(condition, { test: "StringLike", variable: "aws:SourceAccount", values: ["*"] });
+        }
+      }
+    }
+    expect(await messages("ORD-KMS-KEY-POLICY-SPLIT", tf)).toEqual([
+      expect.stringContaining("lets principals use the key through any service, for any source"),
+    ]);
+  });
+});
+
+describe("our own key-policy account rule", () => {
+  /** Another account's root added to every key-use statement, kms:CallerAccount dropped. */
+  function keyUseByAnotherAccount(): TfJson {
+    const tf = bootstrapStack();
+    for (const document of Object.values(tf.data.aws_iam_policy_document) as TfJson[]) {
+      for (const statement of document.statement ?? []) {
+        if (!(statement.actions ?? []).includes("kms:Decrypt")) continue;
+        for (const principal of statement.principals ?? []) {
+          if (principal.type === "AWS") principal.identifiers.push("arn:aws:iam::444455556666:root");
+        }
+        statement.condition = (statement.condition ?? []).filter((c: TfJson) => c.variable !== "kms:CallerAccount");
+      }
+    }
+    return tf;
+  }
+
+  test("ORD-KMS-KEY-POLICY-ACCOUNT fails a key-use statement naming another account's root", async () => {
+    expect(await messages("ORD-KMS-KEY-POLICY-ACCOUNT", keyUseByAnotherAccount())).toEqual([
+      expect.stringMatching(/names arn:aws:iam::444455556666:root, outside the stack's account$/),
+      expect.stringMatching(/uses the key without kms:CallerAccount equal to the stack's account$/),
+    ]);
+  });
+});
+
+describe("our own TLS-only rules: the deny covers every action and every resource", () => {
+  /** The bootstrap stack with its bucket's TLS deny changed by `change`. */
+  function bucketTlsDeny(change: (statement: TfJson) => void): TfJson {
+    const tf = bootstrapStack();
+    for (const document of Object.values(tf.data.aws_iam_policy_document) as TfJson[]) {
+      for (const statement of document.statement ?? [])
+        if (statement.sid === "DenyInsecureTransport") change(statement);
+    }
+    return tf;
+  }
+
+  test("ORD-S3-TLS-ONLY passes the committed deny (s3:* on the bucket and its objects)", async () => {
+    expect(
+      await messages(
+        "ORD-S3-TLS-ONLY",
+        bucketTlsDeny(() => undefined),
+      ),
+    ).toEqual([]);
+  });
+
+  test.each([
+    ["narrowed to one action", (s: TfJson) => (s.actions = ["s3:PutObject"])],
+    ["narrowed to the objects only", (s: TfJson) => (s.resources = [s.resources[1]])],
+    [
+      "narrowed by a second condition",
+      (s: TfJson) => s.condition.push({ test: "IpAddress", variable: "aws:SourceIp", values: ["10.0.0.0/8"] }),
+    ],
+  ])("ORD-S3-TLS-ONLY fails the bucket's deny %s", async (_, change) => {
+    expect(await messages("ORD-S3-TLS-ONLY", bucketTlsDeny(change))).toEqual([
+      expect.stringMatching(/^aws_s3_bucket\.\S+: accepts requests without TLS$/),
+    ]);
+  });
+
+  test("ORD-SQS-TLS-ONLY fails a queue's deny narrowed to sqs:SendMessage", async () => {
+    const tf = stackWith("aws_sqs_queue_policy");
+    for (const document of Object.values(tf.data.aws_iam_policy_document) as TfJson[]) {
+      for (const statement of document.statement ?? [])
+        if (statement.sid === "DenyInsecureTransport" && statement.actions.includes("sqs:*"))
+          statement.actions = ["sqs:SendMessage"];
+    }
+    expect((await messages("ORD-SQS-TLS-ONLY", tf)).length).toBeGreaterThan(0);
+  });
+});
+
+describe("verdicts read from Checkov's checks", () => {
+  test("CKV_AWS_50 fails tracing mode PassThrough, which LambdaXrayEnabled.py passes (so it is stricter)", async () => {
+    const tf = stackWith("aws_lambda_function");
+    onlyResource(tf, "aws_lambda_function").tracing_config = { mode: "PassThrough" };
+    expect(await messages("CKV_AWS_50", tf)).toEqual([expect.stringContaining("is not traced")]);
+  });
+
+  test("CKV_AWS_7 passes an asymmetric key without rotation, as KMSRotation.py does (KMS rotates none)", async () => {
+    const tf = bootstrapStack();
+    Object.assign(onlyResource(tf, "aws_kms_key"), {
+      customer_master_key_spec: "RSA_2048",
+      enable_key_rotation: false,
+    });
+    expect(await messages("CKV_AWS_7", tf)).toEqual([]);
+  });
+
+  test("CKV_AWS_338 fails retention 0 (never expire), as CloudWatchLogGroupRetentionYear.py does", async () => {
+    const tf = stackWith("aws_cloudwatch_log_group");
+    for (const group of Object.values(tf.resource.aws_cloudwatch_log_group) as TfJson[]) group.retention_in_days = 0;
+    expect((await messages("CKV_AWS_338", tf)).length).toBeGreaterThan(0);
   });
 });

@@ -1,7 +1,14 @@
 import { TfJson } from "../support/tf";
-import { Statement, conditionsLimitPrincipal, fromJson, isPublic, policySites, unconstrainedActions } from "./iam";
-import { RULES } from "./rules";
-import { loadStack } from "./stack";
+import {
+  Statement,
+  conditionsLimitPrincipal,
+  fromJson,
+  isPublic,
+  policySites,
+  unconstrainedActions,
+} from "../../policy/iam";
+import { RULES } from "../../policy/rules";
+import { loadStack } from "../../policy/stack";
 
 /** One statement in IAM's JSON grammar, read the way the rules read it. */
 function statement(json: TfJson): Statement {

@@ -1,19 +1,14 @@
 import { TfJson } from "../support/tf-json";
-import { Finding, PolicyRule, RULES } from "./rules";
-import { Stack, loadStack } from "./stack";
-import { WAIVERS, accepts } from "./waivers";
+import { unwaivedFindings } from "../../policy/evaluate";
+import { RULES } from "../../policy/rules";
+import { Stack, loadStack } from "../../policy/stack";
 
 /**
- * The policy suite as a function of any synthesized stacks: every rule passes on every stack, or
+ * The policy suite as jest tests over any synthesized stacks: every rule passes on every stack, or
  * reports only findings a waiver accepts. policy.test.ts judges the project's stacks (and proves
- * the rules themselves); third-environment.test.ts runs this over an adopter's stacks.
+ * the rules themselves); third-environment.test.ts runs this over an adopter's stacks. The engine
+ * (policy/) is the one `npm run policy` runs.
  */
-
-/** Findings no waiver accepts. */
-export function unwaivedFindings(rule: PolicyRule, findings: Finding[]): Finding[] {
-  const waivers = WAIVERS.filter((w) => w.rule === rule.id);
-  return findings.filter((f) => !waivers.some((w) => accepts(w, f)));
-}
 
 /**
  * One test per rule and stack. `stackNames` must be known when the tests are declared; `load`

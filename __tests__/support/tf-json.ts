@@ -2,6 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { TfJson, resourcesOf } from "../../policy/terraform-json";
 import { RUN_FOLDER_VARIABLE } from "./run-folder";
 
 /**
@@ -9,14 +10,8 @@ import { RUN_FOLDER_VARIABLE } from "./run-folder";
  * reads a synth needs (tf.ts adds what builds constructs, and re-exports all of this).
  */
 
-/** Synthesized Terraform JSON (`cdk.tf.json`), read the way it is written. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type TfJson = Record<string, any>;
-
-/** Every resource (or data source) of `type`, by logical ID. */
-export function resourcesOf(tf: TfJson, type: string, kind: "resource" | "data" = "resource"): Record<string, TfJson> {
-  return tf[kind]?.[type] ?? {};
-}
+export type { TfJson } from "../../policy/terraform-json";
+export { numberValue, resourcesOf } from "../../policy/terraform-json";
 
 /** The only resource of `type`; fails when there are none or several. */
 export function onlyResource(tf: TfJson, type: string, kind: "resource" | "data" = "resource"): TfJson {
@@ -52,14 +47,6 @@ export function viaServiceCondition(service: string): TfJson {
     variable: "kms:ViaService",
     values: [`${service}.\${data.aws_region.Region.region}.\${data.aws_partition.Partition.dns_suffix}`],
   };
-}
-
-/** The value of a number attribute, or the default of the variable it names; undefined otherwise. */
-export function numberValue(tf: TfJson, value: unknown): number | undefined {
-  if (typeof value === "number") return value;
-  const variable = /^\$\{var\.([\w-]+)\}$/.exec(String(value));
-  const fallback = variable ? tf.variable?.[variable[1]]?.default : undefined;
-  return typeof fallback === "number" ? fallback : undefined;
 }
 
 /** The order pipeline stacks of an app (every stack but the state bootstrap). */

@@ -1,4 +1,4 @@
-import { TfJson } from "../support/tf";
+import { TfJson } from "./terraform-json";
 import { Stack, entries, jsonValue } from "./stack";
 
 /**
@@ -254,10 +254,10 @@ export function isWildcardArn(value: string): boolean {
   return parts[4] === "*";
 }
 
-/** A principal that is anyone: `"*"`, `{"AWS": "*"}`, `{"Service": "*"}` or an ARN in any account. */
+/** A principal that is anyone: `"*"`, `{"AWS": "*"}`, `{"Service": "*"}`, `{"Federated": "*"}` or an ARN in any account. */
 export function wildcardPrincipals(statement: Statement): Principal[] {
   return (statement.principals ?? []).filter(
-    (p) => ["*", "AWS", "Service"].includes(p.type) && p.identifiers.some(isWildcardArn),
+    (p) => ["*", "AWS", "Service", "Federated"].includes(p.type) && p.identifiers.some(isWildcardArn),
   );
 }
 
@@ -301,11 +301,82 @@ export function conditionsLimitPrincipal(statement: Statement): boolean {
   );
 }
 
-/** An Allow statement anyone may use: a wildcard principal (or NotPrincipal) its conditions do not limit. */
+/**
+ * An Allow statement anyone may use: what current Checkov fails (cloudsplaining's
+ * `internetAccessible`), and what policyuniverse, which older Checkov called, fails: a wildcard
+ * principal (or a NotPrincipal, which cloudsplaining ignores) its conditions do not limit.
+ */
 export function isPublic(statement: Statement): boolean {
   if (statement.effect !== "Allow") return false;
+  if (internetAccessible(statement)) return true;
   if (statement.notPrincipals.length > 0) return !conditionsLimitPrincipal(statement);
   return wildcardPrincipals(statement).length > 0 && !conditionsLimitPrincipal(statement);
+}
+
+/**
+ * cloudsplaining's condition keys (cloudsplaining/scan/resource_policy_document.py,
+ * CONDITION_KEY_CATEGORIES), by the category its test judges a value by.
+ */
+const CLOUDSPLAINING_KEYS: Record<string, string> = {
+  "aws:sourcearn": "arn",
+  "aws:principalarn": "arn",
+  "aws:sourceowner": "account",
+  "aws:sourceaccount": "account",
+  "aws:principalaccount": "account",
+  "aws:principalorgid": "organization",
+  "aws:principalorgpaths": "organization",
+  "kms:calleraccount": "account",
+  "aws:userid": "userid",
+  "aws:sourceip": "cidr",
+  "aws:sourcevpc": "vpc",
+  "aws:sourcevpce": "vpce",
+  "saml:aud": "saml-endpoint",
+};
+/** RELEVANT_CONDITION_OPERATORS_PATTERN, used with Python's re.match: anchored at the start only. */
+const CLOUDSPLAINING_OPERATOR =
+  /^((ForAllValues|ForAnyValue):)?(ARN(Equals|Like)|String(Equals|Like)(IgnoreCase)?|IpAddress)(IfExists)?/i;
+
+/** cloudsplaining's `_arn_internet_accessible`: "*", or an ARN whose account is "*" (S3 ARNs have none). */
+function arnInternetAccessible(arn: string): boolean {
+  if (arn === "*") return true;
+  if (!arn.startsWith("arn:")) return false; // an account ID or a service
+  const parts = arn.split(":");
+  if (parts.length < 6) return arn.includes("*"); // not parsable as an ARN
+  const [, , service, , account] = parts;
+  if (service === "s3") return false;
+  if (!account && !service) return true;
+  return account === "*";
+}
+
+/** cloudsplaining's `_is_condition_entry_internet_accessible` for one value of a condition key. */
+function conditionValueInternetAccessible(category: string, value: string): boolean {
+  if (category === "arn") return arnInternetAccessible(value);
+  if (category === "cidr") return value.endsWith("/0");
+  if (category === "organization") return value.includes("o-*");
+  // As cloudsplaining writes it: only a single trailing "*" passes, so a user ID without one fails too.
+  if (category === "userid") return value.indexOf("*") !== value.length - 1;
+  return value.includes("*");
+}
+
+/**
+ * Whether current Checkov's CKV_AWS_168/169 (SQSQueuePolicyAnyPrincipal.py,
+ * SNSTopicPolicyAnyPrincipal.py: FAILED when `ResourcePolicyDocument(policy).internet_accessible_actions`
+ * is not empty) fail this statement, as cloudsplaining's `ResourceStatement.internet_accessible_actions`
+ * decides: never a Deny; any value of a relevant condition that is a wildcard (an ARN in account "*"
+ * such as `arn:aws:events:*:*:rule/*`, a "/0" network, an account, VPC or endpoint with "*") makes it
+ * accessible whatever the principal; other relevant conditions make it not accessible; without them,
+ * a principal (AWS, Federated, Service, or "*") that is "*" or an ARN in account "*" does.
+ */
+export function internetAccessible(statement: Statement): boolean {
+  if (statement.effect === "Deny") return false;
+  const entries = statement.conditions
+    .filter((c) => CLOUDSPLAINING_OPERATOR.test(c.test) && CLOUDSPLAINING_KEYS[c.variable.toLowerCase()])
+    .flatMap((c) => c.values.map((value) => [CLOUDSPLAINING_KEYS[c.variable.toLowerCase()], value] as const));
+  if (entries.some(([category, value]) => conditionValueInternetAccessible(category, value))) return true;
+  if (entries.length > 0) return false;
+  return (statement.principals ?? [])
+    .filter((p) => ["*", "AWS", "Federated", "Service"].includes(p.type))
+    .some((p) => p.identifiers.some(arnInternetAccessible));
 }
 
 /** The actions a statement names, lower-cased (for comparisons; IAM action names are case-insensitive). */

@@ -1,5 +1,5 @@
-import { parseHcl } from "../support/hcl";
-import { TfJson, resourcesOf } from "../support/tf";
+import { parse as parseHcl } from "@cdktf/hcl2json";
+import { TfJson, resourcesOf } from "./terraform-json";
 
 /**
  * A synthesized stack as the policy rules read it: the `cdk.tf.json` object, and

@@ -3,8 +3,8 @@ import {
   KEY_USE_ACTIONS,
   SUPPORTED_NODE_RUNTIMES,
   TABLE_WRITE_ACTIONS,
-} from "../../constructs/defaults";
-import { TfJson, numberValue, resourcesOf } from "../support/tf";
+} from "../constructs/defaults";
+import { TfJson, numberValue, resourcesOf } from "./terraform-json";
 import {
   IDENTITY_POLICY_TYPES,
   PolicySite,
@@ -17,7 +17,7 @@ import {
   unconstrainedActions,
   wildcardPrincipals,
 } from "./iam";
-import { PolicyForm, addStatement, documentAt, removeStatements } from "./mutate";
+import { PolicyForm, addStatement, rewriteStatements } from "./mutate";
 import { Stack, entries, jsonValue, ref, referencedAddress, resourceAt } from "./stack";
 
 /**
@@ -36,6 +36,8 @@ export interface PolicyRule {
   readonly relation: "same" | "stricter" | "own";
   /** What differs from Checkov, when `stricter` (one line, for docs/guardrails.md). */
   readonly note?: string;
+  /** Checkov's own condition for a cited ID, quoted from its check, the check's file name first. */
+  readonly checkov?: string;
   /** The resource types (or `provider.aws`, `terraform.backend.s3`) the rule inspects. */
   readonly on: readonly string[];
   /** One finding per violation. */
@@ -44,6 +46,13 @@ export interface PolicyRule {
   breakStack(tf: TfJson, form?: PolicyForm): void;
   /** For rules that read policies: every form (document, inline JSON, jsonencode) must fail when broken. */
   readonly readsPolicies?: boolean;
+  /** The resource types whose own policies the rule reads, where `on` names what it judges instead. */
+  readonly policies?: readonly string[];
+  /**
+   * For a rule the waivers accept on every stack it inspects: makes a copy pass it, so its proof runs
+   * with the waiver lifted (the copy passes, then fails once broken).
+   */
+  satisfy?(tf: TfJson): void;
   /** Where `on` is not enough to say the rule has something to inspect. */
   appliesTo?(tf: TfJson): boolean;
 }
@@ -254,11 +263,17 @@ const SHAPES: Record<string, UnconstrainedShape> = {
 };
 
 /** One of Checkov's cloudsplaining checks: on identity policies (`identity`) or on every policy (`all`). */
-function unconstrainedRule(id: string, shape: keyof typeof SHAPES, scope: "identity" | "all"): PolicyRule {
+function unconstrainedRule(
+  id: string,
+  shape: keyof typeof SHAPES,
+  scope: "identity" | "all",
+  checkov?: string,
+): PolicyRule {
   const { title, reported, breaking, note } = SHAPES[shape];
   const excluded = id === "CKV_AWS_287" ? ["ecr:getauthorizationtoken"] : [];
   return {
     id,
+    checkov,
     title:
       scope === "identity"
         ? `Identity policies allow no ${title} without resource constraints`
@@ -284,16 +299,47 @@ function unconstrainedRule(id: string, shape: keyof typeof SHAPES, scope: "ident
   };
 }
 
+/** Checkov's condition for CKV_AWS_168 and 169, as their checks state it. */
+const PUBLIC_CONDITION =
+  'FAILED if ResourcePolicyDocument(policy=conf["policy"][0]).internet_accessible_actions is not empty ' +
+  "(cloudsplaining/scan/resource_policy_document.py: an Allow with a relevant condition value that is a wildcard " +
+  '(an ARN in account "*", a "/0" network, "*" in an account, VPC or endpoint), or with no relevant condition a ' +
+  'principal (AWS, Federated, Service) that is "*" or an ARN in account "*")';
+const PUBLIC_NOTE =
+  "also an Allow with NotPrincipal its conditions do not limit (cloudsplaining ignores NotPrincipal); every " +
+  "policy form, where Checkov returns UNKNOWN for a policy that is not an object";
+
+/**
+ * The actions a TLS deny must name, by service: every action ("*" or the service's wildcard); for SNS
+ * also sns:Publish alone, the action AWS's own TLS topic policy denies (SNS security best practices;
+ * aws-cdk's enforceSSL), as a topic policy's other actions send no message content.
+ */
+const TLS_ACTIONS: Record<string, readonly string[]> = {
+  SQS: ["*", "sqs:*"],
+  S3: ["*", "s3:*"],
+  SNS: ["*", "sns:*", "sns:Publish"],
+};
+
 // --- The rules -------------------------------------------------------------------------------------
 
 export const RULES: PolicyRule[] = [
   // KMS
   {
     id: "CKV_AWS_7",
-    title: "Customer-managed KMS keys rotate",
+    title: "Customer-managed KMS keys rotate (symmetric and HMAC keys: KMS rotates no other)",
     relation: "same",
+    checkov:
+      "KMSRotation.py: inspected key enable_key_rotation, expected true; UNKNOWN when customer_master_key_spec is set and is neither SYMMETRIC_DEFAULT nor HMAC",
     on: ["aws_kms_key"],
-    check: perResource("aws_kms_key", (k) => k.enable_key_rotation === true, "does not rotate"),
+    check: perResource(
+      "aws_kms_key",
+      (k) => {
+        const spec = k.customer_master_key_spec;
+        const rotatable = !spec || String(spec).includes("SYMMETRIC_DEFAULT") || String(spec).includes("HMAC");
+        return !rotatable || k.enable_key_rotation === true;
+      },
+      "does not rotate",
+    ),
     breakStack: (tf) => {
       first(tf, "aws_kms_key").enable_key_rotation = false;
     },
@@ -302,6 +348,8 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_227",
     title: "KMS keys are enabled",
     relation: "same",
+    checkov:
+      "KMSKeyIsEnabled.py: inspected key is_enabled, expected true; a key without it passes (missing_block_result PASSED)",
     on: ["aws_kms_key"],
     check: perResource("aws_kms_key", (k) => k.is_enabled !== false, "is disabled"),
     breakStack: (tf) => {
@@ -328,6 +376,7 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_33",
     title: "No KMS key policy allows a wildcard principal",
     relation: "stricter",
+    checkov: 'KMSKeyWildcardPrincipal.py: FAILED when a statement that is not a Deny has Principal AWS "*" (or "*")',
     note: 'also {"Service": "*"} and ARNs in any account; aws_kms_key_policy too; every policy form',
     on: ["aws_kms_key", "aws_kms_key_policy"],
     readsPolicies: true,
@@ -346,7 +395,7 @@ export const RULES: PolicyRule[] = [
     id: "ORD-KMS-KEY-POLICY-SPLIT",
     title:
       "Key policies separate administration from use: no wildcard actions, no statement both administers and uses, " +
-      "every use limited to a service (kms:ViaService) or a source (aws:SourceArn/SourceAccount)",
+      "every use limited to named services (kms:ViaService, StringEquals) or a named source (aws:SourceArn/SourceAccount, no wildcard)",
     relation: "own",
     on: ["aws_kms_key", "aws_kms_key_policy"],
     readsPolicies: true,
@@ -364,7 +413,9 @@ export const RULES: PolicyRule[] = [
         (c) =>
           namesServices(c) ||
           (["aws:sourcearn", "aws:sourceaccount"].includes(c.variable.toLowerCase()) &&
-            /^(String|Arn)(Equals|Like)$/.test(c.test)),
+            /^(String|Arn)(Equals|Like)$/.test(c.test) &&
+            c.values.length > 0 &&
+            c.values.every((v) => !v.includes("*") && !v.includes("?"))),
       );
       return uses && !limited ? "lets principals use the key through any service, for any source" : undefined;
     }),
@@ -377,11 +428,68 @@ export const RULES: PolicyRule[] = [
       ),
   },
 
+  {
+    id: "ORD-KMS-KEY-POLICY-ACCOUNT",
+    title:
+      "Key policies name no principal outside the stack's account, and every use by an account's principals " +
+      "is limited to the stack's account (kms:CallerAccount)",
+    relation: "own",
+    on: ["aws_kms_key", "aws_kms_key_policy"],
+    readsPolicies: true,
+    check: (stack) => {
+      const own = ownAccounts(stack);
+      const uses = KEY_USE_ACTIONS.filter((a) => a !== "kms:DescribeKey");
+      return policySites(stack)
+        .filter((site) => site.type === "aws_kms_key" || site.type === "aws_kms_key_policy")
+        .flatMap((site) => {
+          if (site.policy instanceof Error) return [finding(site.subject, `${site.attribute}: ${site.policy.message}`)];
+          return site.policy.statements
+            .filter((s) => s.effect === "Allow")
+            .flatMap((s) => {
+              const where = `${site.attribute} statement ${s.sid ?? "(no sid)"}`;
+              const outside = (s.principals ?? [])
+                .filter((p) => p.type !== "Service")
+                .flatMap((p) => p.identifiers.filter((id) => !own(accountOf(id))));
+              const problems = outside.map((id) => `${where} names ${id}, outside the stack's account`);
+              const byAccount = (s.principals ?? []).some((p) => p.type === "AWS");
+              const using = s.actions.some((a) => uses.some((u) => actionMatches(a, u)));
+              const callerAccount = s.conditions.some(
+                (c) =>
+                  c.test === "StringEquals" &&
+                  c.variable.toLowerCase() === "kms:calleraccount" &&
+                  c.values.length > 0 &&
+                  c.values.every(own),
+              );
+              if (byAccount && using && !callerAccount) {
+                problems.push(`${where} uses the key without kms:CallerAccount equal to the stack's account`);
+              }
+              return problems.map((problem) => finding(site.subject, problem));
+            });
+        });
+    },
+    breakStack: (tf, form) =>
+      addStatement(
+        tf,
+        "aws_kms_key",
+        {
+          Sid: "AnotherAccountUsesKey",
+          Effect: "Allow",
+          Principal: { AWS: "arn:aws:iam::444455556666:root" },
+          Action: ["kms:Decrypt"],
+          Resource: "*",
+          Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+        },
+        form,
+      ),
+  },
+
   // SQS
   {
     id: "CKV_AWS_27",
     title: "Every SQS queue is encrypted at rest (SSE-SQS or a KMS key)",
     relation: "same",
+    checkov:
+      "SQSQueueEncryption.py: PASSED when sqs_managed_sse_enabled is true, else when kms_master_key_id has any value",
     on: ["aws_sqs_queue"],
     check: perResource(
       "aws_sqs_queue",
@@ -407,9 +515,12 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_168",
-    title: "No queue policy is public: a wildcard principal needs a condition that limits it",
-    relation: "same",
-    note: "policyuniverse's test, as Checkov calls it, on every policy form",
+    title:
+      "No queue policy is public: no Allow for a wildcard principal without a limiting condition, none whose " +
+      "condition value is a wildcard (aws:SourceArn arn:aws:events:*:*:rule/*)",
+    relation: "stricter",
+    note: PUBLIC_NOTE,
+    checkov: `SQSQueuePolicyAnyPrincipal.py: ${PUBLIC_CONDITION}`,
     on: ["aws_sqs_queue_policy", "aws_sqs_queue"],
     readsPolicies: true,
     check: statementRule(["aws_sqs_queue_policy", "aws_sqs_queue"], (s) => (isPublic(s) ? "is public" : undefined)),
@@ -480,12 +591,14 @@ export const RULES: PolicyRule[] = [
       }
       return problems;
     },
-    breakStack: (tf) => {
-      for (const body of Object.values(resourcesOf(tf, "aws_sqs_queue_policy"))) {
-        const document = documentAt(tf, body.policy);
-        for (const s of document?.statement ?? []) if (s.effect === "Allow") delete s.condition;
-      }
-    },
+    readsPolicies: true,
+    breakStack: (tf, form) =>
+      rewriteStatements(
+        tf,
+        "aws_sqs_queue_policy",
+        (all) => all.map((s) => (s.Effect === "Allow" ? withoutCondition(s) : s)),
+        form,
+      ),
   },
   {
     id: "ORD-SNS-QUEUE-KEY",
@@ -533,7 +646,15 @@ export const RULES: PolicyRule[] = [
             );
           return admits ? [] : [finding(address, `${key}'s policy does not let SNS use it for ${sub.topic_arn}`)];
         }),
-    breakStack: (tf) => removeStatements(tf, "aws_kms_key", (s) => String(s.sid).startsWith("AllowSnsDelivery")),
+    readsPolicies: true,
+    policies: ["aws_kms_key"],
+    breakStack: (tf, form) =>
+      rewriteStatements(
+        tf,
+        "aws_kms_key",
+        (all) => all.filter((s) => !String(s.Sid).startsWith("AllowSnsDelivery")),
+        form,
+      ),
   },
   {
     id: "ORD-SQS-DLQ-RETENTION",
@@ -604,6 +725,7 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_26",
     title: "Every SNS topic is encrypted with KMS",
     relation: "same",
+    checkov: "SNSTopicEncryption.py: inspected key kms_master_key_id, any value",
     on: ["aws_sns_topic"],
     check: perResource(
       "aws_sns_topic",
@@ -616,9 +738,12 @@ export const RULES: PolicyRule[] = [
   },
   {
     id: "CKV_AWS_169",
-    title: "No topic policy is public: a wildcard principal needs a condition that limits it",
-    relation: "same",
-    note: "policyuniverse's test, as Checkov calls it, on every policy form; aws_sns_topic.policy too",
+    title:
+      "No topic policy is public: no Allow for a wildcard principal without a limiting condition, none whose " +
+      "condition value is a wildcard (aws:SourceArn arn:aws:events:*:*:rule/*)",
+    relation: "stricter",
+    note: `${PUBLIC_NOTE}; aws_sns_topic.policy too`,
+    checkov: `SNSTopicPolicyAnyPrincipal.py: ${PUBLIC_CONDITION}`,
     on: ["aws_sns_topic_policy", "aws_sns_topic"],
     readsPolicies: true,
     check: statementRule(["aws_sns_topic_policy", "aws_sns_topic"], (s) => (isPublic(s) ? "is public" : undefined)),
@@ -637,6 +762,7 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_28",
     title: "DynamoDB tables have point-in-time recovery",
     relation: "same",
+    checkov: "DynamodbRecovery.py: inspected key point_in_time_recovery/[0]/enabled, expected true",
     on: ["aws_dynamodb_table"],
     check: perResource(
       "aws_dynamodb_table",
@@ -651,6 +777,7 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_119",
     title: "DynamoDB tables are encrypted with a customer-managed KMS key",
     relation: "same",
+    checkov: "DynamoDBTablesEncrypted.py: PASSED when server_side_encryption has enabled true and a kms_key_arn",
     on: ["aws_dynamodb_table"],
     check: perResource(
       "aws_dynamodb_table",
@@ -688,17 +815,21 @@ export const RULES: PolicyRule[] = [
   {
     id: "CKV_AWS_50",
     title: "Lambda functions trace with X-Ray (active)",
-    relation: "same",
+    relation: "stricter",
+    checkov: "LambdaXrayEnabled.py: inspected key tracing_config/[0]/mode, expected PassThrough or Active",
+    note: "Active only: Checkov also passes PassThrough, which traces only requests that arrive sampled",
     on: ["aws_lambda_function"],
     check: perResource("aws_lambda_function", (f) => f.tracing_config?.mode === "Active", "is not traced"),
     breakStack: (tf) => {
-      first(tf, "aws_lambda_function").tracing_config.mode = "PassThrough";
+      delete first(tf, "aws_lambda_function").tracing_config;
     },
   },
   {
     id: "CKV_AWS_115",
     title: "Lambda functions set reserved concurrency (reserved_concurrent_executions)",
     relation: "stricter",
+    checkov:
+      "LambdaFunctionLevelConcurrentExecutionLimit.py: inspected key reserved_concurrent_executions/[0], FAILED when missing or a forbidden value",
     note: "the attribute must be set, as in Checkov, and be at least 1 (Checkov accepts 0, which stops the function)",
     on: ["aws_lambda_function"],
     check: perResource(
@@ -735,12 +866,19 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_116",
     title: "Lambda functions have a dead-letter target for asynchronous invocations",
     relation: "same",
+    checkov: "LambdaDLQConfigured.py: inspected key dead_letter_config/[0]/target_arn, any value",
     on: ["aws_lambda_function"],
     check: perResource(
       "aws_lambda_function",
       (f) => typeof f.dead_letter_config?.target_arn === "string",
       "has no dead_letter_config target",
     ),
+    satisfy: (tf) =>
+      eachOf(
+        tf,
+        "aws_lambda_function",
+        (f) => (f.dead_letter_config = { target_arn: "arn:aws:sqs:us-east-1:111122223333:dlq" }),
+      ),
     breakStack: (tf) => {
       first(tf, "aws_lambda_function").dead_letter_config = {};
     },
@@ -749,6 +887,7 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_117",
     title: "Lambda functions run inside a VPC",
     relation: "stricter",
+    checkov: "LambdaInVPC.py: inspected key vpc_config, any value",
     note: "the VPC configuration must name subnets and security groups",
     on: ["aws_lambda_function"],
     check: perResource(
@@ -756,6 +895,12 @@ export const RULES: PolicyRule[] = [
       (f) => (f.vpc_config?.subnet_ids ?? []).length > 0 && (f.vpc_config?.security_group_ids ?? []).length > 0,
       "has no VPC",
     ),
+    satisfy: (tf) =>
+      eachOf(
+        tf,
+        "aws_lambda_function",
+        (f) => (f.vpc_config = { subnet_ids: ["subnet-0a1b"], security_group_ids: ["sg-0a1b"] }),
+      ),
     breakStack: (tf) => {
       first(tf, "aws_lambda_function").vpc_config = { subnet_ids: [], security_group_ids: [] };
     },
@@ -764,6 +909,8 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_173",
     title: "Lambda environment variables are encrypted with a customer-managed key (and no key without variables)",
     relation: "same",
+    checkov:
+      "LambdaEnvironmentEncryptionSettings.py: with environment variables, kms_key_arn must be set and not empty",
     on: ["aws_lambda_function"],
     check: perResource(
       "aws_lambda_function",
@@ -774,6 +921,8 @@ export const RULES: PolicyRule[] = [
       },
       "has environment variables without a customer key, or a key without variables",
     ),
+    satisfy: (tf) =>
+      eachOf(tf, "aws_lambda_function", (f) => (f.kms_key_arn = "arn:aws:kms:us-east-1:111122223333:key/0a1b")),
     breakStack: (tf) => {
       const fn = first(tf, "aws_lambda_function");
       fn.environment = fn.environment ?? { variables: { A: "1" } };
@@ -784,12 +933,19 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_272",
     title: "Lambda functions validate code signatures",
     relation: "same",
+    checkov: "LambdaCodeSigningConfigured.py: inspected key code_signing_config_arn, any value (Zip packages)",
     on: ["aws_lambda_function"],
     check: perResource(
       "aws_lambda_function",
       (f) => typeof f.code_signing_config_arn === "string",
       "has no code signing config",
     ),
+    satisfy: (tf) =>
+      eachOf(
+        tf,
+        "aws_lambda_function",
+        (f) => (f.code_signing_config_arn = "arn:aws:lambda:us-east-1:111122223333:code-signing-config:csc-0a1b"),
+      ),
     breakStack: (tf) => {
       delete first(tf, "aws_lambda_function").code_signing_config_arn;
     },
@@ -798,6 +954,7 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_363",
     title: "Lambda functions use a runtime still supported upstream",
     relation: "stricter",
+    checkov: "DeprecatedLambdaRuntime.py: inspected key runtime, FAILED on a value of its list of deprecated runtimes",
     note: `only ${SUPPORTED_NODE_RUNTIMES.join(", ")}; Checkov lists the deprecated ones`,
     on: ["aws_lambda_function"],
     check: perResource(
@@ -813,7 +970,16 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_45",
     title: "No secret in a Lambda function's environment variables",
     relation: "stricter",
-    note: "Checkov's AWS key patterns, and any literal value under a name that says secret, password, token or key",
+    note:
+      "Checkov's patterns and its 40-character exemption, and also a private-key header anywhere in a value and any " +
+      "literal value under a name that says secret, password, token or key",
+    checkov:
+      "LambdaEnvironmentCredentials.py: FAILED if a string value of environment.variables has " +
+      "string_has_secrets(value, AWS, GENERAL) (checkov/common/util/secrets.py: a 40-character base64 run, an " +
+      "(A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16} access key ID anywhere in the value, " +
+      "KEY = <40 characters>, ACCOUNT_ID = <12 digits>, ^-----BEGIN (RSA|EC|DSA|GPP) PRIVATE KEY-----$; an MD5 or " +
+      "SHA-1 hex value is not a secret), after dropping 40-character runs that do not mix upper case, lower case " +
+      "and digits",
     on: ["aws_lambda_function"],
     check: (stack) =>
       entries(stack, "aws_lambda_function").flatMap(([address, f]) =>
@@ -863,6 +1029,7 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_66",
     title: "Log groups have a retention",
     relation: "same",
+    checkov: "CloudwatchLogGroupRetention.py: inspected key retention_in_days, any value",
     on: ["aws_cloudwatch_log_group"],
     check: perResource("aws_cloudwatch_log_group", (g) => g.retention_in_days !== undefined, "never expires"),
     breakStack: (tf) => {
@@ -873,16 +1040,18 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_338",
     title: "Log groups keep logs for at least one year",
     relation: "stricter",
-    note: "a variable is judged by its default (Checkov returns UNKNOWN for it)",
+    checkov: "CloudWatchLogGroupRetentionYear.py: PASSED when retention_in_days is a number of at least 365",
+    note: "a variable is judged by its default (Checkov passes only a literal number)",
     on: ["aws_cloudwatch_log_group"],
     check: perResource(
       "aws_cloudwatch_log_group",
       (g, stack) => {
         const days = numberOf(stack, g.retention_in_days);
-        return days !== undefined && (days === 0 || days >= 365);
+        return days !== undefined && days >= 365;
       },
       "keeps logs less than a year",
     ),
+    satisfy: (tf) => eachOf(tf, "aws_cloudwatch_log_group", (g) => (g.retention_in_days = 365)),
     breakStack: (tf) => {
       first(tf, "aws_cloudwatch_log_group").retention_in_days = 30;
     },
@@ -891,8 +1060,11 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_158",
     title: "Log groups are encrypted with a customer-managed KMS key",
     relation: "same",
+    checkov: "CloudwatchLogGroupKMSKey.py: inspected key kms_key_id, any value",
     on: ["aws_cloudwatch_log_group"],
     check: perResource("aws_cloudwatch_log_group", (g) => typeof g.kms_key_id === "string", "has no customer key"),
+    satisfy: (tf) =>
+      eachOf(tf, "aws_cloudwatch_log_group", (g) => (g.kms_key_id = "arn:aws:kms:us-east-1:111122223333:key/0a1b")),
     breakStack: (tf) => {
       delete first(tf, "aws_cloudwatch_log_group").kms_key_id;
     },
@@ -901,6 +1073,7 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_319",
     title: "CloudWatch alarm actions are enabled",
     relation: "same",
+    checkov: "CloudWatchAlarmsEnabled.py: inspected key actions_enabled, forbidden value false",
     on: ["aws_cloudwatch_metric_alarm"],
     check: perResource("aws_cloudwatch_metric_alarm", (a) => a.actions_enabled !== false, "has its actions disabled"),
     breakStack: (tf) => {
@@ -952,6 +1125,8 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_274",
     title: "No role, user or group gets an AWS-managed policy (AdministratorAccess or any other)",
     relation: "stricter",
+    checkov:
+      "IAMManagedAdminPolicy.py (aws_iam_role and the policy attachments): FAILED on arn:aws:iam::aws:policy/AdministratorAccess",
     note:
       "every arn:aws:iam::aws:policy/ ARN, not only AdministratorAccess; covers the graph checks for " +
       "AdministratorAccess and IAMFullAccess too",
@@ -983,6 +1158,8 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_62",
     title: 'Identity policies allow no full "*" on "*" administrative privileges',
     relation: "same",
+    checkov:
+      'IAMAdminPolicyDocument.py (aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_policy): FAILED when an Allow statement has Action "*" and Resource "*"',
     note: "every statement and every policy form",
     on: [...IDENTITY_POLICY_TYPES],
     readsPolicies: true,
@@ -994,6 +1171,8 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_63",
     title: "Identity policies allow no wildcard actions",
     relation: "stricter",
+    checkov:
+      'IAMStarActionPolicyDocument.py (aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_policy): FAILED when a policy allows "*" as a statement\'s actions',
     note: 'any wildcard ("dynamodb:*", "s3:Get*"), not only "*"',
     on: [...IDENTITY_POLICY_TYPES],
     readsPolicies: true,
@@ -1016,13 +1195,25 @@ export const RULES: PolicyRule[] = [
     breakStack: (tf, form) =>
       addStatement(tf, "aws_iam_role_policy", { Effect: "Allow", Action: "iam:*", Resource: "*" }, form),
   },
-  unconstrainedRule("CKV_AWS_286", "privilegeEscalation", "identity"),
+  unconstrainedRule(
+    "CKV_AWS_286",
+    "privilegeEscalation",
+    "identity",
+    "ResourceCloudSplainingPrivilegeEscalation.py: FAILED when cloudsplaining's " +
+      "PolicyDocument(policy).allows_privilege_escalation is not empty",
+  ),
   unconstrainedRule("CKV_AWS_287", "credentialsExposure", "identity"),
   unconstrainedRule("CKV_AWS_288", "dataExfiltration", "identity"),
   unconstrainedRule("CKV_AWS_289", "permissionsManagement", "identity"),
   unconstrainedRule("CKV_AWS_290", "writeAccess", "identity"),
   unconstrainedRule("CKV_AWS_355", "restrictable", "identity"),
-  unconstrainedRule("CKV_AWS_107", "credentialsExposure", "all"),
+  unconstrainedRule(
+    "CKV_AWS_107",
+    "credentialsExposure",
+    "all",
+    "CloudSplainingCredentialsExposure.py (aws_iam_policy_document): FAILED when cloudsplaining's " +
+      "policy.credentials_exposure, ecr:GetAuthorizationToken excluded, is not empty (ours excludes nothing)",
+  ),
   unconstrainedRule("CKV_AWS_108", "dataExfiltration", "all"),
   unconstrainedRule("CKV_AWS_109", "permissionsManagement", "all"),
   unconstrainedRule("CKV_AWS_110", "privilegeEscalation", "all"),
@@ -1032,6 +1223,8 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_1",
     title: 'No policy document allows full "*" on "*" administrative privileges',
     relation: "stricter",
+    checkov:
+      'AdminPolicyDocument.py (aws_iam_policy_document): FAILED on a statement that allows actions "*" on resources "*"',
     note: "every policy site in every form, every statement (Checkov: aws_iam_policy_document data sources)",
     on: ["data.aws_iam_policy_document", ...IDENTITY_POLICY_TYPES],
     readsPolicies: true,
@@ -1054,6 +1247,8 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_283",
     title: "No policy document gives anyone access: a wildcard principal needs a condition that limits it",
     relation: "stricter",
+    checkov:
+      "IAMPublicActionsPolicy.py (aws_iam_policy_document) and PublicResourceBasedPolicy.py (aws_sns_topic_policy, aws_sqs_queue_policy, aws_s3_bucket_policy): FAILED on a statement without a condition that allows all or any AWS principal",
     note: "any wildcard principal type; only conditions that limit the principal are credited, not any condition",
     on: ["data.aws_iam_policy_document", "aws_sqs_queue_policy", "aws_sns_topic_policy", "aws_s3_bucket_policy"],
     readsPolicies: true,
@@ -1070,6 +1265,8 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_358",
     title: "GitHub Actions OIDC trust policies admit only named repositories (token.actions.githubusercontent.com:sub)",
     relation: "stricter",
+    checkov:
+      "GithubActionsOIDCTrustPolicy.py (aws_iam_policy_document): a statement trusting token.actions.githubusercontent.com must limit the sub claim to repo:<organization>/<repository> (gh_repo_regex) with safe claims",
     note: "the sub condition must name an organization and repository without a wildcard in either",
     on: ["aws_iam_role"],
     readsPolicies: true,
@@ -1114,13 +1311,19 @@ export const RULES: PolicyRule[] = [
         return elsewhere.length ? `names ${elsewhere.join(", ")}` : undefined;
       })(stack);
     },
-    breakStack: (tf) => {
-      for (const body of Object.values(resourcesOf(tf, "aws_iam_role_policy"))) {
-        documentAt(tf, body.policy)
-          ?.statement.find((s: TfJson) => (s.actions as string[]).includes("dynamodb:PutItem"))
-          ?.actions.push("dynamodb:DeleteItem");
-      }
-    },
+    readsPolicies: true,
+    breakStack: (tf, form) =>
+      rewriteStatements(
+        tf,
+        "aws_iam_role_policy",
+        (all) =>
+          all.map((s) =>
+            [s.Action].flat().includes("dynamodb:PutItem")
+              ? { ...s, Action: [...[s.Action].flat(), "dynamodb:DeleteItem"] }
+              : s,
+          ),
+        form,
+      ),
   },
   {
     id: "ORD-KMS-VIA-SERVICE",
@@ -1136,13 +1339,16 @@ export const RULES: PolicyRule[] = [
         ? "uses a KMS key without kms:ViaService as StringEquals on named services"
         : undefined,
     ),
-    breakStack: (tf) => {
-      for (const body of Object.values(resourcesOf(tf, "aws_iam_role_policy"))) {
-        for (const s of documentAt(tf, body.policy)?.statement ?? []) {
-          if ((s.actions as string[]).some((a) => a.startsWith("kms:"))) delete s.condition;
-        }
-      }
-    },
+    readsPolicies: true,
+    breakStack: (tf, form) =>
+      rewriteStatements(
+        tf,
+        "aws_iam_role_policy",
+        (all) =>
+          all.map((s) => ([s.Action].flat().some((a: string) => a.startsWith("kms:")) ? withoutCondition(s) : s)),
+
+        form,
+      ),
   },
 
   // S3 (the state bucket)
@@ -1153,6 +1359,8 @@ export const RULES: PolicyRule[] = [
     id: "CKV_AWS_41",
     title: "No AWS credentials in the provider configuration",
     relation: "stricter",
+    checkov:
+      "AWSCredentials.py (provider aws): FAILED when access_key matches access_key_pattern or secret_key matches secret_key_pattern",
     note: "access_key and secret_key must not be set at all (Checkov matches AWS key patterns)",
     on: ["provider.aws"],
     check: (stack) =>
@@ -1203,10 +1411,11 @@ function bucketRules(): PolicyRule[] {
       (bucket, stack, address) => ok(settingFor(stack, type, address), stack, bucket),
       problem,
     );
-  const publicAccess = (id: string, flag: string, what: string): PolicyRule => ({
+  const publicAccess = (id: string, flag: string, what: string, checkov?: string): PolicyRule => ({
     id,
     title: `S3 buckets ${what} (public access block: ${flag})`,
     relation: "stricter",
+    checkov,
     note: "per bucket: a bucket without a public access block fails too",
     on: ["aws_s3_bucket"],
     check: perBucket("aws_s3_bucket_public_access_block", (b) => b?.[flag] === true, `does not set ${flag}`),
@@ -1230,6 +1439,7 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_21",
       title: "S3 buckets keep versions (state can be rolled back)",
       relation: "same",
+      checkov: "S3Versioning.py: inspected key versioning/[0]/enabled, expected true",
       on: ["aws_s3_bucket"],
       check: perBucket(
         "aws_s3_bucket_versioning",
@@ -1244,12 +1454,14 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_52",
       title: "S3 buckets require MFA to delete versions (the bucket's own versioning block)",
       relation: "same",
+      checkov: "S3MFADelete.py: inspected key versioning/[0]/mfa_delete, expected true",
       on: ["aws_s3_bucket"],
       check: perResource(
         "aws_s3_bucket",
         (bucket) => bucket.versioning?.mfa_delete === true,
         "does not require MFA delete",
       ),
+      satisfy: (tf) => eachOf(tf, "aws_s3_bucket", (b) => (b.versioning = { enabled: true, mfa_delete: true })),
       breakStack: (tf) => {
         first(tf, "aws_s3_bucket").versioning = { enabled: true, mfa_delete: false };
       },
@@ -1258,6 +1470,8 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_19",
       title: "S3 buckets encrypt at rest by default (aws:kms or AES256)",
       relation: "same",
+      checkov:
+        "S3Encryption.py: inspected key server_side_encryption_configuration/[0]/rule/[0]/apply_server_side_encryption_by_default/[0]/sse_algorithm, expected value AES256 or the check's other expected values",
       on: ["aws_s3_bucket"],
       check: perResource(
         "aws_s3_bucket",
@@ -1273,6 +1487,9 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_145",
       title: "S3 buckets encrypt with KMS by default",
       relation: "same",
+      checkov:
+        "S3KMSEncryptedByDefault.py: inspected key rule/[0]/apply_server_side_encryption_by_default/[0]/" +
+        'sse_algorithm, expected value "aws:kms" (aws:kms:dsse fails)',
       on: ["aws_s3_bucket"],
       // S3KMSEncryptedByDefault.py: inspected key ".../apply_server_side_encryption_by_default/[0]/sse_algorithm",
       // get_expected_value "aws:kms": exactly that value (aws:kms:dsse fails Checkov).
@@ -1311,6 +1528,8 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_20",
       title: "S3 buckets grant no public read through an ACL",
       relation: "stricter",
+      checkov:
+        "S3PublicACLRead.py: inspected key acl, forbidden values public-read, public-read-write, website, authenticated-read",
       note: "any ACL but private fails, explicit grants (which may name AllUsers) included",
       on: ["aws_s3_bucket"],
       check: perResource(
@@ -1326,6 +1545,7 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_57",
       title: "S3 buckets grant no public write through an ACL",
       relation: "stricter",
+      checkov: "S3PublicACLWrite.py: inspected key acl, forbidden value public-read-write",
       note: "any ACL but private fails, explicit grants (which may name AllUsers) included",
       on: ["aws_s3_bucket"],
       check: perResource(
@@ -1337,8 +1557,18 @@ function bucketRules(): PolicyRule[] {
         first(tf, "aws_s3_bucket").acl = "public-read-write";
       },
     },
-    publicAccess("CKV_AWS_53", "block_public_acls", "block public ACLs"),
-    publicAccess("CKV_AWS_54", "block_public_policy", "block public bucket policies"),
+    publicAccess(
+      "CKV_AWS_53",
+      "block_public_acls",
+      "block public ACLs",
+      "S3BlockPublicACLs.py (aws_s3_bucket_public_access_block): inspected key block_public_acls, expected true",
+    ),
+    publicAccess(
+      "CKV_AWS_54",
+      "block_public_policy",
+      "block public bucket policies",
+      "S3BlockPublicPolicy.py (aws_s3_bucket_public_access_block): inspected key block_public_policy, expected true",
+    ),
     publicAccess("CKV_AWS_55", "ignore_public_acls", "ignore public ACLs"),
     publicAccess("CKV_AWS_56", "restrict_public_buckets", "restrict public buckets"),
     {
@@ -1374,6 +1604,8 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_70",
       title: "No bucket policy allows an action to any principal (unless a condition limits it)",
       relation: "stricter",
+      checkov:
+        'S3AllowsAnyPrincipal.py (aws_s3_bucket, aws_s3_bucket_policy): FAILED on an Allow to Principal "*" unless a condition names aws:SourceArn, aws:PrincipalArn, aws:SourceVpc or aws:SourceVpce',
       note:
         "credits only the conditions both Checkov's check and policyuniverse credit (a named aws:SourceArn or " +
         "aws:PrincipalArn, an aws:SourceVpc or aws:SourceVpce); every policy form (Checkov returns UNKNOWN for a data document)",
@@ -1396,6 +1628,8 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_93",
       title: "No bucket policy locks out everyone but the root user (an unconditional Deny of policy changes to all)",
       relation: "same",
+      checkov:
+        "S3ProtectAgainstPolicyLockout.py (aws_s3_bucket, aws_s3_bucket_policy): FAILED on a Deny to everyone without a condition of s3:PutBucketPolicy, s3:*BucketPolicy, s3:Put*, s3:* or *",
       on: ["aws_s3_bucket_policy", "aws_s3_bucket"],
       readsPolicies: true,
       check: statementRule(["aws_s3_bucket_policy", "aws_s3_bucket"], (s) => {
@@ -1416,12 +1650,19 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_18",
       title: "S3 buckets log access",
       relation: "same",
+      checkov: "S3AccessLogs.py: inspected key logging, any value",
       on: ["aws_s3_bucket"],
       check: perBucket(
         "aws_s3_bucket_logging",
         (l, _, bucket) => l !== undefined || bucket.logging !== undefined,
         "has no access logging",
       ),
+      satisfy: (tf) =>
+        perBucketSetting(tf, "aws_s3_bucket_logging", (bucket) => ({
+          bucket,
+          target_bucket: "logs",
+          target_prefix: "state/",
+        })),
       breakStack: (tf) => {
         delete tf.resource.aws_s3_bucket_logging;
       },
@@ -1436,6 +1677,12 @@ function bucketRules(): PolicyRule[] {
         (r) => ((r?.rule ?? []) as TfJson[]).some((rule) => rule.status === "Enabled"),
         "is not replicated",
       ),
+      satisfy: (tf) =>
+        perBucketSetting(tf, "aws_s3_bucket_replication_configuration", (bucket) => ({
+          bucket,
+          role: "r",
+          rule: [{ status: "Enabled", destination: { bucket: "d" } }],
+        })),
       breakStack: (tf) => {
         const bucket = Object.keys(resourcesOf(tf, "aws_s3_bucket"))[0];
         tf.resource.aws_s3_bucket_replication_configuration = {
@@ -1451,6 +1698,8 @@ function bucketRules(): PolicyRule[] {
       id: "CKV_AWS_300",
       title: "S3 lifecycle configurations abort failed multipart uploads for every object",
       relation: "same",
+      checkov:
+        "S3AbortIncompleteUploads.py (aws_s3_bucket_lifecycle_configuration): a rule must set abort_incomplete_multipart_upload",
       on: ["aws_s3_bucket_lifecycle_configuration"],
       check: perResource(
         "aws_s3_bucket_lifecycle_configuration",
@@ -1488,6 +1737,7 @@ function bucketRules(): PolicyRule[] {
       relation: "same",
       on: ["aws_s3_bucket"],
       check: perBucket("aws_s3_bucket_notification", (n) => n !== undefined, "has no event notifications"),
+      satisfy: (tf) => perBucketSetting(tf, "aws_s3_bucket_notification", (bucket) => ({ bucket, eventbridge: true })),
       breakStack: (tf) => {
         delete tf.resource.aws_s3_bucket_notification;
       },
@@ -1521,8 +1771,15 @@ function bucketRules(): PolicyRule[] {
           return wrongAlgorithm && noHeader ? [] : [finding(address, "accepts object writes that are not SSE-KMS")];
         });
       },
-      breakStack: (tf) =>
-        removeStatements(tf, "aws_s3_bucket_policy", (s) => String(s.sid).startsWith("DenyObjectWrites")),
+      readsPolicies: true,
+      policies: ["aws_s3_bucket_policy"],
+      breakStack: (tf, form) =>
+        rewriteStatements(
+          tf,
+          "aws_s3_bucket_policy",
+          (all) => all.filter((s) => !String(s.Sid).startsWith("DenyObjectWrites")),
+          form,
+        ),
     },
   ];
 }
@@ -1541,21 +1798,63 @@ function tlsOnlyRule(
   const noun = { aws_sqs_queue: "queue", aws_sns_topic: "topic", aws_s3_bucket: "bucket" }[type] ?? type;
   return {
     id,
-    title: `Every ${noun}'s policy denies ${what} without TLS (${service} security best practices)`,
+    title:
+      `Every ${noun}'s policy denies ${what} without TLS (${service} security best practices): one Deny to "*" ` +
+      `on ${TLS_ACTIONS[service].join(" or ")} and ${type === "aws_s3_bucket" ? "the bucket and its objects" : `the ${noun}`}, ` +
+      "conditioned on aws:SecureTransport false alone",
     relation: "own",
     on: [type],
-    check: (stack) => {
-      const denied = new Set(
-        policySitesOf(stack, policyType)
-          .filter(({ statements }) => statements.some(deniesInsecureTransport))
-          .map(({ body }) => referencedAddress(body[attribute], type)),
-      );
-      return entries(stack, type).flatMap(([address]) =>
-        denied.has(address) ? [] : [finding(address, `accepts ${what} without TLS`)],
-      );
-    },
-    breakStack: (tf) => removeStatements(tf, policyType, (s) => s.sid === "DenyInsecureTransport"),
+    check: (stack) =>
+      entries(stack, type).flatMap(([address]) => {
+        const covered = policySitesOf(stack, policyType)
+          .filter(({ body }) => referencedAddress(body[attribute], type) === address)
+          .some(({ statements }) => statements.some((s) => deniesInsecureTransport(s, service, address)));
+        return covered ? [] : [finding(address, `accepts ${what} without TLS`)];
+      }),
+    readsPolicies: true,
+    policies: [policyType],
+    breakStack: (tf, form) =>
+      rewriteStatements(tf, policyType, (all) => all.filter((s) => s.Sid !== "DenyInsecureTransport"), form),
   };
+}
+
+/**
+ * Whether an account (a 12-digit ID or a reference) is the stack's own: the account of one of its
+ * `aws_caller_identity` data sources, or one the AWS provider is pinned to (`allowed_account_ids`).
+ */
+function ownAccounts(stack: Stack): (account: string | undefined) => boolean {
+  const references = entries(stack, "aws_caller_identity", "data").map(([address]) => `\${${address}.account_id}`);
+  const pinned = ((stack.tf.provider?.aws ?? []) as TfJson[]).flatMap(
+    (p) => (p.allowed_account_ids ?? []) as unknown[],
+  );
+  const known = new Set([...references, ...pinned.map(String)]);
+  return (account) => account !== undefined && known.has(account);
+}
+
+/** The account a principal names: a 12-digit ID, an ARN's account field, or a reference; undefined for "*" and services. */
+function accountOf(identifier: string): string | undefined {
+  if (/^\d{12}$/.test(identifier)) return identifier;
+  if (!identifier.startsWith("arn:")) return undefined;
+  // A reference inside the partition field has no colon, so the account is the fifth field.
+  return identifier.split(":")[4] || undefined;
+}
+
+/** Applies `change` to every resource of `type` (for `satisfy`). */
+function eachOf(tf: TfJson, type: string, change: (body: TfJson) => unknown): void {
+  for (const body of Object.values(resourcesOf(tf, type))) change(body);
+}
+
+/** Adds a `type` setting resource for every bucket, made by `setting` from the bucket's `id` reference. */
+function perBucketSetting(tf: TfJson, type: string, setting: (bucket: string) => TfJson): void {
+  tf.resource[type] = Object.fromEntries(
+    Object.keys(resourcesOf(tf, "aws_s3_bucket")).map((id) => [`${id}Setting`, setting(`\${aws_s3_bucket.${id}.id}`)]),
+  );
+}
+
+/** A statement (IAM's JSON grammar) without its Condition. */
+function withoutCondition(statement: TfJson): TfJson {
+  const { Condition: _condition, ...rest } = statement;
+  return rest;
 }
 
 /** The readable policies of every resource of `type`, with their bodies. */
@@ -1572,11 +1871,25 @@ function policySitesOf(
     }));
 }
 
-function deniesInsecureTransport(statement: Statement): boolean {
+/**
+ * A Deny that refuses every request to `address` without TLS: to every principal ("*", no NotPrincipal),
+ * on every action (TLS_ACTIONS, no NotAction), on the resource and (a bucket) its objects, or "*"
+ * (no NotResource), conditioned on aws:SecureTransport false and nothing else (a further condition
+ * narrows a Deny).
+ */
+function deniesInsecureTransport(statement: Statement, service: string, address: string): boolean {
+  const resources = statement.resources ?? [];
+  const needed = service === "S3" ? [ref(address, "arn"), `${ref(address, "arn")}/*`] : [ref(address, "arn")];
   return (
     statement.effect === "Deny" &&
-    (statement.principals ?? []).some((p) => p.identifiers.some(isWildcardArn)) &&
-    statement.conditions.some(
+    (statement.principals ?? []).some((p) => p.type === "*" || (p.type === "AWS" && p.identifiers.includes("*"))) &&
+    statement.notPrincipals.length === 0 &&
+    statement.notActions.length === 0 &&
+    statement.actions.some((a) => TLS_ACTIONS[service].some((allowed) => a.toLowerCase() === allowed.toLowerCase())) &&
+    statement.notResources.length === 0 &&
+    (resources.includes("*") || needed.every((r) => resources.includes(r))) &&
+    statement.conditions.length === 1 &&
+    statement.conditions.every(
       (c) => c.test === "Bool" && c.variable === "aws:SecureTransport" && c.values.join() === "false",
     )
   );
@@ -1632,13 +1945,34 @@ function isOneTableArn(value: string): boolean {
   return /^arn:[^:*]+:dynamodb:[^:*]+:[^:*]+:table\/[A-Za-z0-9_.-]{3,255}$/.test(value);
 }
 
+/**
+ * Checkov's AWS and GENERAL secret patterns (checkov/common/util/secrets.py, `_secrets_regexes`), searched
+ * anywhere in the value (Python's re.search with DOTALL), interpolations included.
+ */
+const CHECKOV_SECRET_PATTERNS = [
+  /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/s,
+  /(A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16}/s,
+  /("|')?(AWS|aws|Aws)?_?(SECRET|secret|Secret)?_?(ACCESS|access|Access)?_?(KEY|key|Key)("|')?\s*(:|=>|=)\s*("|')?[A-Za-z0-9/+=]{40}("|')?/s,
+  /("|')?(AWS|aws|Aws)?_?(ACCOUNT|account|Account)_?(ID|id|Id)?("|')?\s*(:|=>|=)\s*("|')?[0-9]{4}-?[0-9]{4}-?[0-9]{4}("|')?/s,
+  /^-----BEGIN (RSA|EC|DSA|GPP) PRIVATE KEY-----\n?$/,
+];
+/** Checkov's `is_hash`: an MD5 or SHA-1 hex digest is never a secret. */
+const HASH = /^[a-f0-9]{32}$|^[a-f0-9]{40}$/i;
+/** A bare 40-character run; LambdaEnvironmentCredentials.py drops those that do not mix cases and digits. */
+const BARE_40_RUN = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/g;
+
+/** `string_has_secrets(value, AWS, GENERAL)`. */
+function hasCheckovSecret(value: string): boolean {
+  return !HASH.test(value) && CHECKOV_SECRET_PATTERNS.some((pattern) => pattern.test(value));
+}
+
+/** What CKV_AWS_45 calls a secret: Checkov's `_value_has_secret`, a private-key header, or a secret-sounding name with a literal value. */
 function looksSecret(name: string, value: string): boolean {
-  if (value.includes("${")) return false;
-  const accessKey = /(?<![A-Z0-9])(A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/;
-  const secretKey = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/;
-  return (
-    accessKey.test(value) ||
-    secretKey.test(value) ||
-    /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_?KEY|ACCESS_?KEY/i.test(name)
-  );
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value)) return true;
+  if (hasCheckovSecret(value)) {
+    const plausible = (run: string): boolean => /[a-z]/.test(run) && /[A-Z]/.test(run) && /[0-9]/.test(run);
+    const stripped = value.replace(BARE_40_RUN, (run) => (plausible(run) ? run : ""));
+    if (stripped === value || hasCheckovSecret(stripped)) return true;
+  }
+  return !value.includes("${") && /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_?KEY|ACCESS_?KEY/i.test(name);
 }

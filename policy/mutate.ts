@@ -1,4 +1,4 @@
-import { TfJson, resourcesOf } from "../support/tf";
+import { TfJson, resourcesOf } from "./terraform-json";
 import { documentId, documentStatement, toJson } from "./iam";
 
 /**
@@ -39,6 +39,36 @@ export function addStatement(
   const all = position === "first" ? [statement, ...existing] : [...existing, statement];
   const policy = { Version: "2012-10-17", Statement: all };
   body[attribute] = form === "json" ? JSON.stringify(policy) : `\${jsonencode(${hcl(policy)})}`;
+}
+
+/**
+ * Rewrites the policy of every resource of `type` through `change` (statements in IAM's JSON grammar),
+ * writing the result in `form`: how a rule that reads a resource's own policy is damaged in each form.
+ * The policy must be a data-source document or JSON text (what a synthesized stack holds).
+ */
+export function rewriteStatements(
+  tf: TfJson,
+  type: string,
+  change: (statements: TfJson[]) => TfJson[],
+  form: PolicyForm = "document",
+): void {
+  const attribute = ATTRIBUTE[type] ?? "policy";
+  const bodies = Object.values(resourcesOf(tf, type)).filter((r) => r[attribute] !== undefined);
+  if (bodies.length === 0) throw new Error(`no ${type} with a ${attribute} to damage`);
+  for (const body of bodies) {
+    const document = documentAt(tf, body[attribute]);
+    const current: TfJson[] = document
+      ? ((document.statement ?? []) as TfJson[]).map((block) => toJson(documentStatement(block)))
+      : [JSON.parse(body[attribute]).Statement].flat();
+    const statements = change(current);
+    if (form === "document") {
+      if (!document) throw new Error(`${type}.${attribute} is not a policy document`);
+      document.statement = statements.map(documentBlock);
+    } else {
+      const policy = { Version: "2012-10-17", Statement: statements };
+      body[attribute] = form === "json" ? JSON.stringify(policy) : `\${jsonencode(${hcl(policy)})}`;
+    }
+  }
 }
 
 /** Removes the statements `drop` selects from the documents of every resource of `type`. */
