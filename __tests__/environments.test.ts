@@ -12,7 +12,7 @@ import {
 } from "../config/environments";
 import { ALARM_DEFAULTS, FUNCTION_DEFAULTS, TABLE_DEFAULTS, TOPIC_DEFAULTS } from "../constructs/defaults";
 import { configurationFromEnv } from "../stacks/app";
-import { TfJson, idWhere, resourcesOf, statementsOf, synthApp, viaServiceCondition } from "./support/tf";
+import { TfJson, idWhere, inConstruct, resourcesOf, statementsOf, synthApp, viaServiceCondition } from "./support/tf";
 
 /** Writes an environments file into a fresh folder and returns its path. */
 function environmentsFile(content: unknown): string {
@@ -196,7 +196,7 @@ describe("an environment that sets every field", () => {
 
   test("alarms at its thresholds", () => {
     const thresholds = Object.fromEntries(
-      Object.values(resourcesOf(tf, "aws_cloudwatch_metric_alarm")).map((a) => [a.metric_name, a.threshold]),
+      inConstruct(tf, "aws_cloudwatch_metric_alarm", "Alarms").map((a) => [a.metric_name, a.threshold]),
     );
     expect(thresholds).toMatchObject({ ApproximateAgeOfOldestMessage: 300, Errors: 3, Throttles: 1 });
   });

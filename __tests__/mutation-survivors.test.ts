@@ -8,6 +8,7 @@ import {
   TfJson,
   onlyResource,
   pipelineStacks,
+  processOrderFunction,
   resourcesOf,
   synthApp,
   synthConstructs,
@@ -42,12 +43,12 @@ describe("the function and its role policy", () => {
 
   test("the function is created after its role policy, so it can write its first log lines", () => {
     const policyId = Object.keys(resourcesOf(tf, "aws_iam_role_policy"))[0];
-    expect(onlyResource(tf, "aws_lambda_function").depends_on).toContain(`aws_iam_role_policy.${policyId}`);
+    expect(processOrderFunction(tf).depends_on).toContain(`aws_iam_role_policy.${policyId}`);
   });
 
   test("the function is created after its log group, so Lambda does not create an unmanaged one", () => {
     const logGroupId = Object.keys(resourcesOf(tf, "aws_cloudwatch_log_group"))[0];
-    expect(onlyResource(tf, "aws_lambda_function").depends_on).toContain(`aws_cloudwatch_log_group.${logGroupId}`);
+    expect(processOrderFunction(tf).depends_on).toContain(`aws_cloudwatch_log_group.${logGroupId}`);
   });
 
   test("the event source mapping is created after the role policy that lets it read the queue", () => {
@@ -78,7 +79,7 @@ describe("reservedConcurrentExecutions' default", () => {
     const configuration = readConfiguration({ ORDERS_ENVIRONMENTS_FILE: file }, dir);
     expect(configuration.environments[0]).toMatchObject({ maximumConcurrency: 50, reservedConcurrentExecutions: 50 });
     const { stacks } = synthApp({ ORDERS_ENVIRONMENTS_FILE: file });
-    const lambda = onlyResource(stacks["orders-dev"], "aws_lambda_function");
+    const lambda = processOrderFunction(stacks["orders-dev"]);
     expect(lambda.reserved_concurrent_executions).toBe(50);
   });
 });

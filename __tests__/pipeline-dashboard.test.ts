@@ -1,7 +1,18 @@
 import { PipelineDashboard } from "../constructs/pipeline-dashboard";
 import { FanoutTopic } from "../constructs/fanout-topic";
+import { SEED_NAMES } from "../stacks/order-pipeline-stack";
 import { parseJsonencode } from "./support/jsonencode";
-import { TfJson, onlyResource, pipelineStacks, resourcesOf, synthApp, synthConstructs, synthError } from "./support/tf";
+import {
+  TfJson,
+  onlyResource,
+  pipelineStacks,
+  inConstruct,
+  processOrderFunction,
+  resourcesOf,
+  synthApp,
+  synthConstructs,
+  synthError,
+} from "./support/tf";
 
 /** What each dimension of an AWS metric names: the resource type and the attribute that holds the name. */
 const DIMENSION_RESOURCES: Record<string, [string, string]> = {
@@ -40,7 +51,7 @@ function resourceOf(tf: TfJson, value: string, [type, attribute]: [string, strin
 describe.each(Object.entries(pipelineStacks(synthApp().stacks)))("the dashboard of stack %s", (_stack, tf) => {
   const body = parseJsonencode(onlyResource(tf, "aws_cloudwatch_dashboard").dashboard_body);
   const metrics = metricsOf(body);
-  const env = onlyResource(tf, "aws_lambda_function").environment.variables;
+  const env = processOrderFunction(tf).environment.variables;
 
   test("resolves every AWS metric's dimensions to a resource of the same stack", () => {
     const unresolved = metrics
@@ -94,8 +105,8 @@ describe.each(Object.entries(pipelineStacks(synthApp().stacks)))("the dashboard 
     );
   });
 
-  test("shows the DLQ's depth from the queue the source queue dead-letters to", () => {
-    const targets = Object.values(resourcesOf(tf, "aws_sqs_queue"))
+  test("shows the DLQ's depth from the queue the pipeline's queue dead-letters to", () => {
+    const targets = inConstruct(tf, "aws_sqs_queue", SEED_NAMES.queue)
       .filter((queue) => queue.redrive_policy)
       .map((queue) => parseJsonencode(queue.redrive_policy).deadLetterTargetArn.replace(/\.arn\}$/, ".name}"));
     const depths = metrics

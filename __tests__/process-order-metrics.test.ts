@@ -7,7 +7,7 @@ import { emfProblems, metricValues } from "./support/emf";
 import { FaultServer, startThrottlingServer } from "./support/fault-servers";
 import { Handler, Invocation, invoke, loadHandler, withEnv } from "./support/handler-harness";
 import { deliveryBody, sqsEvent, sqsRecord } from "./support/sqs-events";
-import { TfJson, onlyResource, pipelineStacks, synthApp } from "./support/tf";
+import { TfJson, pipelineStacks, processOrderFunction, synthApp } from "./support/tf";
 
 // The TypeScript source (what `npm run mutate` mutates) and the bundle SqsLambda deploys (built by the jest global setup).
 const MODULES = {
@@ -26,7 +26,7 @@ describe.each(Object.entries(MODULES))("ProcessOrderLambda metrics (%s against d
   beforeAll(async () => {
     const app = synthApp();
     const [stackName, tf] = Object.entries(pipelineStacks(app.stacks))[0] as [string, TfJson];
-    functionEnv = onlyResource(tf, "aws_lambda_function").environment.variables;
+    functionEnv = processOrderFunction(tf).environment.variables;
     const settings = pipelineOf(readStackManifest(app.outdir, stackName).manifest);
     dynamo = await startDynamoDb();
     client = localDynamoDbClient(dynamo.endpoint);

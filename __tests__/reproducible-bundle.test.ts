@@ -5,7 +5,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { commandEnv } from "./support/commands";
 import { appCommand, copyProject } from "./support/project-copy";
-import { TfJson, onlyResource, resourcesOf } from "./support/tf";
+import { TfJson, processOrderArchive, resourcesOf } from "./support/tf";
 
 const BUNDLE = path.join("dist", "functions", "process-order", "index.js");
 
@@ -38,7 +38,7 @@ describe("the function bundle and its asset do not depend on the build machine",
   const stackOf = (c: Checkout, stack: string): TfJson => JSON.parse(fs.readFileSync(stackFile(c, stack), "utf8"));
   /** The asset folder (named by the bundle's hash) and the synthesized copy of the bundle in it. */
   const assetOf = (c: Checkout, stack: string): { folder: string; file: string } => {
-    const folder = path.dirname(onlyResource(stackOf(c, stack), "archive_file", "data").source_file);
+    const folder = path.dirname(processOrderArchive(stackOf(c, stack)).source_file);
     return { folder, file: path.join(c.dir, "cdktf.out", "stacks", stack, folder, "index.js") };
   };
 
@@ -88,10 +88,9 @@ describe("the function bundle and its asset do not depend on the build machine",
   test("the zip's file mode is fixed, since the asset keeps each machine's mode", () => {
     expect(checkouts.map((c) => mode(assetOf(c, pipeline).file))).toEqual(["0644", "0600"]);
     for (const c of checkouts) {
-      expect(onlyResource(stackOf(c, pipeline), "archive_file", "data")).toMatchObject({
-        type: "zip",
-        output_file_mode: "0644",
-      });
+      for (const archive of Object.values(resourcesOf(stackOf(c, pipeline), "archive_file", "data"))) {
+        expect(archive).toMatchObject({ type: "zip", output_file_mode: "0644" });
+      }
     }
   });
 });

@@ -71,12 +71,18 @@ describe("npm run sandbox with a second subscriber", () => {
     sandbox?.kill();
   });
 
+  /** The pipeline's own consumer and the fixture's USD consumer (an adopter's added consumers may sit beside them). */
+  const consumers = (): { main: StackManifest["functions"][number]; usd: StackManifest["functions"][number] } => ({
+    main: manifest.functions.find((f) => f.name === `${STACK}-ProcessOrderLambda`)!,
+    usd: manifest.functions.find((f) => f.name === `${STACK}-DollarConsumer`)!,
+  });
+
   const stored = async (table: string): Promise<Set<string>> =>
     new Set(((await dynamodb.send(new ScanCommand({ TableName: table }))).Items ?? []).map((i) => i.orderId.S!));
 
   test("prints every subscription with its filter, every queue with its DLQ and every consumer", () => {
     const printed = lines(sandbox.stdout);
-    const [main, usd] = manifest.functions;
+    const { main, usd } = consumers();
     expect(printed).toEqual(
       expect.arrayContaining([
         `  topic ${STACK}-OrderTopic -> queue ${main.queue} (raw message delivery off)`,
@@ -91,7 +97,7 @@ describe("npm run sandbox with a second subscriber", () => {
   test("delivers a USD order to both consumers, each storing it in its own table", async () => {
     const order = sampleOrder({ currency: "USD" });
     await sns.send(new PublishCommand({ TopicArn: outputs.topic_arn, Message: JSON.stringify(order) }));
-    const [mainTable, usdTable] = manifest.functions.map((f) => f.environment.ORDERS_TABLE_NAME);
+    const [mainTable, usdTable] = [consumers().main, consumers().usd].map((f) => f.environment.ORDERS_TABLE_NAME);
     await eventually("the USD order in both tables", async () =>
       (await stored(mainTable)).has(order.orderId as string) && (await stored(usdTable)).has(order.orderId as string)
         ? true
@@ -102,11 +108,11 @@ describe("npm run sandbox with a second subscriber", () => {
   test("delivers a EUR order to the first consumer only: the USD queue never receives it", async () => {
     const order = sampleOrder({ currency: "EUR" });
     await sns.send(new PublishCommand({ TopicArn: outputs.topic_arn, Message: JSON.stringify(order) }));
-    const [mainTable, usdTable] = manifest.functions.map((f) => f.environment.ORDERS_TABLE_NAME);
+    const [mainTable, usdTable] = [consumers().main, consumers().usd].map((f) => f.environment.ORDERS_TABLE_NAME);
     await eventually("the EUR order in the first table", async () =>
       (await stored(mainTable)).has(order.orderId as string) ? true : undefined,
     );
-    const usdQueueUrl = `${outputs.aws_endpoint_url_sqs}/000000000000/${manifest.functions[1].queue}`;
+    const usdQueueUrl = `${outputs.aws_endpoint_url_sqs}/000000000000/${consumers().usd.queue}`;
     const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({
         QueueUrl: usdQueueUrl,
@@ -132,7 +138,8 @@ describe("npm run sandbox with a filter policy fauxqs does not apply as SNS does
     const outdir = synthOwnStack(STACK, {}, (stack) => addUsdSubscriber(stack, STACK));
     const file = path.join(outdir, "stacks", STACK, "stack-manifest.json");
     const manifest = JSON.parse(fs.readFileSync(file, "utf8"));
-    manifest.subscriptions[1].filterPolicy = JSON.stringify({
+    const dollar = (manifest.subscriptions as { queue: string }[]).find((s) => s.queue === `${STACK}-DollarQueue`)!;
+    (dollar as { filterPolicy?: string }).filterPolicy = JSON.stringify({
       currency: [{ "anything-but": { "equals-ignore-case": "usd" } }],
     });
     fs.writeFileSync(file, JSON.stringify(manifest));
@@ -151,7 +158,7 @@ describe("npm run sandbox with a filter policy fauxqs does not apply as SNS does
       stderr:
         "the local SNS server (fauxqs) does not apply these filter policies as SNS does, so a local run " +
         "would deliver other messages than AWS:\n" +
-        `  - the subscription of ${STACK}-UsdQueue to ${STACK}-OrderTopic filters with "equals-ignore-case" inside "anything-but" (on currency)\n` +
+        `  - the subscription of ${STACK}-DollarQueue to ${STACK}-OrderTopic filters with "equals-ignore-case" inside "anything-but" (on currency)\n` +
         "Test this subscription on AWS, or use an operator fauxqs applies (see docs/local.md).\n",
     });
     expect(fs.existsSync(outputsFile)).toBe(false);

@@ -5,7 +5,8 @@ import { App } from "cdktf";
 import { ALARM_RULES, ENVIRONMENT_RULES, VARIABLE_RULES, given, terraformValidation } from "../config/settings";
 import { validateTarget } from "../stacks/aws-provider";
 import { buildApp, configurationFromEnv } from "../stacks/app";
-import { TfJson, onlyResource, pipelineStacks, synthApp } from "./support/tf";
+import { SEED_NAMES } from "../stacks/order-pipeline-stack";
+import { TfJson, inConstruct, onlyResource, pipelineStacks, processOrderFunction, synthApp } from "./support/tf";
 
 // Counts validateTarget's calls; it still checks as it does.
 jest.mock("../stacks/aws-provider", () => {
@@ -58,8 +59,8 @@ describe("an environment whose every setting differs from its default", () => {
   });
 
   test("reaches SqsLambda's props of the same names", () => {
-    const fn = onlyResource(tf, "aws_lambda_function");
-    const mapping = onlyResource(tf, "aws_lambda_event_source_mapping");
+    const fn = processOrderFunction(tf);
+    const [mapping] = inConstruct(tf, "aws_lambda_event_source_mapping", SEED_NAMES.function);
     expect({
       memorySizeMb: tf.variable.function_memory_mb.default,
       logRetentionDays: tf.variable.log_retention_days.default,
@@ -84,10 +85,7 @@ describe("an environment whose every setting differs from its default", () => {
       (s) => s.protocol === "sqs",
     )!;
     const thresholds = Object.fromEntries(
-      Object.values(tf.resource.aws_cloudwatch_metric_alarm as Record<string, TfJson>).map((a) => [
-        a.metric_name,
-        a.threshold,
-      ]),
+      inConstruct(tf, "aws_cloudwatch_metric_alarm", "Alarms").map((a) => [a.metric_name, a.threshold]),
     );
     expect({
       deletionProtection: onlyResource(tf, "aws_dynamodb_table").deletion_protection_enabled,

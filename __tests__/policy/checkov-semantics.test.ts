@@ -1,4 +1,4 @@
-import { TfJson, onlyResource, synthApp } from "../support/tf";
+import { TfJson, onlyResource, processOrderFunction, synthApp } from "../support/tf";
 import { addStatement } from "../../policy/mutate";
 import { RULES } from "../../policy/rules";
 import { loadStack } from "../../policy/stack";
@@ -117,7 +117,7 @@ describe("CKV_AWS_45 with Checkov's secret patterns (checkov/common/util/secrets
   /** The function's environment with one more variable. */
   async function withVariable(name: string, value: string): Promise<string[]> {
     const tf = stackWith("aws_lambda_function");
-    onlyResource(tf, "aws_lambda_function").environment.variables[name] = value;
+    processOrderFunction(tf).environment.variables[name] = value;
     return messages("CKV_AWS_45", tf);
   }
 
@@ -224,7 +224,7 @@ describe("our own TLS-only rules: the deny covers every action and every resourc
 describe("verdicts read from Checkov's checks", () => {
   test("CKV_AWS_50 fails tracing mode PassThrough, which LambdaXrayEnabled.py passes (so it is stricter)", async () => {
     const tf = stackWith("aws_lambda_function");
-    onlyResource(tf, "aws_lambda_function").tracing_config = { mode: "PassThrough" };
+    processOrderFunction(tf).tracing_config = { mode: "PassThrough" };
     expect(await messages("CKV_AWS_50", tf)).toEqual([expect.stringContaining("is not traced")]);
   });
 

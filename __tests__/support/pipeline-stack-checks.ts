@@ -9,7 +9,7 @@ import {
   SynthesizedApp,
   TfJson,
   idWhere,
-  onlyResource,
+  processOrderArchive,
   resourcesOf,
   statementsOf,
   viaServiceCondition,
@@ -71,7 +71,7 @@ export function describeAppChecks(load: () => SynthesizedConfiguration, bundlePa
 
   test("copies the function bundle into each pipeline stack folder at the path archive_file zips", () => {
     for (const name of pipelines) {
-      const archive = onlyResource(app.stacks[name], "archive_file", "data");
+      const archive = processOrderArchive(app.stacks[name]);
       const copied = path.join(app.outdir, "stacks", name, archive.source_file);
       expect({ stack: name, sha256: sha256(copied) }).toEqual({ stack: name, sha256: sha256(bundlePath) });
     }

@@ -10,17 +10,22 @@ import { BUNDLE_PATH } from "./tf";
 /**
  * The everyday change of issue 19, made to a pipeline stack the test owns: a second subscriber of
  * OrderTopic that receives only orders whose currency is USD (filtering on the message body), with
- * its own queue and DLQ, consumer and table, as docs/add-a-subscriber.md adds it.
+ * its own queue and DLQ, consumer and table, as docs/add-a-subscriber.md adds it. Its parts are
+ * named `Dollar...`, not `Usd...` as in the guide, so an adopter who followed the guide inside the
+ * pipeline stack itself does not collide with this fixture.
  */
 export function addUsdSubscriber(stack: OrderPipelineStack, prefix: string): void {
-  const queue = new QueueWithDlq(stack, "UsdQueue", {
-    queueName: `${prefix}-UsdQueue`,
-    deadLetterQueue: { queueName: `${prefix}-UsdQueueDLQ` },
+  const queue = new QueueWithDlq(stack, "DollarQueue", {
+    queueName: `${prefix}-DollarQueue`,
+    deadLetterQueue: { queueName: `${prefix}-DollarQueueDLQ` },
   });
   stack.topic.subscribeQueue(queue, { filterPolicy: { currency: ["USD"] }, filterPolicyScope: "MessageBody" });
-  const table = new OrdersTable(stack, "UsdOrders", { tableName: `${prefix}-UsdOrders`, deletionProtection: false });
-  const consumer = new SqsLambda(stack, "UsdConsumer", {
-    functionName: `${prefix}-UsdConsumer`,
+  const table = new OrdersTable(stack, "DollarOrders", {
+    tableName: `${prefix}-DollarOrders`,
+    deletionProtection: false,
+  });
+  const consumer = new SqsLambda(stack, "DollarConsumer", {
+    functionName: `${prefix}-DollarConsumer`,
     bundlePath: BUNDLE_PATH,
     source: queue,
     environment: { ORDERS_TABLE_NAME: table.tableName },

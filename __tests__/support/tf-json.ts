@@ -20,6 +20,35 @@ export function onlyResource(tf: TfJson, type: string, kind: "resource" | "data"
   return all[0];
 }
 
+/**
+ * The pipeline's own ProcessOrderLambda in a synthesized pipeline stack: found by its name
+ * (`<prefix>-ProcessOrderLambda`), so a consumer an adopter adds beside it is never taken for it.
+ */
+export function processOrderFunction(tf: TfJson): TfJson {
+  const found = Object.values(resourcesOf(tf, "aws_lambda_function")).filter((fn) =>
+    String(fn.function_name).endsWith("-ProcessOrderLambda"),
+  );
+  if (found.length !== 1) throw new Error(`expected one ProcessOrderLambda, found ${found.length}`);
+  return found[0];
+}
+
+/** The `archive_file` data source that zips ProcessOrderLambda's bundle (its `filename` names it). */
+export function processOrderArchive(tf: TfJson): TfJson {
+  const match = /^\$\{data\.archive_file\.([^.]+)\.output_path\}$/.exec(String(processOrderFunction(tf).filename));
+  const archive = match ? resourcesOf(tf, "archive_file", "data")[match[1]] : undefined;
+  if (!archive)
+    throw new Error(`ProcessOrderLambda's filename names no archive_file: ${processOrderFunction(tf).filename}`);
+  return archive;
+}
+
+/**
+ * The resources of `type` that the stack's child construct `id` created (their metadata path is
+ * `<stack>/<id>/...`): the template's own parts (`Alarms`, `ProcessOrderLambda`), not an adopter's beside them.
+ */
+export function inConstruct(tf: TfJson, type: string, id: string): TfJson[] {
+  return Object.values(resourcesOf(tf, type)).filter((r) => String(r["//"]?.metadata?.path).split("/")[1] === id);
+}
+
 /** The logical ID of the resource whose attribute `key` equals `value`. */
 export function idWhere(tf: TfJson, type: string, key: string, value: unknown): string {
   const entry = Object.entries(resourcesOf(tf, type)).find(([, r]) => r[key] === value);
