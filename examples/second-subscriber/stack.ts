@@ -98,7 +98,7 @@ export class SecondSubscriberStack extends TerraformStack {
     });
     table.grantWriteOrders(this.consumer);
 
-    this.alarms = new PipelineAlarms(this, "Alarms", {
+    this.alarms = new PipelineAlarms(this, "UsdAlarms", {
       topicName: name("UsdAlarms"),
       queues: [this.queue],
       consumers: [this.consumer],
