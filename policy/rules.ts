@@ -506,7 +506,11 @@ export const RULES: PolicyRule[] = [
     title: "No SQS queue uses the AWS-managed key alias/aws/sqs (SNS cannot deliver into it)",
     relation: "same",
     on: ["aws_sqs_queue"],
-    check: perResource("aws_sqs_queue", (q) => q.kms_master_key_id !== "alias/aws/sqs", "uses alias/aws/sqs"),
+    check: perResource(
+      "aws_sqs_queue",
+      (q) => !(typeof q.kms_master_key_id === "string" && q.kms_master_key_id.includes("alias/aws/sqs")),
+      "uses alias/aws/sqs",
+    ),
     breakStack: (tf) => {
       const queue = first(tf, "aws_sqs_queue");
       delete queue.sqs_managed_sse_enabled;
@@ -797,6 +801,7 @@ export const RULES: PolicyRule[] = [
       "aws_dynamodb_table",
       (t, stack, address) => {
         if (t.billing_mode === "PAY_PER_REQUEST") return true;
+        if (t.billing_mode !== "PROVISIONED") return false;
         const targets = entries(stack, "aws_appautoscaling_target").filter(
           ([, target]) => target.service_namespace === "dynamodb" && String(target.resource_id).includes(`${address}.`),
         );
@@ -1512,13 +1517,15 @@ function bucketRules(): PolicyRule[] {
         (config, stack) => {
           const byDefault = config.rule?.[0]?.apply_server_side_encryption_by_default;
           const key = resourceAt(stack, referencedAddress(byDefault?.kms_master_key_id, "aws_kms_key") ?? "");
+          const bucket = resourceAt(stack, referencedAddress(config.bucket, "aws_s3_bucket") ?? "");
           return (
+            bucket !== undefined &&
             ["aws:kms", "aws:kms:dsse"].includes(byDefault?.sse_algorithm) &&
             key?.enable_key_rotation === true &&
             key.is_enabled !== false
           );
         },
-        "does not encrypt with a rotating customer-managed key of this stack",
+        "does not encrypt a bucket of this stack with a rotating customer-managed key of this stack",
       ),
       breakStack: (tf) => {
         delete sseConfig(tf).rule[0].apply_server_side_encryption_by_default.kms_master_key_id;

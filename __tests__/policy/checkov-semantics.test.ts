@@ -243,3 +243,60 @@ describe("verdicts read from Checkov's checks", () => {
     expect((await messages("CKV_AWS_338", tf)).length).toBeGreaterThan(0);
   });
 });
+
+describe("verdicts read from Checkov's graph checks", () => {
+  test("CKV2_AWS_73 fails a queue encrypted under the alias ARN of aws/sqs, as SQSEncryptionCMK.yaml (not_contains) does", async () => {
+    const tf = stackWith("aws_sqs_queue");
+    const queue = Object.values(tf.resource.aws_sqs_queue)[0] as TfJson;
+    delete queue.sqs_managed_sse_enabled;
+    queue.kms_master_key_id = "arn:aws:kms:eu-west-1:111122223333:alias/aws/sqs";
+    expect(await messages("CKV2_AWS_73", tf)).toEqual([expect.stringContaining("uses alias/aws/sqs")]);
+  });
+
+  /** A stack whose table is provisioned (`billingMode`, or none) with an auto scaling target and policy. */
+  function autoScaledTable(billingMode: string | undefined): TfJson {
+    const tf = stackWith("aws_dynamodb_table");
+    const [address] = Object.keys(tf.resource.aws_dynamodb_table);
+    const table = tf.resource.aws_dynamodb_table[address] as TfJson;
+    if (billingMode === undefined) delete table.billing_mode;
+    else table.billing_mode = billingMode;
+    tf.resource.aws_appautoscaling_target = {
+      reads: {
+        service_namespace: "dynamodb",
+        resource_id: `table/\${aws_dynamodb_table.${address}.name}`,
+        scalable_dimension: "dynamodb:table:ReadCapacityUnits",
+        min_capacity: 1,
+        max_capacity: 10,
+      },
+    };
+    tf.resource.aws_appautoscaling_policy = {
+      reads: {
+        name: "reads",
+        policy_type: "TargetTrackingScaling",
+        resource_id: "${aws_appautoscaling_target.reads.resource_id}",
+        scalable_dimension: "${aws_appautoscaling_target.reads.scalable_dimension}",
+        service_namespace: "${aws_appautoscaling_target.reads.service_namespace}",
+      },
+    };
+    return tf;
+  }
+
+  test("CKV2_AWS_16 passes a PROVISIONED table with an auto scaling target and policy", async () => {
+    expect(await messages("CKV2_AWS_16", autoScaledTable("PROVISIONED"))).toEqual([]);
+  });
+
+  test("CKV2_AWS_16 fails an auto scaled table that does not say PROVISIONED, as AutoScalingEnableOnDynamoDBTables.yaml does", async () => {
+    expect(await messages("CKV2_AWS_16", autoScaledTable(undefined))).toEqual([
+      expect.stringContaining("is provisioned without auto scaling"),
+    ]);
+  });
+
+  test("CKV2_AWS_67 fails a default encryption for a bucket outside the stack, as S3CMKRegularRotation.yaml (connection to aws_s3_bucket) does", async () => {
+    const tf = bootstrapStack();
+    expect(await messages("CKV2_AWS_67", tf)).toEqual([]);
+    onlyResource(tf, "aws_s3_bucket_server_side_encryption_configuration").bucket = "someone-elses-bucket";
+    expect(await messages("CKV2_AWS_67", tf)).toEqual([
+      expect.stringContaining("does not encrypt a bucket of this stack with a rotating customer-managed key"),
+    ]);
+  });
+});
