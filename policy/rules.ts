@@ -262,6 +262,20 @@ const SHAPES: Record<string, UnconstrainedShape> = {
   },
 };
 
+/** The resources Checkov's cloudsplaining resource checks read (base_cloudsplaining_resource_iam_check.py). */
+const CLOUDSPLAINING_RESOURCES =
+  "(aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_policy, " +
+  "aws_ssoadmin_permission_set_inline_policy)";
+/** How cloudsplaining reads a policy for these checks (cloudsplaining/scan/policy_document.py). */
+const CLOUDSPLAINING_READING =
+  'cloudsplaining counts only Allow statements on Resource "*" (or NotResource) without a Condition, less the ' +
+  "actions a Deny names";
+
+/** Checkov's condition for a cloudsplaining check: `file` (the resources it reads) fails when `analysis` is not empty. */
+const cloudsplaining = (file: string, resources: string, analysis: string): string =>
+  `${file} ${resources}: FAILED when cloudsplaining's PolicyDocument(policy).${analysis} is not empty; ` +
+  CLOUDSPLAINING_READING;
+
 /** One of Checkov's cloudsplaining checks: on identity policies (`identity`) or on every policy (`all`). */
 function unconstrainedRule(
   id: string,
@@ -360,6 +374,9 @@ export const RULES: PolicyRule[] = [
     id: "CKV2_AWS_64",
     title: "KMS keys have a key policy",
     relation: "same",
+    checkov:
+      "KmsKeyPolicyIsDefined.yaml (aws_kms_key): passes when the key's policy attribute exists, or when an " +
+      "aws_kms_key_policy is connected to the key",
     on: ["aws_kms_key"],
     check: perResource(
       "aws_kms_key",
@@ -505,6 +522,9 @@ export const RULES: PolicyRule[] = [
     id: "CKV2_AWS_73",
     title: "No SQS queue uses the AWS-managed key alias/aws/sqs (SNS cannot deliver into it)",
     relation: "same",
+    checkov:
+      'SQSEncryptionCMK.yaml (aws_sqs_queue): passes when kms_master_key_id does not exist or "not_contains" ' +
+      '"alias/aws/sqs" (so its alias ARN fails too; an older revision compared with "not_equals")',
     on: ["aws_sqs_queue"],
     check: perResource(
       "aws_sqs_queue",
@@ -541,6 +561,9 @@ export const RULES: PolicyRule[] = [
     title: 'No queue policy allows all actions ("*"; Allow "sqs:*" neither)',
     relation: "stricter",
     note: 'every statement, not only the first; Allow "sqs:*" fails too; aws_sqs_queue.policy too',
+    checkov:
+      "SQSPolicy.py (aws_sqs_queue_policy): FAILED when the policy's first statement has Action equal to the " +
+      'string "*" (whatever its Effect)',
     on: ["aws_sqs_queue_policy", "aws_sqs_queue"],
     readsPolicies: true,
     check: statementRule(["aws_sqs_queue_policy", "aws_sqs_queue"], (s) =>
@@ -796,6 +819,10 @@ export const RULES: PolicyRule[] = [
     id: "CKV2_AWS_16",
     title: "DynamoDB tables scale: on-demand, or provisioned with an auto scaling target and policy",
     relation: "same",
+    checkov:
+      "AutoScalingEnableOnDynamoDBTables.yaml (aws_dynamodb_table): passes billing_mode PAY_PER_REQUEST, or " +
+      "billing_mode PROVISIONED with a connected aws_appautoscaling_target (service_namespace dynamodb) that has " +
+      "a connected aws_appautoscaling_policy; a table that does not set billing_mode fails",
     on: ["aws_dynamodb_table"],
     check: perResource(
       "aws_dynamodb_table",
@@ -1092,6 +1119,9 @@ export const RULES: PolicyRule[] = [
     title: "No role may be assumed by anyone (a wildcard principal in the trust policy)",
     relation: "stricter",
     note: 'also "*", {"Service": "*"} and ARNs in any account; conditions not credited; every policy form',
+    checkov:
+      "IAMRoleAllowsPublicAssume.py (aws_iam_role): FAILED when a statement of assume_role_policy that is not a " +
+      'Deny has Principal AWS "*" (a string, or a list holding "*")',
     on: ["aws_iam_role"],
     readsPolicies: true,
     check: statementRule(["aws_iam_role"], (s, site) =>
@@ -1107,6 +1137,10 @@ export const RULES: PolicyRule[] = [
     title: "No role may be assumed by a whole account",
     relation: "stricter",
     note: "an sts:ExternalId condition is not credited",
+    checkov:
+      "IAMRoleAllowAssumeFromAccount.py (aws_iam_role): FAILED when a statement of assume_role_policy that is not " +
+      "a Deny has a Principal AWS matching \\d{12}|arn:aws:iam::\\d{12}:root (re.match, at the start), unless it " +
+      "allows sts:AssumeRole under a condition on sts:ExternalId",
     on: ["aws_iam_role"],
     readsPolicies: true,
     check: statementRule(["aws_iam_role"], (s, site) =>
@@ -1190,6 +1224,10 @@ export const RULES: PolicyRule[] = [
     title: 'No policy allows full IAM privileges ("iam:*" or "*")',
     relation: "stricter",
     note: "any iam: wildcard; every policy site, every form",
+    checkov:
+      "IAMPolicyNotAllowFullIAMAccess.yaml (aws_iam_policy, aws_iam_role_policy, aws_iam_group_policy, " +
+      "aws_iam_user_policy, aws_ssoadmin_permission_set_inline_policy, data.aws_iam_policy_document): fails when " +
+      'an Allow statement\'s actions include exactly "iam:*" or "*"',
     on: ["data.aws_iam_policy_document", ...IDENTITY_POLICY_TYPES],
     readsPolicies: true,
     check: statementRule("all", (s) =>
@@ -1204,26 +1242,87 @@ export const RULES: PolicyRule[] = [
     "CKV_AWS_286",
     "privilegeEscalation",
     "identity",
-    "ResourceCloudSplainingPrivilegeEscalation.py: FAILED when cloudsplaining's " +
-      "PolicyDocument(policy).allows_privilege_escalation is not empty",
+    cloudsplaining("IAMPrivilegeEscalation.py", CLOUDSPLAINING_RESOURCES, "allows_privilege_escalation"),
   ),
-  unconstrainedRule("CKV_AWS_287", "credentialsExposure", "identity"),
-  unconstrainedRule("CKV_AWS_288", "dataExfiltration", "identity"),
-  unconstrainedRule("CKV_AWS_289", "permissionsManagement", "identity"),
-  unconstrainedRule("CKV_AWS_290", "writeAccess", "identity"),
-  unconstrainedRule("CKV_AWS_355", "restrictable", "identity"),
+  unconstrainedRule(
+    "CKV_AWS_287",
+    "credentialsExposure",
+    "identity",
+    cloudsplaining(
+      "IAMCredentialsExposure.py",
+      CLOUDSPLAINING_RESOURCES,
+      "credentials_exposure, less ecr:GetAuthorizationToken and ecr-public:GetAuthorizationToken,",
+    ),
+  ),
+  unconstrainedRule(
+    "CKV_AWS_288",
+    "dataExfiltration",
+    "identity",
+    cloudsplaining("IAMDataExfiltration.py", CLOUDSPLAINING_RESOURCES, "allows_data_exfiltration_actions"),
+  ),
+  unconstrainedRule(
+    "CKV_AWS_289",
+    "permissionsManagement",
+    "identity",
+    cloudsplaining(
+      "IAMPermissionsManagement.py",
+      CLOUDSPLAINING_RESOURCES,
+      "permissions_management_without_constraints",
+    ),
+  ),
+  unconstrainedRule(
+    "CKV_AWS_290",
+    "writeAccess",
+    "identity",
+    cloudsplaining("IAMWriteAccess.py", CLOUDSPLAINING_RESOURCES, "write_actions_without_constraints"),
+  ),
+  unconstrainedRule(
+    "CKV_AWS_355",
+    "restrictable",
+    "identity",
+    cloudsplaining("IAMStarResourcePolicyDocument.py", CLOUDSPLAINING_RESOURCES, "all_allowed_unrestricted_actions"),
+  ),
   unconstrainedRule(
     "CKV_AWS_107",
     "credentialsExposure",
     "all",
-    "CloudSplainingCredentialsExposure.py (aws_iam_policy_document): FAILED when cloudsplaining's " +
+    "IAMCredentialsExposure.py (aws_iam_policy_document): FAILED when cloudsplaining's " +
       "policy.credentials_exposure, ecr:GetAuthorizationToken excluded, is not empty (ours excludes nothing)",
   ),
-  unconstrainedRule("CKV_AWS_108", "dataExfiltration", "all"),
-  unconstrainedRule("CKV_AWS_109", "permissionsManagement", "all"),
-  unconstrainedRule("CKV_AWS_110", "privilegeEscalation", "all"),
-  unconstrainedRule("CKV_AWS_111", "writeAccess", "all"),
-  unconstrainedRule("CKV_AWS_356", "restrictable", "all"),
+  unconstrainedRule(
+    "CKV_AWS_108",
+    "dataExfiltration",
+    "all",
+    cloudsplaining("IAMDataExfiltration.py", "(aws_iam_policy_document)", "allows_data_exfiltration_actions"),
+  ),
+  unconstrainedRule(
+    "CKV_AWS_109",
+    "permissionsManagement",
+    "all",
+    cloudsplaining(
+      "IAMPermissionsManagement.py",
+      "(aws_iam_policy_document)",
+      "permissions_management_without_constraints",
+    ),
+  ),
+  unconstrainedRule(
+    "CKV_AWS_110",
+    "privilegeEscalation",
+    "all",
+    cloudsplaining("IAMPrivilegeEscalation.py", "(aws_iam_policy_document)", "allows_privilege_escalation"),
+  ),
+  unconstrainedRule(
+    "CKV_AWS_111",
+    "writeAccess",
+    "all",
+    cloudsplaining("IAMWriteAccess.py", "(aws_iam_policy_document)", "write_actions_without_constraints"),
+  ),
+  unconstrainedRule(
+    "CKV_AWS_356",
+    "restrictable",
+    "all",
+    cloudsplaining("ResourcePolicyDocument.py", "(aws_iam_policy_document)", "all_allowed_unrestricted_actions"),
+  ),
   {
     id: "CKV_AWS_1",
     title: 'No policy document allows full "*" on "*" administrative privileges',
@@ -1242,6 +1341,9 @@ export const RULES: PolicyRule[] = [
     title: "No policy document allows wildcard actions",
     relation: "stricter",
     note: 'any wildcard, not only "*"; every policy site in every form',
+    checkov:
+      "StarActionPolicyDocument.py (aws_iam_policy_document): FAILED when a statement whose effect is Allow (the " +
+      'default) lists "*" in its actions',
     on: ["data.aws_iam_policy_document", ...IDENTITY_POLICY_TYPES],
     readsPolicies: true,
     check: statementRule("all", (s) => (allowsWildcardAction(s) ? "allows wildcard actions" : undefined)),
@@ -1511,6 +1613,10 @@ function bucketRules(): PolicyRule[] {
       id: "CKV2_AWS_67",
       title: "S3 default encryption uses a customer-managed key that is enabled and rotates",
       relation: "same",
+      checkov:
+        "S3CMKRegularRotation.yaml (aws_s3_bucket_server_side_encryption_configuration): passes when the " +
+        "configuration is connected to an aws_s3_bucket and to an aws_kms_key, its sse_algorithm is within " +
+        'aws:kms, aws:kms:dsse, and the key\'s is_enabled is not "false" and enable_key_rotation equals "true"',
       on: ["aws_s3_bucket_server_side_encryption_configuration"],
       check: perResource(
         "aws_s3_bucket_server_side_encryption_configuration",
@@ -1576,12 +1682,27 @@ function bucketRules(): PolicyRule[] {
       "block public bucket policies",
       "S3BlockPublicPolicy.py (aws_s3_bucket_public_access_block): inspected key block_public_policy, expected true",
     ),
-    publicAccess("CKV_AWS_55", "ignore_public_acls", "ignore public ACLs"),
-    publicAccess("CKV_AWS_56", "restrict_public_buckets", "restrict public buckets"),
+    publicAccess(
+      "CKV_AWS_55",
+      "ignore_public_acls",
+      "ignore public ACLs",
+      "S3IgnorePublicACLs.py (aws_s3_bucket_public_access_block): inspected key ignore_public_acls, expected true",
+    ),
+    publicAccess(
+      "CKV_AWS_56",
+      "restrict_public_buckets",
+      "restrict public buckets",
+      "S3RestrictPublicBuckets.py (aws_s3_bucket_public_access_block): inspected key restrict_public_buckets, " +
+        "expected true",
+    ),
     {
       id: "CKV2_AWS_6",
       title: "S3 buckets have a public access block that blocks public ACLs and policies",
       relation: "same",
+      checkov:
+        "S3BucketHasPublicAccessBlock.json (the name Checkov's graph-check tests use): source not available " +
+        'offline; implements the check\'s documented title: "Ensure that S3 bucket has a Public Access block", ' +
+        "read as a connected aws_s3_bucket_public_access_block with block_public_acls and block_public_policy true",
       on: ["aws_s3_bucket"],
       check: perBucket(
         "aws_s3_bucket_public_access_block",
@@ -1597,6 +1718,8 @@ function bucketRules(): PolicyRule[] {
       title: "S3 buckets disable ACLs (object ownership BucketOwnerEnforced)",
       relation: "stricter",
       note: "per bucket: a bucket without ownership controls fails too",
+      checkov:
+        "AWSdisableS3ACL.yaml (aws_s3_bucket_ownership_controls): rule.object_ownership equals BucketOwnerEnforced",
       on: ["aws_s3_bucket"],
       check: perBucket(
         "aws_s3_bucket_ownership_controls",
@@ -1677,7 +1800,16 @@ function bucketRules(): PolicyRule[] {
     {
       id: "CKV_AWS_144",
       title: "S3 buckets replicate to another region (an enabled replication rule)",
-      relation: "same",
+      relation: "stricter",
+      note:
+        "only an aws_s3_bucket_replication_configuration counts, with a status of Enabled as written: not the " +
+        "deprecated inline replication_configuration, nor a status Terraform computes",
+      checkov:
+        "S3BucketReplicationConfiguration.yaml (aws_s3_bucket; it replaced S3BucketReplicationConfiguration.py, " +
+        "which asked only for replication_configuration/[0]/role): passes when the bucket's inline " +
+        "replication_configuration.rules.*.status equals Enabled, or a connected " +
+        "aws_s3_bucket_replication_configuration has rule.*.status Enabled (or a status starting with var., " +
+        'local., module., data. or "${)',
       on: ["aws_s3_bucket"],
       check: perBucket(
         "aws_s3_bucket_replication_configuration",
@@ -1727,7 +1859,11 @@ function bucketRules(): PolicyRule[] {
     {
       id: "CKV2_AWS_61",
       title: "S3 buckets have a lifecycle configuration (old state versions expire)",
-      relation: "same",
+      relation: "stricter",
+      note: "only an aws_s3_bucket_lifecycle_configuration counts, not the deprecated inline lifecycle_rule",
+      checkov:
+        "S3BucketLifecycle.yaml (aws_s3_bucket): passes when an aws_s3_bucket_lifecycle_configuration is " +
+        "connected to the bucket, or the bucket's inline lifecycle_rule exists",
       on: ["aws_s3_bucket"],
       check: perBucket(
         "aws_s3_bucket_lifecycle_configuration",
@@ -1742,6 +1878,9 @@ function bucketRules(): PolicyRule[] {
       id: "CKV2_AWS_62",
       title: "S3 buckets send event notifications",
       relation: "same",
+      checkov:
+        "S3BucketEventNotifications.yaml (aws_s3_bucket): passes when an aws_s3_bucket_notification is connected " +
+        "to the bucket",
       on: ["aws_s3_bucket"],
       check: perBucket("aws_s3_bucket_notification", (n) => n !== undefined, "has no event notifications"),
       satisfy: (tf) => perBucketSetting(tf, "aws_s3_bucket_notification", (bucket) => ({ bucket, eventbridge: true })),
