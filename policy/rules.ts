@@ -7,6 +7,7 @@ import {
 import { TfJson, numberValue, resourcesOf } from "./terraform-json";
 import {
   IDENTITY_POLICY_TYPES,
+  PERMISSION_SET_POLICY_TYPE,
   PolicySite,
   Statement,
   actionMatches,
@@ -296,7 +297,7 @@ function unconstrainedRule(
     note: note + (scope === "all" ? "; every policy site in every form, not only aws_iam_policy_document" : ""),
     on:
       scope === "identity"
-        ? [...IDENTITY_POLICY_TYPES, "aws_iam_role"]
+        ? [...IDENTITY_POLICY_TYPES, "aws_iam_role", PERMISSION_SET_POLICY_TYPE]
         : ["data.aws_iam_policy_document", ...IDENTITY_POLICY_TYPES],
     readsPolicies: true,
     check: (stack) =>
@@ -1228,7 +1229,7 @@ export const RULES: PolicyRule[] = [
       "IAMPolicyNotAllowFullIAMAccess.yaml (aws_iam_policy, aws_iam_role_policy, aws_iam_group_policy, " +
       "aws_iam_user_policy, aws_ssoadmin_permission_set_inline_policy, data.aws_iam_policy_document): fails when " +
       'an Allow statement\'s actions include exactly "iam:*" or "*"',
-    on: ["data.aws_iam_policy_document", ...IDENTITY_POLICY_TYPES],
+    on: ["data.aws_iam_policy_document", ...IDENTITY_POLICY_TYPES, PERMISSION_SET_POLICY_TYPE],
     readsPolicies: true,
     check: statementRule("all", (s) =>
       s.effect === "Allow" && s.actions.some((a) => a === "*" || /^iam:.*\*/i.test(a))

@@ -300,3 +300,32 @@ describe("verdicts read from Checkov's graph checks", () => {
     ]);
   });
 });
+
+describe("the identity policies Checkov's IAM checks read: an SSO permission set's inline policy too", () => {
+  /** A stack with an SSO permission set whose inline policy (a JSON string) allows `statement`. */
+  function withPermissionSet(statement: TfJson): TfJson {
+    const tf = stackWith("aws_iam_role_policy");
+    tf.resource.aws_ssoadmin_permission_set_inline_policy = {
+      admins: {
+        instance_arn: "arn:aws:sso:::instance/ssoins-0123456789abcdef",
+        permission_set_arn: "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef",
+        inline_policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }),
+      },
+    };
+    return tf;
+  }
+
+  test('CKV2_AWS_40 fails a permission set allowing "iam:*", as IAMPolicyNotAllowFullIAMAccess.yaml does', async () => {
+    const tf = withPermissionSet({ Effect: "Allow", Action: "iam:*", Resource: "*" });
+    expect(await messages("CKV2_AWS_40", tf)).toEqual([
+      "aws_ssoadmin_permission_set_inline_policy.admins: inline_policy statement (no sid) allows full IAM privileges",
+    ]);
+  });
+
+  test("CKV_AWS_290 fails a permission set allowing dynamodb:DeleteItem on every resource, as IAMWriteAccess.py does", async () => {
+    const tf = withPermissionSet({ Effect: "Allow", Action: "dynamodb:DeleteItem", Resource: "*" });
+    expect(await messages("CKV_AWS_290", tf)).toEqual([
+      "aws_ssoadmin_permission_set_inline_policy.admins: inline_policy allows dynamodb:DeleteItem on every resource",
+    ]);
+  });
+});
