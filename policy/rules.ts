@@ -1519,14 +1519,30 @@ function bucketRules(): PolicyRule[] {
       (bucket, stack, address) => ok(settingFor(stack, type, address), stack, bucket),
       problem,
     );
+  /**
+   * `perBucket`, and each setting of `type` that names no bucket of the stack judged on its own: Checkov
+   * reads the setting resource, whichever bucket it names.
+   */
+  const perBucketAndSetting =
+    (type: string, ok: (setting: TfJson | undefined) => boolean, problem: string) =>
+    (stack: Stack): Finding[] => {
+      const buckets = entries(stack, "aws_s3_bucket").map(([address]) => address);
+      const elsewhere = entries(stack, type).filter(
+        ([, setting]) => !buckets.some((b) => setting.bucket === ref(b, "id") || setting.bucket === ref(b, "bucket")),
+      );
+      return [
+        ...perBucket(type, ok, problem)(stack),
+        ...elsewhere.flatMap(([address, setting]) => (ok(setting) ? [] : [finding(address, problem)])),
+      ];
+    };
   const publicAccess = (id: string, flag: string, what: string, checkov?: string): PolicyRule => ({
     id,
     title: `S3 buckets ${what} (public access block: ${flag})`,
     relation: "stricter",
     checkov,
     note: "per bucket: a bucket without a public access block fails too",
-    on: ["aws_s3_bucket"],
-    check: perBucket("aws_s3_bucket_public_access_block", (b) => b?.[flag] === true, `does not set ${flag}`),
+    on: ["aws_s3_bucket", "aws_s3_bucket_public_access_block"],
+    check: perBucketAndSetting("aws_s3_bucket_public_access_block", (b) => b?.[flag] === true, `does not set ${flag}`),
     breakStack: (tf) => {
       first(tf, "aws_s3_bucket_public_access_block")[flag] = false;
     },
@@ -1721,8 +1737,8 @@ function bucketRules(): PolicyRule[] {
       note: "per bucket: a bucket without ownership controls fails too",
       checkov:
         "AWSdisableS3ACL.yaml (aws_s3_bucket_ownership_controls): rule.object_ownership equals BucketOwnerEnforced",
-      on: ["aws_s3_bucket"],
-      check: perBucket(
+      on: ["aws_s3_bucket", "aws_s3_bucket_ownership_controls"],
+      check: perBucketAndSetting(
         "aws_s3_bucket_ownership_controls",
         (o) => o?.rule?.object_ownership === "BucketOwnerEnforced",
         "keeps ACLs enabled",

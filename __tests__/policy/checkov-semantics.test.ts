@@ -329,3 +329,30 @@ describe("the identity policies Checkov's IAM checks read: an SSO permission set
     ]);
   });
 });
+
+describe("bucket settings Checkov judges on their own resource, whichever bucket they name", () => {
+  test("CKV_AWS_55 fails a public access block for a bucket outside the stack that does not ignore public ACLs, as S3IgnorePublicACLs.py does", async () => {
+    const tf = bootstrapStack();
+    tf.resource.aws_s3_bucket_public_access_block.elsewhere = {
+      bucket: "someone-elses-bucket",
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: false,
+      restrict_public_buckets: true,
+    };
+    expect(await messages("CKV_AWS_55", tf)).toEqual([
+      "aws_s3_bucket_public_access_block.elsewhere: does not set ignore_public_acls",
+    ]);
+  });
+
+  test("CKV2_AWS_65 fails ownership controls for a bucket outside the stack that keep ACLs, as AWSdisableS3ACL.yaml does", async () => {
+    const tf = bootstrapStack();
+    tf.resource.aws_s3_bucket_ownership_controls.elsewhere = {
+      bucket: "someone-elses-bucket",
+      rule: { object_ownership: "ObjectWriter" },
+    };
+    expect(await messages("CKV2_AWS_65", tf)).toEqual([
+      "aws_s3_bucket_ownership_controls.elsewhere: keeps ACLs enabled",
+    ]);
+  });
+});
