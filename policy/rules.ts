@@ -123,10 +123,16 @@ const onStar = (s: Statement): boolean => (s.resources ?? []).includes("*");
 
 /**
  * The action lists cloudsplaining (what Checkov calls for CKV_AWS_107, 108, 110, 286, 287, 288)
- * matches against the actions a policy allows on every resource: AWS action names, lower-cased.
+ * matches against the actions a policy allows on every resource: AWS action names, lower-cased, as
+ * cloudsplaining/shared/constants.py has them today (ACTIONS_THAT_RETURN_CREDENTIALS first).
  */
 const CREDENTIALS_ACTIONS = [
+  "airflow:createclitoken",
+  "airflow:createweblogintoken",
+  "appsync:createapikey",
   "chime:createapikey",
+  "cloud9:createenvironmenttoken",
+  "codeartifact:getauthorizationtoken",
   "codepipeline:pollforjobs",
   "cognito-identity:getopenidtoken",
   "cognito-identity:getopenidtokenfordeveloperidentity",
@@ -136,20 +142,31 @@ const CREDENTIALS_ACTIONS = [
   "connect:getfederationtokens",
   "ec2:getpassworddata",
   "ecr:getauthorizationtoken",
+  "ecr-public:getauthorizationtoken",
+  "emr-containers:getmanagedendpointsessioncredentials",
+  "finspace-api:getprogrammaticaccesscredentials",
   "gamelift:requestuploadcredentials",
   "gamelift:getinstanceaccess",
+  // Spelled "gamelist" in cloudsplaining's list; kept as it is, so the rule matches what Checkov matches.
+  "gamelist:getcomputeaccess",
+  "gamelist:getcomputeauthtoken",
+  "grafana:createworkspaceapikey",
   "iam:createaccesskey",
   "iam:createloginprofile",
   "iam:createservicespecificcredential",
   "iam:resetservicespecificcredential",
   "iam:updateaccesskey",
+  "license-manager:getaccesstoken",
   "lightsail:getinstanceaccessdetails",
   "lightsail:downloaddefaultkeypair",
+  "lightsail:createbucketaccesskey",
   "lightsail:getrelationaldatabasemasteruserpassword",
   "mediapackage:rotatechannelcredentials",
   "mediapackage:rotateingestendpointcredentials",
   "rds-db:connect",
   "redshift:getclustercredentials",
+  "redshift:getclustercredentialswithiam",
+  "redshift-serverless:getcredentials",
   "sso:getrolecredentials",
   "sts:assumerole",
   "sts:assumerolewithsaml",
@@ -285,7 +302,7 @@ function unconstrainedRule(
   checkov?: string,
 ): PolicyRule {
   const { title, reported, breaking, note } = SHAPES[shape];
-  const excluded = id === "CKV_AWS_287" ? ["ecr:getauthorizationtoken"] : [];
+  const excluded = id === "CKV_AWS_287" ? ["ecr:getauthorizationtoken", "ecr-public:getauthorizationtoken"] : [];
   return {
     id,
     checkov,

@@ -356,3 +356,24 @@ describe("bucket settings Checkov judges on their own resource, whichever bucket
     ]);
   });
 });
+
+describe("CKV_AWS_287 with current cloudsplaining's ACTIONS_THAT_RETURN_CREDENTIALS (IAMCredentialsExposure.py)", () => {
+  const allowing = (action: string): TfJson => {
+    const tf = stackWith("aws_iam_role_policy");
+    addStatement(tf, "aws_iam_role_policy", { Effect: "Allow", Action: action, Resource: "*" });
+    return tf;
+  };
+
+  test.each(["appsync:CreateApiKey", "codeartifact:GetAuthorizationToken", "redshift-serverless:GetCredentials"])(
+    "fails %s on every resource",
+    async (action) => {
+      expect(await messages("CKV_AWS_287", allowing(action))).toEqual([
+        expect.stringContaining(`allows ${action.toLowerCase()} on every resource`),
+      ]);
+    },
+  );
+
+  test("passes ecr-public:GetAuthorizationToken on every resource, which the check excludes", async () => {
+    expect(await messages("CKV_AWS_287", allowing("ecr-public:GetAuthorizationToken"))).toEqual([]);
+  });
+});
