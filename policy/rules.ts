@@ -1736,7 +1736,9 @@ function bucketRules(): PolicyRule[] {
       checkov:
         "S3BucketHasPublicAccessBlock.json (the name Checkov's graph-check tests use): source not available " +
         'offline; implements the check\'s documented title: "Ensure that S3 bucket has a Public Access block", ' +
-        "read as a connected aws_s3_bucket_public_access_block with block_public_acls and block_public_policy true",
+        "as Checkov's own test (tests/terraform/graph/checks/resources/S3BucketHasPublicAccessBlock) expects it: " +
+        "a bucket passes only with a connected aws_s3_bucket_public_access_block whose block_public_acls and " +
+        "block_public_policy are true (no block, a flag false or unset fails)",
       on: ["aws_s3_bucket"],
       check: perBucket(
         "aws_s3_bucket_public_access_block",
