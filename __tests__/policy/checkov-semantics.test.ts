@@ -373,6 +373,18 @@ describe("CKV_AWS_287 with current cloudsplaining's ACTIONS_THAT_RETURN_CREDENTI
     },
   );
 
+  test("fails sts:GetSessionToken allowed on a named resource, as cloudsplaining counts an action that takes no resource whatever the Resource", async () => {
+    const tf = stackWith("aws_iam_role_policy");
+    addStatement(tf, "aws_iam_role_policy", {
+      Effect: "Allow",
+      Action: "sts:Get*",
+      Resource: "arn:aws:iam::111122223333:role/named",
+    });
+    expect(await messages("CKV_AWS_287", tf)).toEqual([
+      expect.stringContaining("allows sts:getsessiontoken on every resource"),
+    ]);
+  });
+
   test("passes ecr-public:GetAuthorizationToken on every resource, which the check excludes", async () => {
     expect(await messages("CKV_AWS_287", allowing("ecr-public:GetAuthorizationToken"))).toEqual([]);
   });
