@@ -138,7 +138,7 @@ describe("the state account", () => {
   test("is reached through a state role by an environment pinned to another account", () => {
     expect(refusal([PROD], { ORDERS_STATE_ACCOUNT: "777788889999" })).toBe(
       "Invalid configuration:\n" +
-        '  - environment "prod": stateRoleArn is required when account (444455556666) is not the state account (777788889999): an IAM role ARN such as arn:aws:iam::111122223333:role/orders-state in 777788889999',
+        '  - environment "prod": stateRoleArn is required when account (444455556666) is not the state account (777788889999): an IAM role ARN in 777788889999, such as arn:aws:iam::777788889999:role/orders-state',
     );
   });
 

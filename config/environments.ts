@@ -256,7 +256,8 @@ function stateRoleProblems(environments: readonly Environment[], stateAccount: s
       if (e.account === undefined || e.account === stateAccount) return [];
       return [
         `environment ${given(e.name)}: stateRoleArn is required when account (${e.account}) is not the state ` +
-          `account (${stateAccount}): ${R.stateRoleArn.allowed} in ${stateAccount}`,
+          `account (${stateAccount}): an IAM role ARN in ${stateAccount}, such as ` +
+          `arn:aws:iam::${stateAccount}:role/orders-state`,
       ];
     }
     // The backend's pin (allowed_account_ids) checks the account of the role it assumes.
