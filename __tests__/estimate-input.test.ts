@@ -36,7 +36,10 @@ describe("npm run estimate --compare", () => {
     const result = JSON.parse((await runEstimate([...args(), "--json"], fixtures.measurement)).out);
     const [env] = result.compare.environments;
     const orders = (10_000 * 730) / 24;
-    const delta = orders * 0.04 * ((512 - 256) / 1024) * (TEST_PRICES.lambdaGbSecondArm64.usd / 1);
+    // Every consumer follows the memory variable (the template has one; an added subscriber as the guide adds it, too).
+    const tf = JSON.parse(fs.readFileSync(path.join(head, "stacks", "cmp-one", "cdk.tf.json"), "utf8"));
+    const consumers = Object.keys(tf.resource.aws_lambda_event_source_mapping).length;
+    const delta = consumers * orders * 0.04 * ((512 - 256) / 1024) * (TEST_PRICES.lambdaGbSecondArm64.usd / 1);
     expect(env.stack).toBe("cmp-one");
     expect(env.status).toBe("changed");
     expect(env.lines.filter((l: { delta: number }) => l.delta !== 0).map((l: { id: string }) => l.id)).toEqual([

@@ -7,6 +7,7 @@ import { LIMITS, snsPublishLimit } from "../estimate/limits";
 import { PRICE_KEYS, PriceTable, priceTableProblems } from "../estimate/prices";
 import { ROOT } from "./support/commands";
 import { TEST_PRICES, estimateFixtures, runEstimate, synthFixture } from "./support/estimate";
+import { addUsdSubscriber, synthOwnStack } from "./support/second-subscriber";
 import { synthApp } from "./support/tf";
 
 const HOURS = 730;
@@ -70,30 +71,34 @@ describe("npm run estimate on a stack of the tests' own", () => {
   // The stored item: the 500-byte order plus _pipeline: its name (9), a map's 3 bytes, the names
   // receivedAt, messageId, sqsMessageId, orderDigest (42) and their values (24 + 36 + 36 + 64).
   const ITEM = 500 + 9 + 3 + 42 + 160;
+  // Every consumer the stack holds (the template has one; an adopter's added subscriber is priced the same way,
+  // each receiving every order) scales the per-consumer lines.
+  const consumers = (): number => Object.keys(tf.aws_lambda_event_source_mapping ?? {}).length;
   const expected = (): Record<string, number> => {
+    const n = consumers();
     const keys = Object.keys(tf.aws_kms_key ?? {}).length;
     const alarms = Object.keys(tf.aws_cloudwatch_metric_alarm ?? {}).length;
     const busyPerPoller = (O * (20 + 40)) / 1000 / 5;
     const storedGb = (O * 0.5 * (ITEM + 100)) / GIB;
     return {
       "sns.publishes": O * price("snsPublishes"),
-      "sqs.deliveries": O * price("sqsRequests"),
-      "sqs.receives": O * price("sqsRequests"),
-      "sqs.emptyReceives": 5 * ((HOURS * 3600 - busyPerPoller) / 3600) * 180 * price("sqsRequests"),
-      "sqs.deletes": O * price("sqsRequests"),
+      "sqs.deliveries": n * O * price("sqsRequests"),
+      "sqs.receives": n * O * price("sqsRequests"),
+      "sqs.emptyReceives": n * 5 * ((HOURS * 3600 - busyPerPoller) / 3600) * 180 * price("sqsRequests"),
+      "sqs.deletes": n * O * price("sqsRequests"),
       "sqs.dlq": 0,
-      "lambda.requests": O * price("lambdaRequests"),
-      "lambda.duration.arm64": O * 0.04 * (256 / 1024) * price("lambdaGbSecondArm64"),
-      "dynamodb.writes": O * price("dynamodbWriteRequestUnits"),
+      "lambda.requests": n * O * price("lambdaRequests"),
+      "lambda.duration.arm64": n * O * 0.04 * (256 / 1024) * price("lambdaGbSecondArm64"),
+      "dynamodb.writes": n * O * price("dynamodbWriteRequestUnits"),
       "dynamodb.duplicateReads": 0,
-      "dynamodb.storage": storedGb * price("dynamodbStorageGbMonth"),
-      "dynamodb.pitr": storedGb * price("dynamodbPitrGbMonth"),
+      "dynamodb.storage": n * storedGb * price("dynamodbStorageGbMonth"),
+      "dynamodb.pitr": n * storedGb * price("dynamodbPitrGbMonth"),
       "kms.keys": keys * price("kmsKeyMonth"),
       // The topic's AWS-managed key (2 requests every 5 minutes) and the table's key (12 an hour).
       "kms.requests": (((HOURS * 3600) / 300) * 2 + 12 * HOURS) * price("kmsRequests"),
-      "logs.ingestion": ((O * 300) / GIB) * price("logsIngestionGb"),
+      "logs.ingestion": ((n * O * 300) / GIB) * price("logsIngestionGb"),
       // Month 1 keeps the 14 days of retention.
-      "logs.storage": ((((O * 300) / (HOURS / 24)) * 14) / GIB) * price("logsStorageGbMonth"),
+      "logs.storage": ((((n * O * 300) / (HOURS / 24)) * 14) / GIB) * price("logsStorageGbMonth"),
       "cloudwatch.alarms": alarms * price("alarmMetricMonth"),
       "cloudwatch.dashboards": Object.keys(tf.aws_cloudwatch_dashboard ?? {}).length * price("dashboardMonth"),
       // Every metric the function writes in its EMF (the four outcome counts, OrderLatency and BatchSize), read or not.
@@ -144,7 +149,8 @@ describe("npm run estimate on a stack of the tests' own", () => {
   });
 
   test("grows the table's storage and backups by one month of orders each month, logs capped by retention", () => {
-    const monthly = ((O * (ITEM + 100)) / GIB) * (price("dynamodbStorageGbMonth") + price("dynamodbPitrGbMonth"));
+    const monthly =
+      ((consumers() * O * (ITEM + 100)) / GIB) * (price("dynamodbStorageGbMonth") + price("dynamodbPitrGbMonth"));
     const logs = expected()["logs.storage"];
     expect(env.growth.map((g) => g.month)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
     for (const { month, storage } of env.growth) {
@@ -160,9 +166,27 @@ describe("npm run estimate on a stack of the tests' own", () => {
     expect(JSON.parse(fitting.out).environments[0].check).toEqual({ ordersPerSecond: 100, fits: true, changes: [] });
     const short = await run([...args, "--orders-per-second", "3000"]);
     expect(short.code).toBe(1);
-    expect(JSON.parse(short.out).environments[0].check.changes).toEqual([
+    const changes = [
       "mapping maximum concurrency (2,000/s): raise maximumConcurrency to 15 (and reservedConcurrentExecutions to at least that)",
       "function reserved concurrency (2,000/s): raise reservedConcurrentExecutions to 15",
+    ];
+    const given = JSON.parse(short.out).environments[0].check.changes;
+    // With several consumers, each change names the function it is for.
+    if (consumers() === 1) expect(given).toEqual(changes);
+    else expect(given).toEqual(expect.arrayContaining(changes.map((c) => `calc-one-ProcessOrderLambda: ${c}`)));
+  });
+
+  test("names the consumer each change is for when the stack has several", async () => {
+    const two = synthOwnStack("two-dev", { region: "us-east-1" }, (stack) => addUsdSubscriber(stack, "two-dev"));
+    const result = await runEstimate(
+      ["--out", two, "--prices", fixtures.prices, "--batch-ms", "50", "--json", "--orders-per-second", "3000"],
+      fixtures.measurement,
+    );
+    expect(result.err).toBe("");
+    const changes: string[] = JSON.parse(result.out).environments[0].check.changes;
+    expect([...new Set(changes.map((c) => c.split(": ")[0]))].sort()).toEqual([
+      "two-dev-DollarConsumer",
+      "two-dev-ProcessOrderLambda",
     ]);
   });
 

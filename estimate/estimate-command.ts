@@ -223,7 +223,13 @@ function report(
     ordersPerSecond === undefined
       ? undefined
       : capacity
-          .map((c) => fits(c, ordersPerSecond))
+          // A stack of several consumers names the one each change is for.
+          .map((c) => {
+            const result = fits(c, ordersPerSecond);
+            return capacity.length > 1
+              ? { ...result, changes: result.changes.map((x) => `${c.consumer}: ${x}`) }
+              : result;
+          })
           .reduce(
             (all, one) => ({ ordersPerSecond, fits: all.fits && one.fits, changes: [...all.changes, ...one.changes] }),
             { ordersPerSecond, fits: true, changes: [] as string[] },
