@@ -165,12 +165,17 @@ function synthBenchmarks(copy, out) {
 
 /** The built program with N environments (copies of the first), from an environments file of its own. */
 function growthBenchmarks(copy, out) {
-  const first = JSON.parse(readFileSync(join(copy, "environments.json"), "utf8")).environments[0];
+  const committed = JSON.parse(readFileSync(join(copy, "environments.json"), "utf8"));
+  const first = committed.environments[0];
+  // The state account the committed file implies (its own, or its one pinned environment's): copies of an unpinned
+  // first environment name none, and synth refuses without one.
+  const stateAccount =
+    committed.stateAccount ?? committed.environments.find((e) => e.account)?.account ?? "111122223333";
   log("synth growth with the number of environments (node dist/main.js)");
   return [1, 2, 4, 8].map((n) => {
     const file = join(out, `environments-${n}.json`);
     const environments = Array.from({ length: n }, (_, i) => ({ ...first, name: `bench${i + 1}` }));
-    writeFileSync(file, JSON.stringify({ environments }));
+    writeFileSync(file, JSON.stringify({ stateAccount, environments }));
     const times = Array.from({ length: RUNS }, (_, i) =>
       timed(`${n} environment(s) ${i + 1}/${RUNS}`, "node dist/main.js", {
         cwd: copy,
