@@ -11,6 +11,9 @@ const COMMANDS = [
   ["npm run publish", "dist/ops/publish.js", "../ops/publish-command"],
   ["npm run smoke", "dist/ops/smoke.js", "../ops/smoke-command"],
   ["npm run dlq", "dist/ops/dlq.js", "../ops/dlq-command"],
+  ["npm run status", "dist/ops/status.js", "../ops/status-command"],
+  ["npm run estimate", "dist/estimate/estimate.js", "../estimate/estimate-command"],
+  ["npm run policy", "dist/policy/policy.js", "../policy/policy-command"],
 ] as const;
 
 describe.each(COMMANDS)("%s (%s)", (name, file, library) => {

@@ -237,25 +237,6 @@ describe("npm run policy with bad input", () => {
     expect(lines(result.stderr)[0]).toBe('give at most one synth folder (given "a b")');
   });
 
-  test("has a library module (policy/policy-command.ts) that runs nothing when imported", async () => {
-    const exit = jest.spyOn(process, "exit").mockImplementation((() => undefined) as never);
-    const out = jest.spyOn(process.stdout, "write");
-    const err = jest.spyOn(process.stderr, "write");
-    try {
-      jest.isolateModules(() => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        require("../../policy/policy-command");
-      });
-      // A main started on import would have parsed jest's arguments and answered by now.
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect([exit.mock.calls, out.mock.calls, err.mock.calls]).toEqual([[], [], []]);
-    } finally {
-      exit.mockRestore();
-      out.mockRestore();
-      err.mockRestore();
-    }
-  });
-
   test("answers --help with its usage and exit 0", async () => {
     const result = await policy(["--help"]);
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
