@@ -218,7 +218,7 @@ export function readConfiguration(env: NodeJS.ProcessEnv, root: string): Configu
           : `${displayName(file)} must exist at the project root (${(error as Error).message})`,
     );
   }
-  const parsed = text === undefined ? undefined : parseEnvironmentsFile(text, displayName(file), settings);
+  const parsed = text === undefined ? undefined : parseEnvironments(text, displayName(file), settings);
   if (parsed) problems.push(...parsed.problems);
   const environments = parsed?.environments ?? [];
   // ORDERS_STATE_ACCOUNT, else the file's stateAccount, else the one account the environments name.
@@ -412,19 +412,9 @@ function fileSchema(defaultRegion: string): z.ZodMiniType<{ stateAccount?: strin
 
 /**
  * Parses and checks the text of an environments file; `source` names it in the
- * messages. Returns the environments with every default applied, or the problems.
+ * messages. Returns the environments with every default applied and the file's `stateAccount`, or the problems.
  */
 export function parseEnvironments(
-  text: string,
-  source: string,
-  settings: Pick<AppSettings, "region">,
-): { environments: Environment[]; problems: string[] } {
-  const { environments, problems } = parseEnvironmentsFile(text, source, settings);
-  return { environments, problems };
-}
-
-/** `parseEnvironments`, with the file's `stateAccount` when it names one. */
-function parseEnvironmentsFile(
   text: string,
   source: string,
   settings: Pick<AppSettings, "region">,
