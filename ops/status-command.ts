@@ -353,17 +353,19 @@ export async function statusMain(argv: string[], io: CommandIo, root = projectRo
     const cloudWatchSettings = source ? target.client("cloudwatch", queueUrl) : undefined;
     // --timeout bounds every call together; each call also has the clients' own timeouts.
     const deadline = new Deadline(timeoutSeconds);
-    const sqs = { caller: new AwsCaller("sqs", sqsSettings, deadline) };
+    const sqsCaller = new AwsCaller("sqs", sqsSettings, deadline);
     const sqsClient = new SQSClient(sqsSettings);
-    const cloudWatch = cloudWatchSettings && { caller: new AwsCaller("cloudwatch", cloudWatchSettings, deadline) };
-    const cloudWatchClient = cloudWatchSettings ? new CloudWatchClient(cloudWatchSettings) : undefined;
+    const cloudWatch = cloudWatchSettings && {
+      client: new CloudWatchClient(cloudWatchSettings),
+      caller: new AwsCaller("cloudwatch", cloudWatchSettings, deadline),
+    };
     try {
       const [queue, dlq, measured] = await Promise.all([
-        queueStatus(sqsClient, sqs.caller, queueUrl),
-        queueStatus(sqsClient, sqs.caller, dlqUrl),
-        source ? cloudWatchFigures(cloudWatchClient!, cloudWatch!.caller, source, minutes) : undefined,
+        queueStatus(sqsClient, sqsCaller, queueUrl),
+        queueStatus(sqsClient, sqsCaller, dlqUrl),
+        source && cloudWatch ? cloudWatchFigures(cloudWatch.client, cloudWatch.caller, source, minutes) : undefined,
       ]);
-      const letters = dlq.visible > 0 && newestCount > 0 ? await peek(sqsClient, dlqUrl, newestCount, sqs.caller) : [];
+      const letters = dlq.visible > 0 && newestCount > 0 ? await peek(sqsClient, dlqUrl, newestCount, sqsCaller) : [];
       // Read after SQS answered: a stopped sandbox is named by its endpoint, not by its missing file.
       const figures = measured ?? sandboxFigures(metricsFile!, minutes);
       const { lines, healthy } = statusScreen({ queue, dlq, letters, minutes, ...figures });
@@ -375,7 +377,7 @@ export async function statusMain(argv: string[], io: CommandIo, root = projectRo
     } finally {
       deadline.stop();
       sqsClient.destroy();
-      cloudWatchClient?.destroy();
+      cloudWatch?.client.destroy();
     }
   });
 }
