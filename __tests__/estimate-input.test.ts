@@ -1,10 +1,14 @@
 import * as fs from "fs";
 import * as path from "path";
+import { displayPath } from "../config/project";
+import { estimateMain } from "../estimate/estimate-command";
 import { PriceTable } from "../estimate/prices";
 import { ROOT, runBuilt } from "./support/commands";
+import { recordingIo } from "./support/io";
 import { TEST_PRICES, estimateFixtures, runEstimate, synthFixture } from "./support/estimate";
 
 const HELP = 'See "npm run estimate -- --help".\n';
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("npm run estimate --compare", () => {
   let base: string;
@@ -46,6 +50,42 @@ describe("npm run estimate --compare", () => {
       "lambda.duration.arm64",
     ]);
     expect(env.delta).toBeCloseTo(delta, 8);
+  });
+
+  test("shows no line item whose change rounds to nothing", async () => {
+    // Without a fixed duration, more memory also shortens each batch, which moves the empty receives a little.
+    const unfixed = [
+      ...args().filter((_, i, all) => all[i] !== "--batch-ms" && all[i - 1] !== "--batch-ms"),
+      "--orders-per-day",
+      "1000",
+    ];
+    const json = JSON.parse((await runEstimate([...unfixed, "--json"], fixtures.measurement)).out);
+    const tiny = json.compare.environments[0].lines.filter(
+      (l: { delta: number }) => l.delta !== 0 && Math.abs(l.delta) < 0.00005,
+    );
+    expect(tiny.length).toBeGreaterThan(0);
+    const { out } = await runEstimate(unfixed, fixtures.measurement);
+    for (const line of tiny) expect(out).not.toContain(`| ${line.label} |`);
+  });
+
+  test("posts the change alone, not each environment's whole tables", async () => {
+    const { out } = await runEstimate(args(), fixtures.measurement);
+    expect(out).not.toContain("## cmp-one (us-east-1): first month");
+    expect(out).toContain("Each environment's whole tables: `npm run estimate` without `--compare`.");
+  });
+
+  test("marks an environment partial when the price table lacks a price it uses", async () => {
+    const table = JSON.parse(fs.readFileSync(fixtures.prices, "utf8"));
+    table.regions["us-east-1"].snsPublishes = {
+      ...table.regions["us-east-1"].snsPublishes,
+      usd: null,
+      note: "left out by this test",
+    };
+    const gaps = path.join(fixtures.dir, "compare-prices-without-sns.json");
+    fs.writeFileSync(gaps, JSON.stringify(table));
+    const withGaps = args().map((arg) => (arg === fixtures.prices ? gaps : arg));
+    const { out } = await runEstimate(withGaps, fixtures.measurement);
+    expect(out).toContain("| cmp-one (changed, partial: line items unpriced) |");
   });
 
   test("prints the change as a Markdown table a pipeline can post", async () => {
@@ -100,6 +140,45 @@ describe("npm run estimate with bad input", () => {
     expect(result.code).toBe(2);
     expect(result.err).toBe(
       `--order-bytes must be an integer between 1 and 262144 (given "${"9".repeat(199)}… (502 characters))\n${HELP}`,
+    );
+  });
+
+  test("refuses more records a batch than a consumer's batch size, naming the smallest", async () => {
+    const tf = JSON.parse(fs.readFileSync(path.join(out, "stacks", "bad-one", "cdk.tf.json"), "utf8")).resource;
+    const consumers = Object.values(tf.aws_lambda_event_source_mapping as Record<string, Record<string, unknown>>).map(
+      (m) => ({
+        batch: m.batch_size as number,
+        name: tf.aws_lambda_function[/aws_lambda_function\.([^.]+)\./.exec(String(m.function_name))![1]].function_name,
+      }),
+    );
+    const smallest = consumers.reduce((low, c) => (c.batch < low.batch ? c : low));
+    const result = await run(["--records-per-batch", "50"]);
+    expect(result.code).toBe(2);
+    expect(result.err).toBe(
+      `--records-per-batch must be between 1 and the batch size of every consumer priced (${smallest.batch} for ` +
+        `${smallest.name}) (given "50")\n${HELP}`,
+    );
+  });
+
+  test("names the file when a synthesized stack is not JSON", async () => {
+    const broken = synthFixture("broken", [{ name: "one" }]);
+    const file = path.join(broken, "stacks", "broken-one", "cdk.tf.json");
+    fs.writeFileSync(file, "{ not json");
+    const result = await runEstimate(["--out", broken], fixtures.measurement);
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(
+      new RegExp(`^${escapeRegExp(displayPath(file))} is not JSON \\(.+\\): run "npm run synth" again\n`),
+    );
+  });
+
+  test("says to synthesize first, without a flag nobody typed, when cdktf.out holds no pipeline stack", async () => {
+    const root = fs.mkdtempSync(path.join(fixtures.dir, "root-"));
+    const io = recordingIo();
+    const code = await estimateMain(["--prices", fixtures.prices], io, { root, measurementFile: fixtures.measurement });
+    expect(code).toBe(2);
+    expect(io.err()).toBe(
+      `no synthesized pipeline stacks in ${displayPath(path.join(root, "cdktf.out"))} (stacks/*/cdk.tf.json with an SQS ` +
+        `event source mapping): run "npm run synth" first, or name a synth folder with --out\n${HELP}`,
     );
   });
 

@@ -26,8 +26,14 @@ interface Env {
   stack: string;
   firstMonth: { lines: Line[]; total: number; unpriced: string[] };
   growth: { month: number; storage: number; total: number }[];
-  capacity: { sustainableOrdersPerSecond: number; binding: { label: string }; limits: { label: string }[] }[];
+  capacity: {
+    consumer: string;
+    sustainableOrdersPerSecond: number;
+    binding: { label: string };
+    limits: { label: string }[];
+  }[];
   costPerMillionOrders: number;
+  overCapacity?: { averageOrdersPerSecond: number; consumer: string; sustainable: number };
 }
 const costOf = (env: Env, id: string): number =>
   env.firstMonth.lines.filter((l) => l.id === id).reduce((s, l) => s + (l.cost ?? 0), 0);
@@ -194,13 +200,14 @@ describe("npm run estimate on a stack of the tests' own", () => {
     const result = JSON.parse((await run(FIXED)).out);
     expect(Object.keys(result).sort()).toEqual([
       "assumptions",
+      "currency",
       "environments",
       "measurement",
       "prices",
       "synth",
       "version",
     ]);
-    expect(result.version).toBe(1);
+    expect([result.version, result.currency]).toEqual([1, "USD"]);
     expect(Object.keys(result.environments[0]).sort()).toEqual([
       "capacity",
       "costPerMillionOrders",
@@ -233,6 +240,63 @@ describe("npm run estimate on a stack of the tests' own", () => {
       "sustainableOrdersPerSecond",
     ]);
     expect(Object.keys(result.assumptions[0]).sort()).toEqual(["basis", "flag", "name", "value"]);
+  });
+
+  test("prices the KMS requests of every publisher and of the table key as given", async () => {
+    const given: Env = JSON.parse(
+      (await run([...FIXED, "--publishers", "3", "--table-key-requests-per-hour", "0"])).out,
+    ).environments[0];
+    // The topic's AWS-managed key: 2 requests every 5 minutes for each of the 3 publishers; the table's key: none.
+    expect(costOf(given, "kms.requests")).toBeCloseTo(((HOURS * 3600) / 300) * 2 * 3 * price("kmsRequests"), 8);
+  });
+
+  // 10 records a batch in 50 ms: 200 orders a second an invocation.
+  const own = (result: string) =>
+    (JSON.parse(result).environments[0] as Env).capacity.find((c) => c.consumer === "calc-one-ProcessOrderLambda")!;
+
+  test("bounds the capacity by the account's Lambda concurrency as given", async () => {
+    const capacity = own((await run(["--batch-ms", "50", "--json", "--account-concurrency", "2"])).out);
+    expect([capacity.binding.label, capacity.sustainableOrdersPerSecond]).toEqual(["Lambda account concurrency", 400]);
+  });
+
+  test("bounds the capacity by the table's warm throughput as given", async () => {
+    const capacity = own((await run(["--batch-ms", "50", "--json", "--table-warm-writes", "100"])).out);
+    expect([capacity.binding.label, capacity.sustainableOrdersPerSecond]).toEqual(["DynamoDB warm throughput", 100]);
+  });
+
+  test("flags orders a day that average more orders a second than the stack sustains", async () => {
+    // 200,000,000 orders a day average 2,314.8 a second; 10 batches of 10 in 50 ms carry 2,000.
+    const over: Env = JSON.parse((await run(["--batch-ms", "50", "--orders-per-day", "200000000", "--json"])).out)
+      .environments[0];
+    expect(over.overCapacity).toEqual({
+      averageOrdersPerSecond: expect.closeTo(200_000_000 / 86_400, 6),
+      consumer: expect.stringMatching(/^calc-one-/),
+      sustainable: Math.min(...over.capacity.map((c) => c.sustainableOrdersPerSecond)),
+    });
+    expect(env.overCapacity).toBeUndefined();
+  });
+
+  test("says in the Markdown that a month above capacity cannot happen as priced", async () => {
+    const markdown = (await run(["--batch-ms", "50", "--orders-per-day", "200000000"])).out;
+    expect(markdown).toContain(
+      "**Above capacity:** calc-one's 200,000,000 orders a day average 2,314.8 orders a second",
+    );
+  });
+
+  test("marks the total and the cost per million partial when the price table lacks a price", async () => {
+    const table = JSON.parse(fs.readFileSync(fixtures.prices, "utf8"));
+    table.regions["us-east-1"].snsPublishes = {
+      ...table.regions["us-east-1"].snsPublishes,
+      usd: null,
+      note: "left out by this test",
+    };
+    const gaps = path.join(fixtures.dir, "prices-without-sns.json");
+    fs.writeFileSync(gaps, JSON.stringify(table));
+    const markdown = (
+      await runEstimate(["--out", out, "--prices", gaps, "--orders-per-day", "1000"], fixtures.measurement)
+    ).out;
+    expect(markdown).toContain("| **Total, partial: 1 line item(s) unpriced** |");
+    expect(markdown).toMatch(/Cost per million orders: \$[\d.,]+, \*\*partial\*\*: the total leaves out 1 line item/);
   });
 
   test("applies the free tiers only with --free-tier", async () => {

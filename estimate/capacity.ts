@@ -36,7 +36,13 @@ export function capacityOf(stack: StackModel, assumptions: Assumptions, measurem
     const perInvocation = (batch * 1000) / ms;
     const limits: CapacityLimit[] = [];
     const needed = (required: number): number => Math.ceil(required / perInvocation);
-    const account = LIMITS.lambdaAccountConcurrency;
+    const account = {
+      value: assumptions.accountConcurrency,
+      source:
+        assumptions.accountConcurrency === LIMITS.lambdaAccountConcurrency.value
+          ? LIMITS.lambdaAccountConcurrency.source
+          : "--account-concurrency",
+    };
     const mappingMax = consumer.maximumConcurrency ?? LIMITS.sqsMappingConcurrency.value;
 
     if (ms > consumer.timeoutSeconds * 1000) {
@@ -77,22 +83,31 @@ export function capacityOf(stack: StackModel, assumptions: Assumptions, measurem
       id: "lambda.accountConcurrency",
       label: "Lambda account concurrency",
       ordersPerSecond: account.value * perInvocation,
-      value: `${account.value} concurrent executions per region (default; shared by every function there)`,
+      value: `${account.value.toLocaleString("en-US")} concurrent executions per region (${account.source === "--account-concurrency" ? "given" : "default"}; shared by every function there)`,
       source: account.source,
       change: (r) =>
         `request a Lambda concurrent-executions quota of at least ${needed(r)} (plus what other functions use)`,
     });
     if (consumer.table && consumer.table.billingMode === "PAY_PER_REQUEST") {
       const units = Math.ceil(itemBytes(assumptions.orderBytes) / 1024);
-      const warm = consumer.table.warmWriteUnitsPerSecond ?? LIMITS.dynamodbNewTableWriteUnitsPerSecond.value;
+      const table = consumer.table;
+      const [warm, warmFrom] =
+        assumptions.tableWarmWrites !== undefined
+          ? [assumptions.tableWarmWrites, "given (--table-warm-writes)"]
+          : table.warmWriteUnitsPerSecond !== undefined
+            ? [table.warmWriteUnitsPerSecond, "the stack's warm_throughput"]
+            : [LIMITS.dynamodbNewTableWriteUnitsPerSecond.value, "a new on-demand table"];
       limits.push({
         id: "dynamodb.warmThroughput",
         label: "DynamoDB warm throughput",
         ordersPerSecond: warm / units,
-        value: `${warm.toLocaleString("en-US")} write units a second${consumer.table.warmWriteUnitsPerSecond ? "" : " (a new on-demand table)"}, ${units} an order`,
+        value: `${warm.toLocaleString("en-US")} write units a second (${warmFrom}), ${units} an order`,
         source: LIMITS.dynamodbNewTableWriteUnitsPerSecond.source,
         change: (r) =>
-          `pre-warm ${consumer.table!.name} to ${Math.ceil(r * units)} write units a second (warm_throughput), or ramp traffic up: on-demand doubles its previous peak within 30 minutes`,
+          `pre-warm ${table.name} to ${Math.ceil(r * units).toLocaleString("en-US")} write units a second ` +
+          `(the table's warm_throughput block; the OrdersTable construct does not set it, so add it with ` +
+          `an override), or ramp traffic up (on-demand doubles its previous peak within 30 minutes); a table ` +
+          `that already served more tells its warm throughput in DescribeTable: pass it as --table-warm-writes`,
       });
       const quota = consumer.table.maxWriteRequestUnits ?? LIMITS.dynamodbTableWriteUnitsPerSecond.value;
       limits.push({

@@ -3,13 +3,11 @@ import {
   CHUNK_BYTES,
   DAYS_PER_MONTH,
   DYNAMODB_ITEM_OVERHEAD_BYTES,
-  DYNAMODB_KMS_REQUESTS_PER_HOUR,
   GIB,
   HOURS_PER_MONTH,
   LOG_EVENT_OVERHEAD_BYTES,
   Measurement,
   PIPELINE_FIELDS_BYTES,
-  PLATFORM_LOG_BYTES_PER_INVOCATION,
   SECONDS_PER_MONTH,
   SNS_ENVELOPE_BYTES,
   batchDurationMs,
@@ -133,15 +131,15 @@ export function monthlyCost(
       basis: `${fmt(orders)} orders to ${topic.name}, ${chunks(assumptions.orderBytes)} 64 KB chunk each`,
     });
     if (topic.encryption !== "none") {
-      // Assumed like SQS's data key reuse: GenerateDataKey and Decrypt every 5 minutes for the one publisher.
+      // Assumed like SQS's data key reuse: GenerateDataKey and Decrypt every 5 minutes for each publisher.
       add({
         id: "kms.requests",
         label: "KMS requests",
-        quantity: (SECONDS_PER_MONTH / 300) * 2,
+        quantity: (SECONDS_PER_MONTH / 300) * 2 * assumptions.publishers,
         unit: "requests",
         price: "kmsRequests",
         pool: "kmsRequests",
-        basis: `${topic.name} (${topic.encryption} key): 2 a publisher every 5 minutes (assumed)`,
+        basis: `${topic.name} (${topic.encryption} key): 2 a publisher every 5 minutes, ${assumptions.publishers} publisher(s) (assumed)`,
       });
     }
   }
@@ -235,15 +233,16 @@ export function monthlyCost(
     }
     for (const queue of [consumer.queue, ...(consumer.deadLetterQueue && bad > 0 ? [consumer.deadLetterQueue] : [])]) {
       if (queue.encryption !== "kms") continue;
-      // AWS's formula for one queue: R = B / D x (2P + C), one producing and one consuming principal.
+      // AWS's formula for one queue: R = B / D x (2P + C), with P producing and C consuming principals
+      // (SNS delivers for every publisher of the topic; the one function consumes).
       add({
         id: "kms.requests",
         label: "KMS requests",
-        quantity: (SECONDS_PER_MONTH / queue.kmsDataKeyReusePeriodSeconds) * (2 * 1 + 1),
+        quantity: (SECONDS_PER_MONTH / queue.kmsDataKeyReusePeriodSeconds) * (2 * assumptions.publishers + 1),
         unit: "requests",
         price: "kmsRequests",
         pool: "kmsRequests",
-        basis: `${queue.name}: B / D x (2P + C) with D = ${queue.kmsDataKeyReusePeriodSeconds} s, P = 1, C = 1`,
+        basis: `${queue.name}: B / D x (2P + C), B the month's seconds, D = ${queue.kmsDataKeyReusePeriodSeconds} s (the queue's data key reuse period), P = ${assumptions.publishers} producing and C = 1 consuming principal(s)`,
       });
     }
     if (consumer.table) {
@@ -290,7 +289,7 @@ export function monthlyCost(
       good * logBytesPerOrder +
       (logsWarn ? bad * maxReceives * (measurement.logLineBytes.rejected + LOG_EVENT_OVERHEAD_BYTES) : 0) +
       (["TRACE", "DEBUG", "INFO"].includes(consumer.systemLogLevel.toUpperCase())
-        ? invocations * PLATFORM_LOG_BYTES_PER_INVOCATION
+        ? invocations * assumptions.platformLogBytes
         : 0);
     add({
       id: "logs.ingestion",
@@ -318,11 +317,11 @@ export function monthlyCost(
     add({
       id: "kms.requests",
       label: "KMS requests",
-      quantity: DYNAMODB_KMS_REQUESTS_PER_HOUR * HOURS_PER_MONTH,
+      quantity: assumptions.tableKeyRequestsPerHour * HOURS_PER_MONTH,
       unit: "requests",
       price: "kmsRequests",
       pool: "kmsRequests",
-      basis: `${t.name}: ${DYNAMODB_KMS_REQUESTS_PER_HOUR} an hour for its table key (assumed)`,
+      basis: `${t.name}: ${assumptions.tableKeyRequestsPerHour} an hour for its table key (assumed)`,
     });
   }
   add({

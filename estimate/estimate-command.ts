@@ -1,5 +1,6 @@
 import * as path from "path";
-import { CommandIo, EXIT, OptionValues, numberOption, runCommand, stringOption } from "../cli/cli";
+import { CommandIo, EXIT, OptionValues, UsageError, numberOption, runCommand, stringOption } from "../cli/cli";
+import { quote } from "../config/input";
 import { displayPath, projectRoot } from "../config/project";
 import { sampleOrder } from "../contract/samples";
 import { capacityOf, fits } from "./capacity";
@@ -31,6 +32,10 @@ export const DEFAULTS = {
   emptyReceivesPerPollerHour: 180,
   receiveMs: 20,
   dynamodbMs: 10,
+  publishers: 1,
+  tableKeyRequestsPerHour: 12,
+  platformLogBytes: 600,
+  accountConcurrency: LIMITS.lambdaAccountConcurrency.value,
 } as const;
 
 export const ESTIMATE_HELP = `Usage: npm run estimate -- [options]
@@ -64,6 +69,17 @@ Usage (each assumption is printed with its value):
                            empty long polls an idle poller makes an hour (default ${DEFAULTS.emptyReceivesPerPollerHour})
   --log-bytes-per-order <n>
                            log bytes a stored order (default: the function's measured line)
+  --platform-log-bytes <n> bytes of Lambda's START/END/REPORT lines an invocation, priced when the
+                           system log level is INFO or below, 0-65536 (default ${DEFAULTS.platformLogBytes})
+  --publishers <n>         principals publishing orders, each asking KMS for its data keys,
+                           1-1000 (default ${DEFAULTS.publishers})
+  --table-key-requests-per-hour <n>
+                           KMS requests a table key costs an hour, 0-3600 (default ${DEFAULTS.tableKeyRequestsPerHour})
+  --account-concurrency <n>
+                           Lambda's concurrent executions for the account and region,
+                           1-1000000 (default ${DEFAULTS.accountConcurrency.toLocaleString("en-US")}, AWS's default)
+  --table-warm-writes <n>  write units a second the table serves at once, 1-40000000 (default:
+                           the stack's warm_throughput, else a new on-demand table's 4,000)
   --json                   the result as JSON instead of Markdown
 
 Exit codes: 0 done, 1 an environment cannot carry --orders-per-second (or the synth could not be
@@ -89,6 +105,11 @@ const OPTIONS = {
   pollers: { type: "string" },
   "empty-receives-per-poller-hour": { type: "string" },
   "log-bytes-per-order": { type: "string" },
+  "platform-log-bytes": { type: "string" },
+  publishers: { type: "string" },
+  "table-key-requests-per-hour": { type: "string" },
+  "account-concurrency": { type: "string" },
+  "table-warm-writes": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -120,6 +141,17 @@ function assumptionsFrom(values: OptionValues): Assumptions {
       false,
     )!,
     logBytesPerOrder: numberOption(values, "log-bytes-per-order", undefined, 0, 1_048_576),
+    platformLogBytes: numberOption(values, "platform-log-bytes", DEFAULTS.platformLogBytes, 0, 65_536)!,
+    publishers: numberOption(values, "publishers", DEFAULTS.publishers, 1, 1_000)!,
+    tableKeyRequestsPerHour: numberOption(
+      values,
+      "table-key-requests-per-hour",
+      DEFAULTS.tableKeyRequestsPerHour,
+      0,
+      3_600,
+    )!,
+    accountConcurrency: numberOption(values, "account-concurrency", DEFAULTS.accountConcurrency, 1, 1_000_000)!,
+    tableWarmWrites: numberOption(values, "table-warm-writes", undefined, 1, 40_000_000),
     freeTier: values["free-tier"] === true,
   };
 }
@@ -146,7 +178,12 @@ function assumptionRows(a: Assumptions, m: Measurement, measurementFile: string)
       flag: "--order-bytes",
       basis: "given, or the contract's sample order as JSON",
     },
-    { name: "month length", value: "730 hours", flag: "-", basis: "AWS's monthly pricing convention" },
+    {
+      name: "month length",
+      value: "730 hours",
+      flag: "fixed",
+      basis: "AWS's monthly pricing convention (a fact of the prices, not a usage assumption)",
+    },
     { name: "duration of a batch", value: duration.value, flag: "--batch-ms, --dynamodb-ms", basis: duration.basis },
     {
       name: "records a batch",
@@ -192,9 +229,36 @@ function assumptionRows(a: Assumptions, m: Measurement, measurementFile: string)
     },
     {
       name: "DynamoDB table key refresh",
-      value: "12 KMS requests an hour a table",
-      flag: "-",
+      value: `${a.tableKeyRequestsPerHour} KMS requests an hour a table`,
+      flag: "--table-key-requests-per-hour",
       basis: "assumed (a cached table key refreshed every 5 minutes)",
+    },
+    {
+      name: "publishers",
+      value: String(a.publishers),
+      flag: "--publishers",
+      basis: "assumed: each principal publishing to an encrypted topic or queue asks KMS for its own data keys",
+    },
+    {
+      name: "Lambda platform log lines",
+      value: `${a.platformLogBytes} bytes an invocation`,
+      flag: "--platform-log-bytes",
+      basis: "assumed size of START, END and REPORT; priced only when the system log level is INFO or below",
+    },
+    {
+      name: "Lambda account concurrency",
+      value: a.accountConcurrency.toLocaleString("en-US"),
+      flag: "--account-concurrency",
+      basis: `AWS's default quota (${LIMITS.lambdaAccountConcurrency.source}); a new account may have less, a raised one more`,
+    },
+    {
+      name: "DynamoDB warm throughput",
+      value:
+        a.tableWarmWrites !== undefined
+          ? `${a.tableWarmWrites.toLocaleString("en-US")} write units a second`
+          : `the stack's warm_throughput, else ${LIMITS.dynamodbNewTableWriteUnitsPerSecond.value.toLocaleString("en-US")} write units a second`,
+      flag: "--table-warm-writes",
+      basis: `a new on-demand table's (${LIMITS.dynamodbNewTableWriteUnitsPerSecond.source}); a table that served more keeps a higher one`,
     },
   ];
 }
@@ -235,6 +299,11 @@ function report(
             { ordersPerSecond, fits: true, changes: [] as string[] },
           );
   const { usage, ...firstMonth } = first;
+  const averageOrdersPerSecond = a.ordersPerDay / 86_400;
+  const slowest = capacity.reduce<(typeof capacity)[number] | undefined>(
+    (low, c) => (low === undefined || c.sustainableOrdersPerSecond < low.sustainableOrdersPerSecond ? c : low),
+    undefined,
+  );
   return {
     stack: stack.stack,
     region: stack.region,
@@ -246,7 +315,24 @@ function report(
     capacity,
     fromVariables: stack.fromVariables,
     check,
+    overCapacity:
+      slowest && averageOrdersPerSecond > slowest.sustainableOrdersPerSecond
+        ? { averageOrdersPerSecond, consumer: slowest.consumer, sustainable: slowest.sustainableOrdersPerSecond }
+        : undefined,
   };
+}
+
+/** --records-per-batch above a consumer's batch size cannot happen: refused, naming the smallest. */
+function checkRecordsPerBatch(a: Assumptions, stacks: readonly StackModel[]): void {
+  if (a.recordsPerBatch === undefined) return;
+  const consumers = stacks.flatMap((s) => s.consumers);
+  const smallest = consumers.reduce((low, c) => (c.batchSize < low.batchSize ? c : low), consumers[0]);
+  if (smallest && a.recordsPerBatch > smallest.batchSize) {
+    throw new UsageError(
+      `--records-per-batch must be between 1 and the batch size of every consumer priced (${smallest.batchSize} for ` +
+        `${smallest.functionName}) (given ${quote(String(a.recordsPerBatch))})`,
+    );
+  }
 }
 
 /** The estimate as a value (what --json prints). */
@@ -258,9 +344,10 @@ export function estimate(values: OptionValues, root: string, measurementFile: st
   const stackName = stringOption(values, "stack");
   const compareDir = stringOption(values, "compare");
   const table = readPriceTable(pricesFile);
-  const heads = readStacks(out, "--out", stackName);
+  const heads = readStacks(out, values.out === undefined ? undefined : "--out", stackName);
   const bases = compareDir !== undefined ? readStacks(path.resolve(compareDir), "--compare") : undefined;
   const m = readMeasurement(measurementFile);
+  checkRecordsPerBatch(a, [...heads, ...(bases ?? [])]);
   const build = (stacks: StackModel[]): EnvironmentReport[] =>
     stacks.map((s) => report(s, table, pricesFile, a, m, ordersPerSecond));
   const environments = build(heads);
@@ -269,6 +356,7 @@ export function estimate(values: OptionValues, root: string, measurementFile: st
     : undefined;
   return {
     version: 1,
+    currency: "USD",
     synth: displayPath(out),
     prices: { file: displayPath(pricesFile), read: table.read, freeTier: a.freeTier },
     measurement: { file: displayPath(measurementFile), measuredAt: m.measuredAt, note: m.note },

@@ -84,13 +84,21 @@ export interface Assumptions {
   readonly recordsPerBatch?: number;
   /** Log bytes per stored order instead of the measured line. */
   readonly logBytesPerOrder?: number;
+  /** Principals publishing to the topic (each asks KMS for its own data keys on an encrypted topic or queue). */
+  readonly publishers: number;
+  /** KMS requests a table's key costs an hour (DynamoDB's cached table key, refreshed). */
+  readonly tableKeyRequestsPerHour: number;
+  /** Bytes of Lambda's platform lines (START, END, REPORT) an invocation, when the system log level logs them. */
+  readonly platformLogBytes: number;
+  /** Lambda's concurrent executions for the account and region. */
+  readonly accountConcurrency: number;
+  /** Write units a second the table serves at once, instead of the stack's warm_throughput or a new table's. */
+  readonly tableWarmWrites?: number;
   readonly freeTier: boolean;
 }
 
 /** CloudWatch Logs counts 26 bytes of metadata per log event. */
 export const LOG_EVENT_OVERHEAD_BYTES = 26;
-/** Platform lines (start, report) per invocation when the system log level lets INFO through (assumed size). */
-export const PLATFORM_LOG_BYTES_PER_INVOCATION = 600;
 /** SNS's JSON envelope around a message when raw delivery is off (AWS's published sample notification). */
 export const SNS_ENVELOPE_BYTES = 935;
 /** SQS and SNS bill every 64 KB chunk of a payload as one request. */
@@ -110,8 +118,6 @@ export const PIPELINE_FIELDS_BYTES =
   36 +
   36 +
   64;
-/** KMS requests a table key costs an hour: DynamoDB refreshes its cached table key about every 5 minutes (assumed). */
-export const DYNAMODB_KMS_REQUESTS_PER_HOUR = 12;
 
 /** How long one batch of `records` runs, ms, and how that was decided. */
 export function batchDurationMs(
@@ -136,7 +142,7 @@ export function recordsPerBatch(
   assumptions: Assumptions,
   measurement: Measurement,
 ): number {
-  if (assumptions.recordsPerBatch !== undefined) return Math.min(assumptions.recordsPerBatch, consumer.batchSize);
+  if (assumptions.recordsPerBatch !== undefined) return assumptions.recordsPerBatch;
   const rate = assumptions.ordersPerDay / 86_400;
   let records = 1;
   for (let i = 0; i < 50; i++) {

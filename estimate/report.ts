@@ -27,6 +27,12 @@ export interface EnvironmentReport {
   readonly capacity: readonly Capacity[];
   readonly fromVariables: readonly string[];
   readonly check?: { readonly ordersPerSecond: number; readonly fits: boolean; readonly changes: readonly string[] };
+  /** Set when the orders a day average more orders a second than a consumer sustains: the cost is not reachable. */
+  readonly overCapacity?: {
+    readonly averageOrdersPerSecond: number;
+    readonly consumer: string;
+    readonly sustainable: number;
+  };
 }
 
 export interface LineDelta {
@@ -46,10 +52,14 @@ export interface EnvironmentDelta {
   readonly lines: readonly LineDelta[];
   readonly sustainableBase: number | null;
   readonly sustainableHead: number | null;
+  /** Either side leaves out line items the price table has no price for. */
+  readonly partial: boolean;
 }
 
 export interface EstimateResult {
   readonly version: 1;
+  /** Every amount is in this currency. */
+  readonly currency: "USD";
   readonly synth: string;
   readonly prices: { readonly file: string; readonly read: string; readonly freeTier: boolean };
   readonly measurement: { readonly file: string; readonly measuredAt: string; readonly note: string };
@@ -66,6 +76,9 @@ export function usd(value: number | null): string {
   return `${sign}$${abs >= 1 ? abs.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : abs.toFixed(4)}`;
 }
 const signedUsd = (value: number): string => (value > 0 ? `+${usd(value)}` : usd(value));
+/** A change the tables would print as $0.0000 is no change to a reader. */
+const shows = (delta: number): boolean => Math.abs(delta) >= 0.00005;
+const perSecond = (n: number | null): string => (n === null ? "-" : Math.floor(n).toLocaleString("en-US"));
 const qty = (n: number): string => n.toLocaleString("en-US", { maximumFractionDigits: n < 10 ? 4 : 0 });
 /** A unit price: small ones with four significant digits. */
 const rate = (value: number): string => (value !== 0 && value < 0.01 ? `$${value.toPrecision(4)}` : usd(value));
@@ -88,10 +101,13 @@ export function environmentUsage(usage: readonly ConsumerUsage[]): EnvironmentRe
 export function renderMarkdown(result: EstimateResult): string {
   const out: string[] = [];
   if (result.compare) {
+    // A pull request's comment: the change, and what no longer fits; each environment's whole tables
+    // (about 6 KB each) are what `npm run estimate` without --compare prints.
     out.push(...renderCompare(result.compare, result.synth));
-    out.push("");
+    out.push(...result.environments.flatMap((env) => [...overCapacityLines(env), ...checkLines(env)]));
+    out.push("Each environment's whole tables: `npm run estimate` without `--compare`.", "");
   }
-  for (const env of result.environments) {
+  for (const env of result.compare ? [] : result.environments) {
     const first = env.firstMonth;
     out.push(
       `## ${env.stack} (${env.region}): first month at ${env.ordersPerDay.toLocaleString("en-US")} orders a day`,
@@ -99,13 +115,16 @@ export function renderMarkdown(result: EstimateResult): string {
       "| Line item | Quantity | Unit price | Monthly cost |",
       "| --- | ---: | ---: | ---: |",
       ...first.lines.map((l) => `| ${l.label} | ${qty(l.quantity)} ${l.unit} | ${perUnit(l)} | ${usd(l.cost)} |`),
-      `| **Total** | | | **${usd(first.total)}** |`,
+      first.unpriced.length
+        ? `| **Total, partial: ${first.unpriced.length} line item(s) unpriced** | | | **${usd(first.total)}** |`
+        : `| **Total** | | | **${usd(first.total)}** |`,
       "",
-      `Cost per million orders: ${usd(env.costPerMillionOrders)}.` +
-        (first.unpriced.length
-          ? ` The total leaves out ${first.unpriced.length} line item(s) the price table has no price for: ${first.unpriced.join(", ")}.`
-          : ""),
+      first.unpriced.length
+        ? `Cost per million orders: ${usd(env.costPerMillionOrders)}, **partial**: the total leaves out ` +
+            `${first.unpriced.length} line item(s) the price table has no price for: ${first.unpriced.join(", ")}.`
+        : `Cost per million orders: ${usd(env.costPerMillionOrders)}.`,
       "",
+      ...overCapacityLines(env),
       "How each quantity was reached:",
       "",
       ...first.lines.map((l) => `- ${l.label}: ${l.basis}`),
@@ -136,14 +155,7 @@ export function renderMarkdown(result: EstimateResult): string {
         "",
       );
     }
-    if (env.check) {
-      out.push(
-        env.check.fits
-          ? `${env.check.ordersPerSecond} orders a second fit ${env.stack}.`
-          : `${env.check.ordersPerSecond} orders a second do not fit ${env.stack}. To change:\n\n${env.check.changes.map((c) => `- ${c}`).join("\n")}`,
-        "",
-      );
-    }
+    out.push(...checkLines(env));
     if (env.fromVariables.length) {
       out.push(`Read from variable defaults (a tfvars file may set others): ${env.fromVariables.join("; ")}.`, "");
     }
@@ -161,6 +173,29 @@ export function renderMarkdown(result: EstimateResult): string {
   return `${out.join("\n")}\n`;
 }
 
+/** The warning that the orders a day outrun what a consumer sustains. */
+function overCapacityLines(env: EnvironmentReport): string[] {
+  if (!env.overCapacity) return [];
+  const average = env.overCapacity.averageOrdersPerSecond.toLocaleString("en-US", { maximumFractionDigits: 1 });
+  return [
+    `**Above capacity:** ${env.stack}'s ${env.ordersPerDay.toLocaleString("en-US")} orders a day average ${average} ` +
+      `orders a second, more than the ${perSecond(env.overCapacity.sustainable)} ${env.overCapacity.consumer} ` +
+      "sustains: its backlog would grow without end, so this month cannot happen as priced.",
+    "",
+  ];
+}
+
+/** The answer to --orders-per-second. */
+function checkLines(env: EnvironmentReport): string[] {
+  if (!env.check) return [];
+  return [
+    env.check.fits
+      ? `${env.check.ordersPerSecond} orders a second fit ${env.stack}.`
+      : `${env.check.ordersPerSecond} orders a second do not fit ${env.stack}. To change:\n\n${env.check.changes.map((c) => `- ${c}`).join("\n")}`,
+    "",
+  ];
+}
+
 function renderCompare(compare: NonNullable<EstimateResult["compare"]>, head: string): string[] {
   const out = [
     `## Monthly cost change: ${compare.base} (base) to ${head} (head)`,
@@ -169,18 +204,24 @@ function renderCompare(compare: NonNullable<EstimateResult["compare"]>, head: st
     "| --- | ---: | ---: | ---: | --- |",
     ...compare.environments.map(
       (e) =>
-        `| ${e.stack} (${e.status}) | ${usd(e.base)} | ${usd(e.head)} | ${signedUsd(e.delta)} | ${e.sustainableBase === null ? "-" : Math.floor(e.sustainableBase)} to ${e.sustainableHead === null ? "-" : Math.floor(e.sustainableHead)} |`,
+        `| ${e.stack} (${e.status}${e.partial ? ", partial: line items unpriced" : ""}) | ${e.base === null ? "-" : usd(e.base)} | ${e.head === null ? "-" : usd(e.head)} | ${signedUsd(e.delta)} | ${perSecond(e.sustainableBase)} to ${perSecond(e.sustainableHead)} |`,
     ),
     "",
   ];
-  for (const e of compare.environments.filter((e) => e.lines.some((l) => l.delta !== 0))) {
+  if (compare.environments.some((e) => e.partial)) {
+    out.push(
+      "A partial environment's totals leave out the line items its region's prices lack (each named in its table below).",
+      "",
+    );
+  }
+  for (const e of compare.environments.filter((e) => e.lines.some((l) => shows(l.delta)))) {
     out.push(
       `${e.stack}, line items that change:`,
       "",
       "| Line item | Base | Head | Change |",
       "| --- | ---: | ---: | ---: |",
       ...e.lines
-        .filter((l) => l.delta !== 0)
+        .filter((l) => shows(l.delta))
         .map((l) => `| ${l.label} | ${usd(l.base)} | ${usd(l.head)} | ${signedUsd(l.delta)} |`),
       "",
     );
@@ -239,6 +280,7 @@ export function compareEnvironments(
       lines,
       sustainableBase: sustainable(b),
       sustainableHead: sustainable(h),
+      partial: [b, h].some((env) => (env?.firstMonth.unpriced.length ?? 0) > 0),
     };
   });
 }

@@ -104,6 +104,16 @@ const asObject = (value: unknown): Json =>
 /** Single nested blocks are objects in cdk.tf.json; a few providers write them as one-element lists. */
 const block = (value: unknown): Json => (Array.isArray(value) ? asObject(value[0]) : asObject(value));
 
+/** A synthesized file's JSON; a file that is not JSON is an error naming it. */
+function readJson(file: string): Json {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as Json;
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    throw new Error(`${displayPath(file)} is not JSON (${error.message}): run "npm run synth" again`);
+  }
+}
+
 /** The pipeline stacks in `outdir`: those whose cdk.tf.json has an SQS event source mapping. */
 export function pipelineStacks(outdir: string): string[] {
   const stacksDir = path.join(outdir, "stacks");
@@ -113,7 +123,7 @@ export function pipelineStacks(outdir: string): string[] {
     .filter((name) => {
       const file = path.join(stacksDir, name, "cdk.tf.json");
       if (!fs.existsSync(file)) return false;
-      const json = JSON.parse(fs.readFileSync(file, "utf8")) as Json;
+      const json = readJson(file);
       return Object.keys(asObject(asObject(json.resource).aws_lambda_event_source_mapping)).length > 0;
     })
     .sort();
@@ -121,14 +131,19 @@ export function pipelineStacks(outdir: string): string[] {
 
 /**
  * The synthesized pipeline stacks of `outdir`, or the one named. A folder without any is a
- * UsageError naming it (`flag` is the option that named the folder), as is an unknown stack.
+ * UsageError naming it (`flag` is the option that named the folder, undefined for the default
+ * folder nobody named), as is an unknown stack.
  */
-export function readStacks(outdir: string, flag: string, stack?: string): StackModel[] {
+export function readStacks(outdir: string, flag: string | undefined, stack?: string): StackModel[] {
   const stacks = pipelineStacks(outdir);
   if (stacks.length === 0) {
+    const what = "(stacks/*/cdk.tf.json with an SQS event source mapping)";
     throw new UsageError(
-      `${flag} must name a synth folder holding pipeline stacks (stacks/*/cdk.tf.json with an SQS event source ` +
-        `mapping): run "npm run synth" first (given ${quote(displayPath(outdir))})`,
+      flag === undefined
+        ? `no synthesized pipeline stacks in ${displayPath(outdir)} ${what}: run "npm run synth" first, or name a ` +
+            `synth folder with --out`
+        : `${flag} must name a synth folder holding pipeline stacks ${what}: run "npm run synth" first ` +
+            `(given ${quote(displayPath(outdir))})`,
     );
   }
   if (stack !== undefined && !stacks.includes(stack)) {
@@ -143,7 +158,7 @@ export function readStacks(outdir: string, flag: string, stack?: string): StackM
 
 /** Reads one synthesized stack. */
 export function readStack(stack: string, file: string): StackModel {
-  const json = JSON.parse(fs.readFileSync(file, "utf8")) as Json;
+  const json = readJson(file);
   const resources = asObject(json.resource);
   const variables = asObject(json.variable);
   const fromVariables: string[] = [];
