@@ -163,7 +163,7 @@ function assumptionRows(a: Assumptions, m: Measurement, measurementFile: string)
       ? { value: `${a.batchMs} ms every batch`, basis: "given" }
       : {
           value: `${a.dynamodbMs} ms + (${m.cpuModel.cpuMsPerBatch.toFixed(3)} + ${m.cpuModel.cpuMsPerRecord.toFixed(3)} ms x records) x max(1, ${FULL_VCPU_MB} / memory MB)`,
-          basis: `CPU measured by scripts/bench-capacity.mjs on this machine (${shown}; one full core, ${m.machine.model}); Lambda's CPU share below ${FULL_VCPU_MB} MB (${FULL_VCPU_SOURCE}); the DynamoDB wait is --dynamodb-ms, not measured: the local DynamoDB (dynalite) is not AWS's`,
+          basis: `CPU measured by scripts/bench-capacity.mjs on the machine ${shown} records (one full core of a ${m.machine.model}, measured ${m.measuredAt}); Lambda's CPU share below ${FULL_VCPU_MB} MB (${FULL_VCPU_SOURCE}); the DynamoDB wait is --dynamodb-ms, not measured: the local DynamoDB (dynalite) is not AWS's`,
         };
   return [
     {
