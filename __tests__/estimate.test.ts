@@ -80,12 +80,24 @@ describe("npm run estimate on a stack of the tests' own", () => {
   // Every consumer the stack holds (the template has one; an adopter's added subscriber is priced the same way,
   // each receiving every order) scales the per-consumer lines.
   const consumers = (): number => Object.keys(tf.aws_lambda_event_source_mapping ?? {}).length;
+  /** Consumers whose function publishes metrics (Powertools' namespace in its environment). */
+  const publishing = (): number =>
+    Object.values(tf.aws_lambda_event_source_mapping ?? {}).filter((m) => {
+      const id = /aws_lambda_function\.([^.]+)\./.exec(String((m as { function_name: string }).function_name))![1];
+      const fn = (tf.aws_lambda_function as Record<string, { environment?: { variables?: Record<string, string> } }>)[
+        id
+      ];
+      return typeof fn.environment?.variables?.POWERTOOLS_METRICS_NAMESPACE === "string";
+    }).length;
   const expected = (): Record<string, number> => {
     const n = consumers();
     const keys = Object.keys(tf.aws_kms_key ?? {}).length;
     const alarms = Object.keys(tf.aws_cloudwatch_metric_alarm ?? {}).length;
     const busyPerPoller = (O * (20 + 40)) / 1000 / 5;
     const storedGb = (O * 0.5 * (ITEM + 100)) / GIB;
+    // 300 bytes a stored order, and each invocation (one an order here) of a function that publishes metrics
+    // logs its EMF document: the measurement's 374 bytes plus CloudWatch's 26 an event.
+    const logged = n * O * 300 + publishing() * O * (374 + 26);
     return {
       "sns.publishes": O * price("snsPublishes"),
       "sqs.deliveries": n * O * price("sqsRequests"),
@@ -102,9 +114,9 @@ describe("npm run estimate on a stack of the tests' own", () => {
       "kms.keys": keys * price("kmsKeyMonth"),
       // The topic's AWS-managed key (2 requests every 5 minutes) and the table's key (12 an hour).
       "kms.requests": (((HOURS * 3600) / 300) * 2 + 12 * HOURS) * price("kmsRequests"),
-      "logs.ingestion": ((n * O * 300) / GIB) * price("logsIngestionGb"),
+      "logs.ingestion": (logged / GIB) * price("logsIngestionGb"),
       // Month 1 keeps the 14 days of retention.
-      "logs.storage": ((((n * O * 300) / (HOURS / 24)) * 14) / GIB) * price("logsStorageGbMonth"),
+      "logs.storage": (((logged / (HOURS / 24)) * 14) / GIB) * price("logsStorageGbMonth"),
       "cloudwatch.alarms": alarms * price("alarmMetricMonth"),
       "cloudwatch.dashboards": Object.keys(tf.aws_cloudwatch_dashboard ?? {}).length * price("dashboardMonth"),
       // Every metric the function writes in its EMF (the four outcome counts, OrderLatency and BatchSize), read or not.
@@ -248,6 +260,13 @@ describe("npm run estimate on a stack of the tests' own", () => {
     ).environments[0];
     // The topic's AWS-managed key: 2 requests every 5 minutes for each of the 3 publishers; the table's key: none.
     expect(costOf(given, "kms.requests")).toBeCloseTo(((HOURS * 3600) / 300) * 2 * 3 * price("kmsRequests"), 8);
+  });
+
+  test("logs no metrics documents when --metrics-bytes-per-invocation is 0", async () => {
+    const given: Env = JSON.parse((await run([...FIXED, "--metrics-bytes-per-invocation", "0"])).out).environments[0];
+    // 26 bytes an event remain for each document: CloudWatch counts them whatever the document's size.
+    const logged = consumers() * O * 300 + publishing() * O * 26;
+    expect(costOf(given, "logs.ingestion")).toBeCloseTo((logged / GIB) * price("logsIngestionGb"), 8);
   });
 
   // 10 records a batch in 50 ms: 200 orders a second an invocation.

@@ -285,12 +285,16 @@ export function monthlyCost(
         });
       }
     }
+    const metricsBytes = consumer.publishesMetrics
+      ? (assumptions.metricsBytesPerInvocation ?? measurement.logLineBytes.metricsDocument) + LOG_EVENT_OVERHEAD_BYTES
+      : 0;
     const ingestedBytes =
       good * logBytesPerOrder +
       (logsWarn ? bad * maxReceives * (measurement.logLineBytes.rejected + LOG_EVENT_OVERHEAD_BYTES) : 0) +
       (["TRACE", "DEBUG", "INFO"].includes(consumer.systemLogLevel.toUpperCase())
         ? invocations * assumptions.platformLogBytes
-        : 0);
+        : 0) +
+      metricsBytes * invocations;
     add({
       id: "logs.ingestion",
       label: "CloudWatch Logs ingestion",
@@ -298,7 +302,9 @@ export function monthlyCost(
       unit: "GB",
       price: "logsIngestionGb",
       pool: "logsGb",
-      basis: `${consumer.logGroup?.name ?? fn}: ${logBytesPerOrder} bytes a stored order at log level ${level}, system level ${consumer.systemLogLevel}`,
+      basis:
+        `${consumer.logGroup?.name ?? fn}: ${logBytesPerOrder} bytes a stored order at log level ${level}, system level ` +
+        `${consumer.systemLogLevel}${metricsBytes ? `, and a ${metricsBytes}-byte metrics document an invocation` : ""}`,
     });
     const retention = consumer.logGroup?.retentionDays;
     const keptDays = Math.min((month - 0.5) * DAYS_PER_MONTH, retention && retention > 0 ? retention : Infinity);

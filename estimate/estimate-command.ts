@@ -69,6 +69,9 @@ Usage (each assumption is printed with its value):
                            empty long polls an idle poller makes an hour (default ${DEFAULTS.emptyReceivesPerPollerHour})
   --log-bytes-per-order <n>
                            log bytes a stored order (default: the function's measured line)
+  --metrics-bytes-per-invocation <n>
+                           bytes of the metrics document (EMF) an invocation logs, 0-1048576
+                           (default: the function's measured document)
   --platform-log-bytes <n> bytes of Lambda's START/END/REPORT lines an invocation, priced when the
                            system log level is INFO or below, 0-65536 (default ${DEFAULTS.platformLogBytes})
   --publishers <n>         principals publishing orders, each asking KMS for its data keys,
@@ -106,6 +109,7 @@ const OPTIONS = {
   "empty-receives-per-poller-hour": { type: "string" },
   "log-bytes-per-order": { type: "string" },
   "platform-log-bytes": { type: "string" },
+  "metrics-bytes-per-invocation": { type: "string" },
   publishers: { type: "string" },
   "table-key-requests-per-hour": { type: "string" },
   "account-concurrency": { type: "string" },
@@ -142,6 +146,7 @@ function assumptionsFrom(values: OptionValues): Assumptions {
     )!,
     logBytesPerOrder: numberOption(values, "log-bytes-per-order", undefined, 0, 1_048_576),
     platformLogBytes: numberOption(values, "platform-log-bytes", DEFAULTS.platformLogBytes, 0, 65_536)!,
+    metricsBytesPerInvocation: numberOption(values, "metrics-bytes-per-invocation", undefined, 0, 1_048_576),
     publishers: numberOption(values, "publishers", DEFAULTS.publishers, 1, 1_000)!,
     tableKeyRequestsPerHour: numberOption(
       values,
@@ -214,6 +219,15 @@ function assumptionRows(a: Assumptions, m: Measurement, measurementFile: string)
           : `${m.logLineBytes.stored} + 26 (rejected: ${m.logLineBytes.rejected} + 26)`,
       flag: "--log-bytes-per-order",
       basis: `the function's own JSON line, measured (${shown}), plus CloudWatch's 26 bytes an event; none below its log level`,
+    },
+    {
+      name: "metrics document an invocation",
+      value:
+        a.metricsBytesPerInvocation !== undefined
+          ? `${a.metricsBytesPerInvocation} + 26 bytes`
+          : `${m.logLineBytes.metricsDocument} + 26 bytes`,
+      flag: "--metrics-bytes-per-invocation",
+      basis: `the function's EMF document, measured (${shown}), for a function that publishes metrics; written whatever the log level`,
     },
     {
       name: "failing orders",

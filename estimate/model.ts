@@ -29,8 +29,11 @@ export interface Measurement {
   readonly note: string;
   /** Least-squares fit of the handler's CPU time per batch: cpuMsPerBatch + cpuMsPerRecord x records. */
   readonly cpuModel: { readonly cpuMsPerBatch: number; readonly cpuMsPerRecord: number };
-  /** Bytes of the function's own log line per record, as written (before CloudWatch's 26 bytes an event). */
-  readonly logLineBytes: { readonly stored: number; readonly rejected: number };
+  /**
+   * Bytes of the function's own log line per record, as written (before CloudWatch's 26 bytes an event),
+   * and of the metrics document (EMF) an invocation writes when the function publishes metrics.
+   */
+  readonly logLineBytes: { readonly stored: number; readonly rejected: number; readonly metricsDocument: number };
   readonly batches: readonly {
     readonly batchSize: number;
     readonly batches: number;
@@ -84,6 +87,8 @@ export interface Assumptions {
   readonly recordsPerBatch?: number;
   /** Log bytes per stored order instead of the measured line. */
   readonly logBytesPerOrder?: number;
+  /** Bytes of the metrics document (EMF) an invocation writes, instead of the measured one. */
+  readonly metricsBytesPerInvocation?: number;
   /** Principals publishing to the topic (each asks KMS for its own data keys on an encrypted topic or queue). */
   readonly publishers: number;
   /** KMS requests a table's key costs an hour (DynamoDB's cached table key, refreshed). */

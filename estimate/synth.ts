@@ -62,6 +62,8 @@ export interface ConsumerModel {
   readonly logGroup?: { readonly name: string; readonly retentionDays?: number };
   readonly applicationLogLevel: string;
   readonly systemLogLevel: string;
+  /** The function publishes metrics (POWERTOOLS_METRICS_NAMESPACE set): an EMF document in its log each invocation. */
+  readonly publishesMetrics: boolean;
 }
 
 export interface TopicModel {
@@ -326,6 +328,7 @@ export function readStack(stack: string, file: string): StackModel {
         : undefined,
       applicationLogLevel: String(logging.application_log_level ?? "INFO"),
       systemLogLevel: String(logging.system_log_level ?? "INFO"),
+      publishesMetrics: typeof asObject(asObject(fn.environment).variables).POWERTOOLS_METRICS_NAMESPACE === "string",
     });
   }
 

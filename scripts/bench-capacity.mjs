@@ -99,12 +99,13 @@ async function worker(outFile, settings) {
     if (response.batchItemFailures.length) throw new Error(`${response.batchItemFailures.length} records failed`);
     return { wallMs, cpuMs: (used.user + used.system) / 1000 };
   };
-  for (let i = 0; i < 30; i++) await call(Array.from({ length: 10 }, () => record(order())));
+  for (let i = 0; i < 100; i++) await call(Array.from({ length: 10 }, () => record(order())));
 
   const sizes = [1, 10, ...(settings.window > 0 ? [100] : [])];
   const batches = [];
   for (const size of sizes) {
-    const count = Math.max(20, Math.round(400 / size));
+    // Enough batches that the median holds still between runs (40 batches of 10 moved it twofold).
+    const count = Math.max(200, Math.round(2000 / size));
     const runs = [];
     for (let i = 0; i < count; i++) runs.push(await call(Array.from({ length: size }, () => record(order()))));
     const cpuMedian = median(runs.map((r) => r.cpuMs));
@@ -235,15 +236,26 @@ async function main(outFile) {
     client.destroy();
 
     const self = fileURLToPath(import.meta.url);
-    const lineBytes = (kind) => {
+    // The bytes of one invocation's lines: the function's own line for the record, and the metrics
+    // document (EMF, one an invocation, written by Powertools Metrics whatever the log level).
+    const probeLines = (kind) => {
       const run = spawnSync(process.execPath, [self, "--probe", kind], { env, encoding: "utf8", timeout: 60_000 });
       if (run.status !== 0) throw new Error(`the ${kind} probe failed: ${run.stderr}`);
       // Powertools writes warnings and errors to stderr, the rest to stdout: Lambda sends both to the log group.
       const lines = `${run.stdout}\n${run.stderr}`.split("\n").filter((l) => l.trim().startsWith("{"));
-      if (lines.length === 0) throw new Error(`the ${kind} probe logged no line`);
-      return Math.max(...lines.map((l) => Buffer.byteLength(l)));
+      const isEmf = (l) => typeof JSON.parse(l)._aws === "object";
+      const own = lines.filter((l) => !isEmf(l));
+      const emf = lines.filter(isEmf);
+      if (own.length === 0) throw new Error(`the ${kind} probe logged no line of its own`);
+      const bytes = (ls) => ls.reduce((n, l) => n + Buffer.byteLength(l), 0);
+      return { own: bytes(own), emf: bytes(emf) };
     };
-    const logLineBytes = { stored: lineBytes("stored"), rejected: lineBytes("rejected") };
+    const stored = probeLines("stored");
+    const logLineBytes = {
+      stored: stored.own,
+      rejected: probeLines("rejected").own,
+      metricsDocument: stored.emf,
+    };
 
     const load = loadavg()[0];
     const resultsFile = join(root, "bench-out", "capacity-worker.json");

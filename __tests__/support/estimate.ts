@@ -13,7 +13,7 @@ export const TEST_MEASUREMENT = {
   machine: { cpus: 2, model: "test", loadAverageBefore: 0, loadAverageAfter: 0, node: "test" },
   note: "the tests' own figures",
   cpuModel: { cpuMsPerBatch: 1, cpuMsPerRecord: 2 },
-  logLineBytes: { stored: 274, rejected: 474 },
+  logLineBytes: { stored: 274, rejected: 474, metricsDocument: 374 },
   batches: [],
   rates: [],
   backlogGrowsFromPerSecond: null,
