@@ -163,9 +163,11 @@ describe("npm run estimate with bad input", () => {
   test("names the file when a synthesized stack is not JSON", async () => {
     const broken = synthFixture("broken", [{ name: "one" }]);
     const file = path.join(broken, "stacks", "broken-one", "cdk.tf.json");
-    fs.writeFileSync(file, "{ not json");
+    // Node's parser quotes the text around the fault, control characters and line breaks included.
+    fs.writeFileSync(file, '{"resource": oops\n\u0001\u0000}');
     const result = await runEstimate(["--out", broken], fixtures.measurement);
     expect(result.code).toBe(1);
+    expect(result.err.split("\n").filter(Boolean)).toHaveLength(1);
     expect(result.err).toMatch(
       new RegExp(`^${escapeRegExp(displayPath(file))} is not JSON \\(.+\\): run "npm run synth" again\n`),
     );

@@ -7,8 +7,9 @@ import { LIMITS, snsPublishLimit } from "../estimate/limits";
 import { PRICE_KEYS, PriceTable, priceTableProblems } from "../estimate/prices";
 import { ROOT } from "./support/commands";
 import { TEST_PRICES, estimateFixtures, runEstimate, synthFixture } from "./support/estimate";
+import { QueueWithDlq, SqsLambda } from "../constructs";
 import { addUsdSubscriber, synthOwnStack } from "./support/second-subscriber";
-import { synthApp } from "./support/tf";
+import { BUNDLE_PATH, synthApp } from "./support/tf";
 
 const HOURS = 730;
 const ORDERS_A_DAY = 10_000;
@@ -35,6 +36,13 @@ interface Env {
   costPerMillionOrders: number;
   overCapacity?: { averageOrdersPerSecond: number; consumer: string; sustainable: number };
 }
+/** The reference to the pipeline's own table (`${aws_dynamodb_table.<id>.name}`), from its Orders construct. */
+const stackTableReference = (tf: { resource: Record<string, Record<string, { "//"?: unknown }>> }): string => {
+  const [id] = Object.entries(tf.resource.aws_dynamodb_table).find(([, t]) =>
+    JSON.stringify(t["//"]).includes('"path":"shared-dev/Orders/'),
+  )!;
+  return `\${aws_dynamodb_table.${id}.name}`;
+};
 const costOf = (env: Env, id: string): number =>
   env.firstMonth.lines.filter((l) => l.id === id).reduce((s, l) => s + (l.cost ?? 0), 0);
 
@@ -206,6 +214,60 @@ describe("npm run estimate on a stack of the tests' own", () => {
       expect.arrayContaining(["two-dev-DollarConsumer", "two-dev-ProcessOrderLambda"]),
     );
     expect(changes.filter((c) => !c.startsWith("two-dev-"))).toEqual([]);
+  });
+
+  test("shares the table's write throughput among the consumers that write it", async () => {
+    // The tests' second subscriber writes a table of its own; a third consumer on the pipeline's table shares it.
+    const shared = synthOwnStack("shared-dev", { region: "us-east-1" }, (stack) => {
+      const queue = new QueueWithDlq(stack, "SharingQueue", { queueName: "shared-dev-SharingQueue" });
+      stack.topic.subscribeQueue(queue);
+      const consumer = new SqsLambda(stack, "SharingConsumer", {
+        functionName: "shared-dev-SharingConsumer",
+        bundlePath: BUNDLE_PATH,
+        source: queue,
+        environment: { ORDERS_TABLE_NAME: stack.table.tableName },
+      });
+      stack.table.grantWriteOrders(consumer);
+    });
+    const tfShared = JSON.parse(fs.readFileSync(path.join(shared, "stacks", "shared-dev", "cdk.tf.json"), "utf8"));
+    const tables = Object.values(
+      tfShared.resource.aws_lambda_function as Record<string, { environment?: { variables?: Record<string, string> } }>,
+    ).map((f) => f.environment?.variables?.ORDERS_TABLE_NAME);
+    const pipelineTable = stackTableReference(tfShared);
+    const writers = tables.filter((t) => t === pipelineTable).length;
+    const result = await runEstimate(
+      // Batches of 20 ms: 5,000 orders a second a consumer, above what the shared table takes.
+      ["--out", shared, "--prices", fixtures.prices, "--batch-ms", "20", "--json"],
+      fixtures.measurement,
+    );
+    const capacity = (JSON.parse(result.out).environments[0] as Env).capacity.find(
+      (c) => c.consumer === "shared-dev-SharingConsumer",
+    )!;
+    expect(writers).toBeGreaterThanOrEqual(2);
+    expect([capacity.binding.label, capacity.sustainableOrdersPerSecond]).toEqual([
+      "DynamoDB warm throughput",
+      LIMITS.dynamodbNewTableWriteUnitsPerSecond.value / writers,
+    ]);
+  });
+
+  test("counts each service's metrics apart when two consumers publish into one namespace", async () => {
+    const two = synthOwnStack("metrics-dev", { region: "us-east-1" }, (stack) =>
+      addUsdSubscriber(stack, "metrics-dev"),
+    );
+    const functions = JSON.parse(fs.readFileSync(path.join(two, "stacks", "metrics-dev", "cdk.tf.json"), "utf8"))
+      .resource.aws_lambda_function as Record<string, { environment?: { variables?: Record<string, string> } }>;
+    const services = new Set(
+      Object.values(functions)
+        .map((f) => f.environment?.variables ?? {})
+        .filter((v) => v.POWERTOOLS_METRICS_NAMESPACE !== undefined)
+        .map((v) => v.POWERTOOLS_SERVICE_NAME),
+    );
+    const result = await runEstimate(["--out", two, "--prices", fixtures.prices, "--json"], fixtures.measurement);
+    const metrics = (JSON.parse(result.out).environments[0] as Env).firstMonth.lines.find(
+      (l) => l.id === "cloudwatch.customMetrics",
+    )!;
+    expect(services.size).toBeGreaterThanOrEqual(2);
+    expect(metrics.quantity).toBe(services.size * Object.keys(ORDER_METRIC_NAMES).length);
   });
 
   test("prints JSON of a stable shape with --json", async () => {

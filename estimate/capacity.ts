@@ -44,6 +44,9 @@ export function capacityOf(stack: StackModel, assumptions: Assumptions, measurem
           : "--account-concurrency",
     };
     const mappingMax = consumer.maximumConcurrency ?? LIMITS.sqsMappingConcurrency.value;
+    // Where the setting lives: environments.json sets the pipeline's own consumer; one an adopter's code
+    // adds takes its own props (several consumers: each change names its consumer).
+    const where = stack.consumers.length > 1 ? " (environments.json, or the consumer's own SqsLambda props)" : "";
 
     if (ms > consumer.timeoutSeconds * 1000) {
       limits.push({
@@ -66,7 +69,7 @@ export function capacityOf(stack: StackModel, assumptions: Assumptions, measurem
           : LIMITS.sqsMappingConcurrency.source,
       change: (r) =>
         needed(r) <= LIMITS.sqsMappingConcurrency.value
-          ? `raise maximumConcurrency to ${needed(r)} (and reservedConcurrentExecutions to at least that)`
+          ? `raise maximumConcurrency to ${needed(r)} (and reservedConcurrentExecutions to at least that)${where}`
           : `${needed(r)} concurrent invocations exceed a mapping's ${LIMITS.sqsMappingConcurrency.value}: split the queue or shorten the batch's duration`,
     });
     if (consumer.reservedConcurrency !== undefined) {
@@ -76,7 +79,7 @@ export function capacityOf(stack: StackModel, assumptions: Assumptions, measurem
         ordersPerSecond: consumer.reservedConcurrency * perInvocation,
         value: `${consumer.reservedConcurrency} concurrent executions`,
         source: "the stack's reserved_concurrent_executions",
-        change: (r) => `raise reservedConcurrentExecutions to ${needed(r)}`,
+        change: (r) => `raise reservedConcurrentExecutions to ${needed(r)}${where}`,
       });
     }
     limits.push({
@@ -89,7 +92,10 @@ export function capacityOf(stack: StackModel, assumptions: Assumptions, measurem
         `request a Lambda concurrent-executions quota of at least ${needed(r)} (plus what other functions use)`,
     });
     if (consumer.table && consumer.table.billingMode === "PAY_PER_REQUEST") {
-      const units = Math.ceil(itemBytes(assumptions.orderBytes) / 1024);
+      // Every consumer gets every order (the cost's rule too): each consumer writing the table adds its write.
+      const writers = stack.consumers.filter((c) => c.table?.name === consumer.table!.name).length;
+      const units = Math.ceil(itemBytes(assumptions.orderBytes) / 1024) * writers;
+      const perOrder = `${units} an order${writers > 1 ? ` (${writers} consumers write the table)` : ""}`;
       const table = consumer.table;
       const [warm, warmFrom] =
         assumptions.tableWarmWrites !== undefined
@@ -101,7 +107,7 @@ export function capacityOf(stack: StackModel, assumptions: Assumptions, measurem
         id: "dynamodb.warmThroughput",
         label: "DynamoDB warm throughput",
         ordersPerSecond: warm / units,
-        value: `${warm.toLocaleString("en-US")} write units a second (${warmFrom}), ${units} an order`,
+        value: `${warm.toLocaleString("en-US")} write units a second (${warmFrom}), ${perOrder}`,
         source: LIMITS.dynamodbNewTableWriteUnitsPerSecond.source,
         change: (r) =>
           `pre-warm ${table.name} to ${Math.ceil(r * units).toLocaleString("en-US")} write units a second ` +
@@ -114,7 +120,7 @@ export function capacityOf(stack: StackModel, assumptions: Assumptions, measurem
         id: "dynamodb.tableQuota",
         label: consumer.table.maxWriteRequestUnits ? "DynamoDB table maximum" : "DynamoDB table throughput quota",
         ordersPerSecond: quota / units,
-        value: `${quota.toLocaleString("en-US")} write units a second, ${units} an order`,
+        value: `${quota.toLocaleString("en-US")} write units a second, ${perOrder}`,
         source: consumer.table.maxWriteRequestUnits
           ? "the stack's on_demand_throughput.max_write_request_units"
           : LIMITS.dynamodbTableWriteUnitsPerSecond.source,

@@ -128,7 +128,7 @@ export function monthlyCost(
       unit: "requests",
       price: "snsPublishes",
       pool: "snsPublishes",
-      basis: `${fmt(orders)} orders to ${topic.name}, ${chunks(assumptions.orderBytes)} 64 KB chunk each`,
+      basis: `${fmt(orders)} orders to ${topic.name}, ${chunks(assumptions.orderBytes)} request(s) each (one per 64 KB)`,
     });
     if (topic.encryption !== "none") {
       // Assumed like SQS's data key reuse: GenerateDataKey and Decrypt every 5 minutes for each publisher.

@@ -79,7 +79,9 @@ const signedUsd = (value: number): string => (value > 0 ? `+${usd(value)}` : usd
 /** A change the tables would print as $0.0000 is no change to a reader. */
 const shows = (delta: number): boolean => Math.abs(delta) >= 0.00005;
 const perSecond = (n: number | null): string => (n === null ? "-" : Math.floor(n).toLocaleString("en-US"));
-const qty = (n: number): string => n.toLocaleString("en-US", { maximumFractionDigits: n < 10 ? 4 : 0 });
+const qty = (n: number): string => n.toLocaleString("en-US", { maximumFractionDigits: n < 10 ? 4 : n < 1000 ? 2 : 0 });
+/** A quantity with its unit, singular for exactly one ("1 dashboard-month"). */
+const quantity = (n: number, unit: string): string => `${qty(n)} ${n === 1 ? unit.replace(/s$/, "") : unit}`;
 /** A unit price: small ones with four significant digits. */
 const rate = (value: number): string => (value !== 0 && value < 0.01 ? `$${value.toPrecision(4)}` : usd(value));
 const perUnit = (l: LineItem): string =>
@@ -114,7 +116,7 @@ export function renderMarkdown(result: EstimateResult): string {
       "",
       "| Line item | Quantity | Unit price | Monthly cost |",
       "| --- | ---: | ---: | ---: |",
-      ...first.lines.map((l) => `| ${l.label} | ${qty(l.quantity)} ${l.unit} | ${perUnit(l)} | ${usd(l.cost)} |`),
+      ...first.lines.map((l) => `| ${l.label} | ${quantity(l.quantity, l.unit)} | ${perUnit(l)} | ${usd(l.cost)} |`),
       first.unpriced.length
         ? `| **Total, partial: ${first.unpriced.length} line item(s) unpriced** | | | **${usd(first.total)}** |`
         : `| **Total** | | | **${usd(first.total)}** |`,
@@ -133,7 +135,7 @@ export function renderMarkdown(result: EstimateResult): string {
         env.model
           .map(
             (m) =>
-              `${m.function} runs ${qty(m.recordsPerBatch)} records a batch in ${m.batchMs.toFixed(1)} ms (billed ${m.billedBatchMs} ms); ${m.logBytesPerOrder} log bytes a stored order`,
+              `${m.function} runs ${quantity(m.recordsPerBatch, "records")} a batch in ${m.batchMs.toFixed(1)} ms (billed ${m.billedBatchMs} ms); ${m.logBytesPerOrder} log bytes a stored order`,
           )
           .join("; ") +
         ".",
@@ -160,8 +162,10 @@ export function renderMarkdown(result: EstimateResult): string {
       out.push(`Read from variable defaults (a tfvars file may set others): ${env.fromVariables.join("; ")}.`, "");
     }
   }
+  // In a pull request's comment the assumptions, the same on every run, fold away.
+  const folded = result.compare !== undefined;
   out.push(
-    "### Assumptions",
+    folded ? "<details><summary>Assumptions</summary>" : "### Assumptions",
     "",
     "| Assumption | Value | Flag | Basis |",
     "| --- | --- | --- | --- |",
@@ -169,6 +173,7 @@ export function renderMarkdown(result: EstimateResult): string {
     "",
     `Prices: ${result.prices.file}, read ${result.prices.read}${result.prices.freeTier ? ", free tiers applied to each environment alone (they are per account)" : ", free tiers not applied (--free-tier applies them)"}. ` +
       `Duration model: ${result.measurement.file}, measured ${result.measurement.measuredAt}: ${result.measurement.note}`,
+    ...(folded ? ["", "</details>"] : []),
   );
   return `${out.join("\n")}\n`;
 }
@@ -190,8 +195,8 @@ function checkLines(env: EnvironmentReport): string[] {
   if (!env.check) return [];
   return [
     env.check.fits
-      ? `${env.check.ordersPerSecond} orders a second fit ${env.stack}.`
-      : `${env.check.ordersPerSecond} orders a second do not fit ${env.stack}. To change:\n\n${env.check.changes.map((c) => `- ${c}`).join("\n")}`,
+      ? `${env.check.ordersPerSecond.toLocaleString("en-US")} orders a second fit ${env.stack}.`
+      : `${env.check.ordersPerSecond.toLocaleString("en-US")} orders a second do not fit ${env.stack}. To change:\n\n${env.check.changes.map((c) => `- ${c}`).join("\n")}`,
     "",
   ];
 }

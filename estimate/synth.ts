@@ -112,7 +112,13 @@ function readJson(file: string): Json {
     return JSON.parse(fs.readFileSync(file, "utf8")) as Json;
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
-    throw new Error(`${displayPath(file)} is not JSON (${error.message}): run "npm run synth" again`);
+    // The parser's message may quote the file's bytes: one line, cut.
+    const reason = [...error.message]
+      .map((c) => (c.charCodeAt(0) < 32 ? " " : c))
+      .join("")
+      .replace(/\s+/g, " ")
+      .slice(0, 200);
+    throw new Error(`${displayPath(file)} is not JSON (${reason}): run "npm run synth" again`);
   }
 }
 
@@ -335,18 +341,27 @@ export function readStack(stack: string, file: string): StackModel {
   const alarms = of("aws_cloudwatch_metric_alarm");
   // Metrics a function publishes itself (Powertools' EMF, one dimension set: service and environment): every metric
   // of the order contract (written each invocation, read or not), and any other the alarms and dashboards read in
-  // its namespace. Each is one custom metric.
-  const namespaces = of("aws_lambda_function")
-    .map(([, f]) => asObject(asObject(f.environment).variables).POWERTOOLS_METRICS_NAMESPACE)
-    .filter((ns): ns is string => typeof ns === "string");
+  // its namespace. Each name in each service is one custom metric (two consumers of one namespace with their own
+  // service names publish two sets).
+  const publishers = of("aws_lambda_function")
+    .map(([, f]) => asObject(asObject(f.environment).variables))
+    .filter((v) => typeof v.POWERTOOLS_METRICS_NAMESPACE === "string")
+    .map((v) => ({ ns: String(v.POWERTOOLS_METRICS_NAMESPACE), service: String(v.POWERTOOLS_SERVICE_NAME ?? "") }));
   const publishedMetrics = new Set<string>();
-  for (const ns of namespaces) {
-    for (const name of Object.values(ORDER_METRIC_NAMES)) publishedMetrics.add(`${ns}/${name}`);
-    for (const [, a] of alarms) if (a.namespace === ns) publishedMetrics.add(`${ns}/${String(a.metric_name)}`);
+  for (const { ns, service } of publishers) {
+    for (const name of Object.values(ORDER_METRIC_NAMES)) publishedMetrics.add(`${ns}/${service}/${name}`);
+  }
+  for (const ns of new Set(publishers.map((p) => p.ns))) {
+    for (const [, a] of alarms) {
+      if (a.namespace !== ns) continue;
+      const service = String(asObject(a.dimensions).service ?? "");
+      publishedMetrics.add(`${ns}/${service}/${String(a.metric_name)}`);
+    }
     const quoted = ns.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     for (const [, d] of of("aws_cloudwatch_dashboard")) {
-      for (const m of String(d.dashboard_body).matchAll(new RegExp(`\\["${quoted}", *"([^"]+)"`, "g"))) {
-        publishedMetrics.add(`${ns}/${m[1]}`);
+      const metric = new RegExp(`\\["${quoted}", *"([^"]+)"(?:, *"service", *"([^"]*)")?`, "g");
+      for (const m of String(d.dashboard_body).matchAll(metric)) {
+        publishedMetrics.add(`${ns}/${m[2] ?? ""}/${m[1]}`);
       }
     }
   }

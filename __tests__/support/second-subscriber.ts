@@ -28,7 +28,12 @@ export function addUsdSubscriber(stack: OrderPipelineStack, prefix: string): voi
     functionName: `${prefix}-DollarConsumer`,
     bundlePath: BUNDLE_PATH,
     source: queue,
-    environment: { ORDERS_TABLE_NAME: table.tableName },
+    environment: {
+      ORDERS_TABLE_NAME: table.tableName,
+      // Its outcome metrics in the stack's namespace, apart from the pipeline's by their service.
+      POWERTOOLS_SERVICE_NAME: "dollar-consumer",
+      POWERTOOLS_METRICS_NAMESPACE: stack.outcomeMetrics.namespace,
+    },
   });
   table.grantWriteOrders(consumer);
 }
