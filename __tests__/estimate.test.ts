@@ -89,6 +89,14 @@ describe("npm run estimate on a stack of the tests' own", () => {
   // each receiving every order) scales the per-consumer lines.
   const consumers = (): number => Object.keys(tf.aws_lambda_event_source_mapping ?? {}).length;
   /** Consumers whose function publishes metrics (Powertools' namespace in its environment). */
+  /** Services publishing metrics: each publishes the contract's metrics apart. */
+  const services = (): number =>
+    new Set(
+      Object.values(tf.aws_lambda_function as Record<string, { environment?: { variables?: Record<string, string> } }>)
+        .map((f) => f.environment?.variables ?? {})
+        .filter((v) => v.POWERTOOLS_METRICS_NAMESPACE !== undefined)
+        .map((v) => v.POWERTOOLS_SERVICE_NAME),
+    ).size;
   const publishing = (): number =>
     Object.values(tf.aws_lambda_event_source_mapping ?? {}).filter((m) => {
       const id = /aws_lambda_function\.([^.]+)\./.exec(String((m as { function_name: string }).function_name))![1];
@@ -100,6 +108,9 @@ describe("npm run estimate on a stack of the tests' own", () => {
   const expected = (): Record<string, number> => {
     const n = consumers();
     const keys = Object.keys(tf.aws_kms_key ?? {}).length;
+    const encryptedTables = Object.values(
+      (tf.aws_dynamodb_table ?? {}) as Record<string, { server_side_encryption?: { enabled?: boolean } }>,
+    ).filter((t) => t.server_side_encryption?.enabled === true).length;
     const alarms = Object.keys(tf.aws_cloudwatch_metric_alarm ?? {}).length;
     const busyPerPoller = (O * (20 + 40)) / 1000 / 5;
     const storedGb = (O * 0.5 * (ITEM + 100)) / GIB;
@@ -120,15 +131,16 @@ describe("npm run estimate on a stack of the tests' own", () => {
       "dynamodb.storage": n * storedGb * price("dynamodbStorageGbMonth"),
       "dynamodb.pitr": n * storedGb * price("dynamodbPitrGbMonth"),
       "kms.keys": keys * price("kmsKeyMonth"),
-      // The topic's AWS-managed key (2 requests every 5 minutes) and the table's key (12 an hour).
-      "kms.requests": (((HOURS * 3600) / 300) * 2 + 12 * HOURS) * price("kmsRequests"),
+      // The topic's AWS-managed key (2 requests every 5 minutes) and each encrypted table's key (12 an hour).
+      "kms.requests": (((HOURS * 3600) / 300) * 2 + 12 * HOURS * encryptedTables) * price("kmsRequests"),
       "logs.ingestion": (logged / GIB) * price("logsIngestionGb"),
       // Month 1 keeps the 14 days of retention.
       "logs.storage": (((logged / (HOURS / 24)) * 14) / GIB) * price("logsStorageGbMonth"),
       "cloudwatch.alarms": alarms * price("alarmMetricMonth"),
       "cloudwatch.dashboards": Object.keys(tf.aws_cloudwatch_dashboard ?? {}).length * price("dashboardMonth"),
       // Every metric the function writes in its EMF (the four outcome counts, OrderLatency and BatchSize), read or not.
-      "cloudwatch.customMetrics": Object.keys(ORDER_METRIC_NAMES).length * price("customMetricMonth"),
+      // ... once for each service that publishes them (an added consumer may publish under its own).
+      "cloudwatch.customMetrics": Object.keys(ORDER_METRIC_NAMES).length * services() * price("customMetricMonth"),
     };
   };
 
@@ -199,7 +211,11 @@ describe("npm run estimate on a stack of the tests' own", () => {
     const given = JSON.parse(short.out).environments[0].check.changes;
     // With several consumers, each change names the function it is for.
     if (consumers() === 1) expect(given).toEqual(changes);
-    else expect(given).toEqual(expect.arrayContaining(changes.map((c) => `calc-one-ProcessOrderLambda: ${c}`)));
+    else {
+      // With several, each names its consumer and where its settings live.
+      const where = " (environments.json, or the consumer's own SqsLambda props)";
+      expect(given).toEqual(expect.arrayContaining(changes.map((c) => `calc-one-ProcessOrderLambda: ${c}${where}`)));
+    }
   });
 
   test("names the consumer each change is for when the stack has several", async () => {

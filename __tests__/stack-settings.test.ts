@@ -6,7 +6,7 @@ import { ALARM_RULES, ENVIRONMENT_RULES, VARIABLE_RULES, given, terraformValidat
 import { validateTarget } from "../stacks/aws-provider";
 import { buildApp, configurationFromEnv } from "../stacks/app";
 import { SEED_NAMES } from "../stacks/order-pipeline-stack";
-import { TfJson, inConstruct, onlyResource, pipelineStacks, processOrderFunction, synthApp } from "./support/tf";
+import { TfJson, inConstruct, pipelineStacks, processOrderFunction, synthApp } from "./support/tf";
 
 // Counts validateTarget's calls; it still checks as it does.
 jest.mock("../stacks/aws-provider", () => {
@@ -88,7 +88,7 @@ describe("an environment whose every setting differs from its default", () => {
       inConstruct(tf, "aws_cloudwatch_metric_alarm", "Alarms").map((a) => [a.metric_name, a.threshold]),
     );
     expect({
-      deletionProtection: onlyResource(tf, "aws_dynamodb_table").deletion_protection_enabled,
+      deletionProtection: inConstruct(tf, "aws_dynamodb_table", SEED_NAMES.table)[0].deletion_protection_enabled,
       rawMessageDelivery: subscription.raw_message_delivery,
       emails: tf.variable.alarm_emails.default,
       thresholds,
