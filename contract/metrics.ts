@@ -35,25 +35,25 @@ export type EmfDocument = Record<string, unknown> & { readonly _aws: { readonly 
 
 /** The line as an EMF document of the function's metrics, or undefined (a log line, or not JSON). */
 export function emfDocumentOf(line: string): EmfDocument | undefined {
-  if (!line.startsWith("{") || !line.includes('"_aws"')) return undefined;
+  // A fast path only (most lines are the function's own): the checks below decide.
+  if (!line.includes('"_aws"')) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
   } catch {
     return undefined;
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
-  const aws = (parsed as { _aws?: unknown })._aws;
-  if (typeof aws !== "object" || aws === null) return undefined;
-  if (typeof (aws as { Timestamp?: unknown }).Timestamp !== "number") return undefined;
-  return parsed as EmfDocument;
+  // null, a list or a scalar has no `_aws` object; an object without a numeric Timestamp is no document.
+  const aws = (parsed as { _aws?: { Timestamp?: unknown } } | null)?._aws;
+  return typeof aws?.Timestamp === "number" ? (parsed as EmfDocument) : undefined;
 }
 
 /** A metric's numbers in a document (one value or an array of them); anything else counts as none. */
 function valuesOf(document: EmfDocument, name: string): number[] {
   const value = document[name];
   const values = Array.isArray(value) ? value : [value];
-  return values.filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+  // JSON holds no NaN or Infinity: a number here is finite.
+  return values.filter((v): v is number => typeof v === "number");
 }
 
 /** Sums the outcome counts and gathers the latencies of `documents`. */
@@ -77,7 +77,7 @@ export function summarize(documents: Iterable<EmfDocument>): OutcomeSummary {
  * over such documents this is an approximation, as CloudWatch's own percentiles are.
  */
 export function percentile(values: readonly number[], p: number): number | undefined {
-  if (values.length === 0) return undefined;
+  // No values: rank 1 of an empty list, undefined.
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[rank - 1];

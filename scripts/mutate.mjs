@@ -27,13 +27,14 @@ const PARTS = [
   {
     name: "contract",
     mutate: ["contract/**/*.ts", "!contract/samples.ts"],
-    // sandbox-metrics reads the function's metrics documents with contract/metrics.ts.
-    tests: ["order-limits", "process-order", "sandbox-metrics"],
+    // contract-metrics and sandbox-metrics read the function's metrics documents with contract/metrics.ts.
+    // process-order-metrics checks the latency the handler derives from the SNS Timestamp parse reads.
+    tests: ["order-limits", "process-order", "process-order-metrics", "contract-metrics", "sandbox-metrics"],
   },
   {
     name: "handler",
     mutate: ["functions/*/index.ts"],
-    tests: ["order-limits", "process-order", "process-order-faults"],
+    tests: ["order-limits", "process-order", "process-order-metrics", "process-order-faults"],
     // The fault tests wait on real timeouts (up to ~5 s); a mutant that hangs is killed by timeout.
     timeoutMS: 30_000,
   },
