@@ -1,6 +1,9 @@
 import { fitBytes, orderDigest } from "../functions/process-order";
 import type { Order } from "../contract/order";
 import { ECHO_MAX_CHARS, InexactNumber, decimal, echo, formatPath, itemSizeBytes } from "../contract/order";
+import { parseOrderMessage } from "../contract/parse";
+import { sampleOrder } from "../contract/samples";
+import { deliveryBody } from "./support/sqs-events";
 
 // dynalite models DynamoDB's item size rules (db/index.js); it is the oracle for everything but
 // UTF-8, where it counts UTF-16 code units and DynamoDB counts bytes.
@@ -165,5 +168,18 @@ describe("orderDigest", () => {
     ["null and a missing field", { x: null }, {}],
   ])("tells apart %s", (_, a, b) => {
     expect(digest(a)).not.toBe(digest(b));
+  });
+});
+
+describe("parseOrderMessage's publish time", () => {
+  // The function's OrderLatency counts from it; without it, from SQS's SentTimestamp.
+  test("is the SNS notification's Timestamp", () => {
+    const body = JSON.parse(deliveryBody(sampleOrder()));
+    body.Timestamp = "2026-12-07T10:00:00.000Z";
+    expect(parseOrderMessage(JSON.stringify(body), "m-1").publishedAt).toBe(Date.parse("2026-12-07T10:00:00.000Z"));
+  });
+
+  test("is absent from an order delivered raw", () => {
+    expect(parseOrderMessage(deliveryBody(sampleOrder(), { raw: true }), "m-1")).not.toHaveProperty("publishedAt");
   });
 });
