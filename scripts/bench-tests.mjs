@@ -14,22 +14,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { childrenCpuSeconds } from "./cpu-time.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
 const WITH_BURNERS = process.env.BENCH_BURNERS !== "0";
 const scratch = mkdtempSync(join(os.tmpdir(), "orders-bench-tests-"));
-
-/** CPU seconds used by this process's waited-for children so far (Linux), or undefined. */
-function childrenCpuSeconds() {
-  try {
-    // Fields after the command's closing parenthesis; cutime and cstime are the 14th and 15th.
-    const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
-    return (Number(fields[13]) + Number(fields[14])) / 100;
-  } catch {
-    return undefined;
-  }
-}
 
 /** One `npm test`: wall seconds, test counts, and the load average when it started. */
 function npmTest(label) {

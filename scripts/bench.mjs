@@ -14,6 +14,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { childrenCpuSeconds } from "./cpu-time.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
@@ -184,17 +185,6 @@ function growthBenchmarks(copy, out) {
     );
     return { n, ...stats(`${n}`, times) };
   });
-}
-
-/** CPU seconds used by this process's waited-for children so far (Linux /proc), or undefined. */
-function childrenCpuSeconds() {
-  try {
-    // Fields after the command's closing parenthesis; cutime and cstime are the 14th and 15th.
-    const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
-    return (Number(fields[13]) + Number(fields[14])) / 100;
-  } catch {
-    return undefined;
-  }
 }
 
 function testBenchmark(out) {
