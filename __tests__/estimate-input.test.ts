@@ -5,7 +5,7 @@ import { estimateMain } from "../estimate/estimate-command";
 import { PriceTable } from "../estimate/prices";
 import { ROOT, runBuilt } from "./support/commands";
 import { recordingIo } from "./support/io";
-import { TEST_PRICES, estimateFixtures, runEstimate, synthFixture } from "./support/estimate";
+import { TEST_PRICES, estimateFixtures, pricesWithout, runEstimate, synthFixture } from "./support/estimate";
 
 const HELP = 'See "npm run estimate -- --help".\n';
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -75,14 +75,7 @@ describe("npm run estimate --compare", () => {
   });
 
   test("marks an environment partial when the price table lacks a price it uses", async () => {
-    const table = JSON.parse(fs.readFileSync(fixtures.prices, "utf8"));
-    table.regions["us-east-1"].snsPublishes = {
-      ...table.regions["us-east-1"].snsPublishes,
-      usd: null,
-      note: "left out by this test",
-    };
-    const gaps = path.join(fixtures.dir, "compare-prices-without-sns.json");
-    fs.writeFileSync(gaps, JSON.stringify(table));
+    const gaps = pricesWithout(fixtures, "snsPublishes");
     const withGaps = args().map((arg) => (arg === fixtures.prices ? gaps : arg));
     const { out } = await runEstimate(withGaps, fixtures.measurement);
     expect(out).toContain("| cmp-one (changed, partial: line items unpriced) |");

@@ -6,7 +6,7 @@ import { configurationFromEnv } from "../stacks/app";
 import { LIMITS, snsPublishLimit } from "../estimate/limits";
 import { PRICE_KEYS, PriceTable, priceTableProblems } from "../estimate/prices";
 import { ROOT } from "./support/commands";
-import { TEST_PRICES, estimateFixtures, runEstimate, synthFixture } from "./support/estimate";
+import { TEST_PRICES, estimateFixtures, pricesWithout, runEstimate, synthFixture } from "./support/estimate";
 import { QueueWithDlq, SqsLambda } from "../constructs";
 import { addUsdSubscriber, synthOwnStack } from "./support/second-subscriber";
 import { BUNDLE_PATH, synthApp } from "./support/tf";
@@ -381,14 +381,7 @@ describe("npm run estimate on a stack of the tests' own", () => {
   });
 
   test("marks the total and the cost per million partial when the price table lacks a price", async () => {
-    const table = JSON.parse(fs.readFileSync(fixtures.prices, "utf8"));
-    table.regions["us-east-1"].snsPublishes = {
-      ...table.regions["us-east-1"].snsPublishes,
-      usd: null,
-      note: "left out by this test",
-    };
-    const gaps = path.join(fixtures.dir, "prices-without-sns.json");
-    fs.writeFileSync(gaps, JSON.stringify(table));
+    const gaps = pricesWithout(fixtures, "snsPublishes");
     const markdown = (
       await runEstimate(["--out", out, "--prices", gaps, "--orders-per-day", "1000"], fixtures.measurement)
     ).out;

@@ -92,6 +92,15 @@ export function synthFixture(prefix: string, environments: Record<string, unknow
   return synthApp({ ORDERS_ENVIRONMENTS_FILE: file, ORDERS_NAME_PREFIX: prefix }).outdir;
 }
 
+/** A copy of the fixtures' price table in which us-east-1's `key` has no price (`usd: null`, with a note). */
+export function pricesWithout(fixtures: { dir: string; prices: string }, key: string): string {
+  const table = JSON.parse(fs.readFileSync(fixtures.prices, "utf8"));
+  table.regions["us-east-1"][key] = { ...table.regions["us-east-1"][key], usd: null, note: "left out by this test" };
+  const file = path.join(fs.mkdtempSync(path.join(fixtures.dir, `prices-without-${key}-`)), "prices.json");
+  fs.writeFileSync(file, JSON.stringify(table));
+  return file;
+}
+
 /** Runs the command in-process as `npm run estimate -- <args>` would. */
 export async function runEstimate(
   args: string[],
