@@ -79,6 +79,7 @@ describe("npm run estimate --compare", () => {
     const withGaps = args().map((arg) => (arg === fixtures.prices ? gaps : arg));
     const { out } = await runEstimate(withGaps, fixtures.measurement);
     expect(out).toContain("| cmp-one (changed, partial: line items unpriced) |");
+    expect(out).toContain("cmp-one's totals leave out what the price table has no price for: sns.publishes.");
   });
 
   test("prints the change as a Markdown table a pipeline can post", async () => {

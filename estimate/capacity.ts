@@ -92,11 +92,11 @@ export function capacityOf(stack: StackModel, assumptions: Assumptions, measurem
         `request a Lambda concurrent-executions quota of at least ${needed(r)} (plus what other functions use)`,
     });
     if (consumer.table && consumer.table.billingMode === "PAY_PER_REQUEST") {
+      const table = consumer.table;
       // Every consumer gets every order (the cost's rule too): each consumer writing the table adds its write.
-      const writers = stack.consumers.filter((c) => c.table?.name === consumer.table!.name).length;
+      const writers = stack.consumers.filter((c) => c.table?.name === table.name).length;
       const units = Math.ceil(itemBytes(assumptions.orderBytes) / 1024) * writers;
       const perOrder = `${units} an order${writers > 1 ? ` (${writers} consumers write the table)` : ""}`;
-      const table = consumer.table;
       const [warm, warmFrom] =
         assumptions.tableWarmWrites !== undefined
           ? [assumptions.tableWarmWrites, "given (--table-warm-writes)"]
@@ -115,17 +115,17 @@ export function capacityOf(stack: StackModel, assumptions: Assumptions, measurem
           `an override), or ramp traffic up (on-demand doubles its previous peak within 30 minutes); a table ` +
           `that already served more tells its warm throughput in DescribeTable: pass it as --table-warm-writes`,
       });
-      const quota = consumer.table.maxWriteRequestUnits ?? LIMITS.dynamodbTableWriteUnitsPerSecond.value;
+      const quota = table.maxWriteRequestUnits ?? LIMITS.dynamodbTableWriteUnitsPerSecond.value;
       limits.push({
         id: "dynamodb.tableQuota",
-        label: consumer.table.maxWriteRequestUnits ? "DynamoDB table maximum" : "DynamoDB table throughput quota",
+        label: table.maxWriteRequestUnits ? "DynamoDB table maximum" : "DynamoDB table throughput quota",
         ordersPerSecond: quota / units,
         value: `${quota.toLocaleString("en-US")} write units a second, ${perOrder}`,
-        source: consumer.table.maxWriteRequestUnits
+        source: table.maxWriteRequestUnits
           ? "the stack's on_demand_throughput.max_write_request_units"
           : LIMITS.dynamodbTableWriteUnitsPerSecond.source,
         change: (r) =>
-          consumer.table!.maxWriteRequestUnits
+          table.maxWriteRequestUnits
             ? `raise max_write_request_units to ${Math.ceil(r * units)}`
             : `request a table write throughput quota of ${Math.ceil(r * units)} units a second`,
       });

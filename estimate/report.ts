@@ -52,8 +52,8 @@ export interface EnvironmentDelta {
   readonly lines: readonly LineDelta[];
   readonly sustainableBase: number | null;
   readonly sustainableHead: number | null;
-  /** Either side leaves out line items the price table has no price for. */
-  readonly partial: boolean;
+  /** The line items either side leaves out for want of a price (empty: both totals are whole). */
+  readonly unpriced: readonly string[];
 }
 
 export interface EstimateResult {
@@ -209,15 +209,13 @@ function renderCompare(compare: NonNullable<EstimateResult["compare"]>, head: st
     "| --- | ---: | ---: | ---: | --- |",
     ...compare.environments.map(
       (e) =>
-        `| ${e.stack} (${e.status}${e.partial ? ", partial: line items unpriced" : ""}) | ${e.base === null ? "-" : usd(e.base)} | ${e.head === null ? "-" : usd(e.head)} | ${signedUsd(e.delta)} | ${perSecond(e.sustainableBase)} to ${perSecond(e.sustainableHead)} |`,
+        `| ${e.stack} (${e.status}${e.unpriced.length ? ", partial: line items unpriced" : ""}) | ${e.base === null ? "-" : usd(e.base)} | ${e.head === null ? "-" : usd(e.head)} | ${signedUsd(e.delta)} | ${perSecond(e.sustainableBase)} to ${perSecond(e.sustainableHead)} |`,
     ),
     "",
   ];
-  if (compare.environments.some((e) => e.partial)) {
-    out.push(
-      "A partial environment's totals leave out the line items its region's prices lack (each named in its table below).",
-      "",
-    );
+  // The whole tables are not printed with --compare: the left-out lines are named here.
+  for (const e of compare.environments.filter((e) => e.unpriced.length)) {
+    out.push(`${e.stack}'s totals leave out what the price table has no price for: ${e.unpriced.join(", ")}.`, "");
   }
   for (const e of compare.environments.filter((e) => e.lines.some((l) => shows(l.delta)))) {
     out.push(
@@ -285,7 +283,7 @@ export function compareEnvironments(
       lines,
       sustainableBase: sustainable(b),
       sustainableHead: sustainable(h),
-      partial: [b, h].some((env) => (env?.firstMonth.unpriced.length ?? 0) > 0),
+      unpriced: [...new Set([...(b?.firstMonth.unpriced ?? []), ...(h?.firstMonth.unpriced ?? [])])],
     };
   });
 }
