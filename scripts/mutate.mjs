@@ -143,7 +143,7 @@ for (const part of PARTS.filter((p) => !wanted || wanted.includes(p.name))) {
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   process.stdout.write(
     `${part.name}: ${results.length} mutants, ${counts.killed} killed, ${counts.timeout} timed out, ` +
-      `${counts.survived} survived, ${counts.noCoverage} not covered, ` +
+      `${counts.survived} survived, ${counts.noCoverage} not covered, ${counts.ignored} ignored, ` +
       `${counts.other} errors; ` +
       `score ${score(counts).toFixed(1)}% (${minutes} min)\n`,
   );
