@@ -16,6 +16,7 @@
 // level code: option tables, help texts, defaults, the order schema) run every test of their part.
 // Prints each part's counts, score and minutes, the surviving mutants and the overall score.
 import { createRequire } from "node:module";
+import { URL, fileURLToPath } from "node:url";
 import { Stryker } from "@stryker-mutator/core";
 
 const require = createRequire(import.meta.url);
@@ -42,12 +43,18 @@ const PARTS = [
     name: "constructs",
     mutate: ["constructs/**/*.ts", "!constructs/index.ts"],
     tests: [
+      "arns",
       "queue-with-dlq",
       "fanout-topic",
       "orders-table",
       "sqs-lambda",
       "pipeline-alarms",
+      "pipeline-dashboard",
+      "key-administrators",
+      "pinned-accounts",
+      "second-subscriber-example",
       "stack",
+      "stack-settings",
       "state-bootstrap",
       "mutation-survivors",
       "policy/policy",
@@ -68,7 +75,15 @@ const PARTS = [
   {
     name: "local",
     mutate: ["local/**/*.ts", "!local/cli.ts", "!local/sandbox.ts"],
-    tests: ["local-event-source", "stack-manifest", "cli-options", "ops-shared-files", "ops-publish"],
+    tests: [
+      "local-event-source",
+      "local-filter-policy",
+      "sandbox-metrics",
+      "stack-manifest",
+      "cli-options",
+      "ops-shared-files",
+      "ops-publish",
+    ],
   },
 ];
 
@@ -87,6 +102,8 @@ async function runPart(part) {
         ...jest,
         // `npm run mutate` builds once before; the sandbox copies dist/.
         globalSetup: undefined,
+        // Counts what a beforeAll hook or a test file's loading runs as covered by the tests it serves.
+        testEnvironment: fileURLToPath(new URL("./mutate-environment.js", import.meta.url)),
         testMatch: part.tests.map((name) => `**/__tests__/${name}.test.ts`),
       },
       enableFindRelatedTests: false,
@@ -100,8 +117,11 @@ async function runPart(part) {
     // Two cores: more workers only wait for each other.
     concurrency: 2,
     timeoutMS: part.timeoutMS ?? 10_000,
-    reporters: ["progress-append-only", "json"],
+    // event-recorder writes each mutant's result as it is tested (reports/events-<part>/*-onMutantTested.json),
+    // so survivors can be read during a run of an hour or more; json writes them all at the end.
+    reporters: ["progress-append-only", "json", "event-recorder"],
     jsonReporter: { fileName: `reports/mutation-${part.name}.json` },
+    eventReporter: { baseDir: `reports/events-${part.name}` },
     incremental: true,
     incrementalFile: `reports/stryker-incremental-${part.name}.json`,
     force,
