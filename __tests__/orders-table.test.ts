@@ -178,6 +178,23 @@ describe("OrdersTable.fromTableName", () => {
     });
   });
 
+  test("accepts a partition key of 1 to 255 characters and rejects an empty one and one of 256", () => {
+    const errorOf = (partitionKey: string): string | undefined => {
+      try {
+        synthConstructs((scope) => OrdersTable.fromTableName(scope, "E", "shared-Orders", { partitionKey }));
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(["k", "k".repeat(255), "", "k".repeat(256)].map(errorOf)).toEqual([
+      undefined,
+      undefined,
+      'Invalid OrdersTable.fromTableName props at stack/E:\n  - partitionKey must be 1-255 characters (given "")',
+      `Invalid OrdersTable.fromTableName props at stack/E:\n  - partitionKey must be 1-255 characters (given "${"k".repeat(119)}... (258 characters))`,
+    ]);
+  });
+
   test("rejects a bad table name and a key alias in one error", () => {
     expect(() =>
       synthConstructs((scope) =>

@@ -176,3 +176,31 @@ describe("the state bucket policy", () => {
     });
   });
 });
+
+describe("an environment's deploy role", () => {
+  test("must be in the environment's account: another account's role is refused, naming both", () => {
+    expect(refusal([{ ...PROD, roleArn: "arn:aws:iam::111122223333:role/deploy" }])).toBe(
+      [
+        "Invalid configuration:",
+        '  - environments.json: environment "prod": roleArn must name a role in account 444455556666, the account the ' +
+          'provider is pinned to (given "arn:aws:iam::111122223333:role/deploy")',
+      ].join("\n"),
+    );
+  });
+
+  test("is accepted in the environment's own account, in any partition, with a path", () => {
+    const file = environmentsFile([
+      { ...PROD, roleArn: "arn:aws:iam::444455556666:role/ci/deploy" },
+      {
+        name: "cn",
+        account: "444455556666",
+        region: "cn-north-1",
+        roleArn: "arn:aws-cn:iam::444455556666:role/deploy",
+      },
+    ]);
+    const stacks = synthApp({ ORDERS_ENVIRONMENTS_FILE: file }).stacks;
+    expect(Object.values(stacks).map((tf) => (tf.provider as TfJson).aws[0].assume_role?.[0]?.role_arn)).toEqual(
+      expect.arrayContaining(["arn:aws:iam::444455556666:role/ci/deploy", "arn:aws-cn:iam::444455556666:role/deploy"]),
+    );
+  });
+});

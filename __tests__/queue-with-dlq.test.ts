@@ -1,4 +1,4 @@
-import { DefaultTokenResolver, StringConcat, TerraformVariable, Tokenization } from "cdktf";
+import { DefaultTokenResolver, StringConcat, TerraformOutput, TerraformVariable, Tokenization } from "cdktf";
 import { Construct } from "constructs";
 import {
   EncryptionKey,
@@ -104,6 +104,52 @@ describe("QueueWithDlq with default props", () => {
   });
 });
 
+describe("QueueWithDlq's references", () => {
+  /** The value of each output `build` adds, as synthesized. */
+  const outputsOf = (build: (scope: Construct) => Record<string, string | undefined>): Record<string, unknown> => {
+    const tf = synthConstructs((scope) => {
+      for (const [name, value] of Object.entries(build(scope)))
+        new TerraformOutput(scope, name, { value: value ?? "none" });
+    });
+    return Object.fromEntries(Object.entries(tf.output as TfJson).map(([name, o]) => [name, (o as TfJson).value]));
+  };
+
+  test("point at its queue's and its DLQ's ARN, URL and name", () => {
+    const outputs = outputsOf((scope) => {
+      const q = new QueueWithDlq(scope, "Q", { queueName: "p-OrderQueue" });
+      return {
+        queueArn: q.queueArn,
+        queueUrl: q.queueUrl,
+        queueName: q.queueName,
+        dlqArn: q.deadLetterQueueArn,
+        dlqUrl: q.deadLetterQueueUrl,
+        dlqName: q.deadLetterQueueName,
+      };
+    });
+    expect(outputs).toEqual({
+      queueArn: expect.stringMatching(/^\$\{aws_sqs_queue\.Q_Queue_\w+\.arn\}$/),
+      queueUrl: expect.stringMatching(/^\$\{aws_sqs_queue\.Q_Queue_\w+\.url\}$/),
+      queueName: expect.stringMatching(/^\$\{aws_sqs_queue\.Q_Queue_\w+\.name\}$/),
+      dlqArn: expect.stringMatching(/^\$\{aws_sqs_queue\.Q_DeadLetterQueue_\w+\.arn\}$/),
+      dlqUrl: expect.stringMatching(/^\$\{aws_sqs_queue\.Q_DeadLetterQueue_\w+\.url\}$/),
+      dlqName: expect.stringMatching(/^\$\{aws_sqs_queue\.Q_DeadLetterQueue_\w+\.name\}$/),
+    });
+  });
+
+  test("have no DLQ and no key when the DLQ is turned off under SQS-managed keys", () => {
+    const outputs = outputsOf((scope) => {
+      const q = new QueueWithDlq(scope, "Q", { queueName: "p-OrderQueue", deadLetterQueue: false });
+      return {
+        dlqArn: q.deadLetterQueueArn,
+        dlqUrl: q.deadLetterQueueUrl,
+        dlqName: q.deadLetterQueueName,
+        key: q.encryptionKeyArn,
+      };
+    });
+    expect(outputs).toEqual({ dlqArn: "none", dlqUrl: "none", dlqName: "none", key: "none" });
+  });
+});
+
 describe("QueueWithDlq overrides", () => {
   test("uses the given maxReceiveCount in the redrive policy", () => {
     const tf = synthQueue({ maxReceiveCount: 5 });
@@ -153,6 +199,15 @@ describe("QueueWithDlq overrides", () => {
     );
     expect(policies).toHaveLength(1);
     expect(statementsOf(tf, policies[0].policy).map((s) => s.sid)).toEqual(["DenyInsecureTransport", "A", "B"]);
+  });
+
+  test("refuses a different statement under a sid the queue's policy already has, naming the policy and sid", () => {
+    const error = synthError((scope) => {
+      const q = new QueueWithDlq(scope, "Q", { queueName: "p-OrderQueue" });
+      q.addToResourcePolicy({ sid: "A", effect: "Allow", actions: ["sqs:SendMessage"], resources: [q.queue.arn] });
+      q.addToResourcePolicy({ sid: "A", effect: "Allow", actions: ["sqs:ReceiveMessage"], resources: [q.queue.arn] });
+    });
+    expect(error).toBe('stack/Q/QueuePolicyDocument: a different statement with sid "A" already exists');
   });
 
   test("skips range checks for values Terraform resolves at plan time", () => {

@@ -1,4 +1,4 @@
-import { TerraformVariable } from "cdktf";
+import { TerraformOutput, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { EncryptionKey, NodeRuntime, QueueWithDlq, QueueWithDlqProps, SqsLambda, SqsLambdaProps } from "../constructs";
 import {
@@ -137,6 +137,20 @@ describe("SqsLambda with default props", () => {
       scaling_config: { maximum_concurrency: 10 },
       depends_on: [`aws_iam_role_policy.${policyId}`],
     });
+  });
+});
+
+describe("SqsLambda's references", () => {
+  test("point at its function's name and ARN", () => {
+    const tf = synthConstructs((scope) => {
+      const fn = addFunction(scope);
+      new TerraformOutput(scope, "name", { value: fn.functionName });
+      new TerraformOutput(scope, "arn", { value: fn.functionArn });
+    });
+    expect([tf.output.name.value, tf.output.arn.value]).toEqual([
+      expect.stringMatching(/^\$\{aws_lambda_function\.Fn_Function_\w+\.function_name\}$/),
+      expect.stringMatching(/^\$\{aws_lambda_function\.Fn_Function_\w+\.arn\}$/),
+    ]);
   });
 });
 

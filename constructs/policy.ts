@@ -104,11 +104,6 @@ export class PolicyDocument extends Construct {
     this.document.putStatement([...this.statements]);
   }
 
-  /** The statements, in the order they were added. */
-  public get statementList(): readonly PolicyStatement[] {
-    return [...this.statements];
-  }
-
   /** The rendered policy JSON (a reference to the data source's `json`). */
   public get json(): string {
     return this.document.json;
