@@ -44,6 +44,7 @@ const PARTS = [
     mutate: ["constructs/**/*.ts", "!constructs/index.ts"],
     tests: [
       "arns",
+      "defaults",
       "queue-with-dlq",
       "fanout-topic",
       "orders-table",
