@@ -85,7 +85,10 @@ describe("splitArn", () => {
   });
 
   test("gives empty parts for the parts a short text lacks", () => {
-    expect(splitArn("arn:aws")).toEqual({ partition: "aws", service: "", region: "", account: "", resource: "" });
+    expect([splitArn("arn:aws"), splitArn("arn")]).toEqual([
+      { partition: "aws", service: "", region: "", account: "", resource: "" },
+      { partition: "", service: "", region: "", account: "", resource: "" },
+    ]);
   });
 
   test("turns an ARN known only at plan time into Terraform expressions that split it", () => {
