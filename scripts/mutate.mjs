@@ -102,8 +102,11 @@ async function runPart(part) {
       projectType: "custom",
       config: {
         ...jest,
-        // `npm run mutate` builds once before; the sandbox copies dist/.
-        globalSetup: undefined,
+        // `npm run mutate` builds once before; the sandbox copies dist/. null, not undefined: Stryker passes
+        // these options to its workers as JSON and merges them over jest.config.js, so an undefined setup
+        // was dropped and the global setup built and synthesized the app before every mutant's run.
+        globalSetup: null,
+        globalTeardown: null,
         // Counts what a beforeAll hook or a test file's loading runs as covered by the tests it serves.
         testEnvironment: fileURLToPath(new URL("./mutate-environment.js", import.meta.url)),
         testMatch: part.tests.map((name) => `**/__tests__/${name}.test.ts`),
