@@ -85,3 +85,51 @@ describe("an environment's keyAdministrators", () => {
     );
   });
 });
+
+describe("an EncryptionKey's key policy", () => {
+  test("lets administrators manage the key and never use it, and the account use it only through the service", () => {
+    const statements = keyPolicy({ administrators: [ADMIN], usedThrough: [{ service: "dynamodb", grants: true }] });
+    expect(statements.map((s) => ({ sid: s.sid, actions: s.actions }))).toEqual([
+      {
+        sid: "AccountAdministersKey",
+        actions: [
+          "kms:CancelKeyDeletion",
+          "kms:CreateAlias",
+          "kms:DeleteAlias",
+          "kms:DescribeKey",
+          "kms:DisableKey",
+          "kms:DisableKeyRotation",
+          "kms:EnableKey",
+          "kms:EnableKeyRotation",
+          "kms:GetKeyPolicy",
+          "kms:GetKeyRotationStatus",
+          "kms:ListGrants",
+          "kms:ListKeyPolicies",
+          "kms:ListKeyRotations",
+          "kms:ListResourceTags",
+          "kms:PutKeyPolicy",
+          "kms:RevokeGrant",
+          "kms:RotateKeyOnDemand",
+          "kms:ScheduleKeyDeletion",
+          "kms:TagResource",
+          "kms:UntagResource",
+          "kms:UpdateAlias",
+          "kms:UpdateKeyDescription",
+        ],
+      },
+      {
+        sid: "AccountUsesKeyThroughDynamodb",
+        actions: [
+          "kms:Decrypt",
+          "kms:DescribeKey",
+          "kms:Encrypt",
+          "kms:GenerateDataKey",
+          "kms:GenerateDataKeyWithoutPlaintext",
+          "kms:ReEncryptFrom",
+          "kms:ReEncryptTo",
+        ],
+      },
+      { sid: "DynamodbGrantsForItsResources", actions: ["kms:CreateGrant"] },
+    ]);
+  });
+});
