@@ -93,7 +93,7 @@ describe("bad construct props fail synth with one message naming the prop, the r
       "a table name over 255 characters",
       (s) => new OrdersTable(s, "O", { tableName: "t".repeat(256) }),
       [
-        `tableName must be 3-255 characters of letters, digits, _, - and . (given "${"t".repeat(256)}", 256 characters)`,
+        `tableName must be 3-255 characters of letters, digits, _, - and . (given "${"t".repeat(119)}... (258 characters), 256 characters)`,
       ],
     ],
     [

@@ -89,9 +89,32 @@ describe("an environment's keyAdministrators", () => {
 describe("an EncryptionKey's key policy", () => {
   test("lets administrators manage the key and never use it, and the account use it only through the service", () => {
     const statements = keyPolicy({ administrators: [ADMIN], usedThrough: [{ service: "dynamodb", grants: true }] });
-    expect(statements.map((s) => ({ sid: s.sid, actions: s.actions }))).toEqual([
+    const root = [
+      {
+        type: "AWS",
+        identifiers: [
+          "arn:${data.aws_partition.Partition.partition}:iam::${data.aws_caller_identity.CallerIdentity.account_id}:root",
+        ],
+      },
+    ];
+    const through = [
+      {
+        test: "StringEquals",
+        variable: "kms:ViaService",
+        values: ["dynamodb.${data.aws_region.Region.region}.${data.aws_partition.Partition.dns_suffix}"],
+      },
+      {
+        test: "StringEquals",
+        variable: "kms:CallerAccount",
+        values: ["${data.aws_caller_identity.CallerIdentity.account_id}"],
+      },
+    ];
+    expect(statements).toEqual([
       {
         sid: "AccountAdministersKey",
+        effect: "Allow",
+        principals: [{ type: "AWS", identifiers: [ADMIN] }],
+        resources: ["*"],
         actions: [
           "kms:CancelKeyDeletion",
           "kms:CreateAlias",
@@ -119,6 +142,10 @@ describe("an EncryptionKey's key policy", () => {
       },
       {
         sid: "AccountUsesKeyThroughDynamodb",
+        effect: "Allow",
+        principals: root,
+        resources: ["*"],
+        condition: through,
         actions: [
           "kms:Decrypt",
           "kms:DescribeKey",
@@ -129,7 +156,49 @@ describe("an EncryptionKey's key policy", () => {
           "kms:ReEncryptTo",
         ],
       },
-      { sid: "DynamodbGrantsForItsResources", actions: ["kms:CreateGrant"] },
+      {
+        sid: "DynamodbGrantsForItsResources",
+        effect: "Allow",
+        principals: root,
+        resources: ["*"],
+        condition: [...through, { test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }],
+        actions: ["kms:CreateGrant"],
+      },
+    ]);
+  });
+});
+
+describe("an EncryptionKey's props", () => {
+  const refusal = (props: Partial<EncryptionKeyProps>): string => {
+    try {
+      keyPolicy(props);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error("expected the props to be refused");
+  };
+  const aliasProblem = (given: string, length: number): string =>
+    "Invalid EncryptionKey props at s/K:\n  - alias must be 1-250 characters of letters, digits, /, _ and - " +
+    `(not starting aws/) (given ${given}, ${length} characters)`;
+
+  test("refuse an alias AWS reserves (aws/), one with a space, an empty one and one of 251 characters", () => {
+    expect(["aws/orders", "a b", "", "a".repeat(251)].map((alias) => refusal({ alias }))).toEqual([
+      aliasProblem('"aws/orders"', 10),
+      aliasProblem('"a b"', 3),
+      aliasProblem('""', 0),
+      // Cut at 120 characters, as every echoed value is.
+      aliasProblem(`"${"a".repeat(119)}... (253 characters)`, 251),
+    ]);
+  });
+
+  test("accept an alias of 250 characters with a path", () => {
+    expect(keyPolicy({ alias: `orders/${"a".repeat(243)}` }).length).toBeGreaterThan(0);
+  });
+
+  test("refuse a deletion window under 7 or over 30 days", () => {
+    expect([6, 31].map((deletionWindowInDays) => refusal({ deletionWindowInDays }))).toEqual([
+      "Invalid EncryptionKey props at s/K:\n  - deletionWindowInDays must be an integer between 7 and 30 (given 6)",
+      "Invalid EncryptionKey props at s/K:\n  - deletionWindowInDays must be an integer between 7 and 30 (given 31)",
     ]);
   });
 });

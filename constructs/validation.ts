@@ -62,7 +62,7 @@ export class PropsValidator {
     if (value.length < rule.minLength || value.length > rule.maxLength || !rule.pattern.test(value)) {
       this.problems.push(
         `${prop} must be ${rule.minLength}-${rule.maxLength} characters of ${rule.characters} ` +
-          `(given ${quote(value)}, ${value.length} characters)`,
+          `(given ${quoteCut(value)}, ${value.length} characters)`,
       );
     }
     return this;
