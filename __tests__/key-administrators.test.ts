@@ -168,6 +168,15 @@ describe("an EncryptionKey's key policy", () => {
   });
 });
 
+describe("an EncryptionKey used through a service that makes no grants", () => {
+  test("has no grant statement for it", () => {
+    expect(keyPolicy({ usedThrough: [{ service: "sqs" }] }).map((s) => s.sid)).toEqual([
+      "AccountAdministersKey",
+      "AccountUsesKeyThroughSqs",
+    ]);
+  });
+});
+
 describe("an EncryptionKey's props", () => {
   const refusal = (props: Partial<EncryptionKeyProps>): string => {
     try {
