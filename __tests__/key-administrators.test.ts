@@ -177,6 +177,15 @@ describe("an EncryptionKey used through a service that makes no grants", () => {
   });
 });
 
+describe("an EncryptionKey's statement ids", () => {
+  test("keep only the letters and digits of a service's name (IAM sids are alphanumeric)", () => {
+    expect(keyPolicy({ usedThrough: [{ service: "execute-api" }] }).map((s) => s.sid)).toEqual([
+      "AccountAdministersKey",
+      "AccountUsesKeyThroughExecuteapi",
+    ]);
+  });
+});
+
 describe("an EncryptionKey's props", () => {
   const refusal = (props: Partial<EncryptionKeyProps>): string => {
     try {
