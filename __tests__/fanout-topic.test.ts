@@ -227,6 +227,10 @@ describe("FanoutTopic.fromTopicArn", () => {
     });
   });
 
+  test("lists the subscription it made, as a topic of ours does", () => {
+    expect(topic.subscriptions).toHaveLength(1);
+  });
+
   test("knows the topic's name from its ARN and adds nothing to a policy it does not own", () => {
     expect([topic.topicName, topic.addToResourcePolicy({ effect: "Allow", actions: ["sns:Publish"] })]).toEqual([
       "shared-orders",
@@ -360,6 +364,22 @@ describe("FanoutTopic validation", () => {
     expect(errorOf((scope) => new FanoutTopic(scope, "T", { topicName: "orders.dev" }))).toBe(
       'Invalid FanoutTopic props at stack/T:\n  - topicName must be 1-256 characters of letters, digits, - and _ (given "orders.dev", 10 characters)',
     );
+  });
+
+  test("adds a statement to its own topic policy and reports that it did", () => {
+    let added: boolean | undefined;
+    const tf = synthConstructs((scope) => {
+      const topic = new FanoutTopic(scope, "T", { topicName: "t" });
+      added = topic.addToResourcePolicy({ sid: "A", effect: "Allow", actions: ["sns:Publish"], resources: ["*"] });
+    });
+    const policy = onlyResource(tf, "aws_sns_topic_policy");
+    expect([added, statementsOf(tf, policy.policy).map((s) => s.sid)]).toEqual([true, ["DenyInsecureTransport", "A"]]);
+  });
+
+  test("accepts a display name of 100 characters and writes it on the topic", () => {
+    const displayName = "d".repeat(100);
+    const tf = synthConstructs((scope) => new FanoutTopic(scope, "T", { topicName: "t", displayName }));
+    expect(onlyResource(tf, "aws_sns_topic").display_name).toBe(displayName);
   });
 
   test("rejects a display name over 100 characters", () => {

@@ -122,7 +122,7 @@ export class FanoutTopic extends Construct implements ITopic {
       .name("topicName", props.topicName, SNS_TOPIC_NAME)
       .expect(
         props.displayName === undefined || props.displayName.length <= 100,
-        `displayName must be at most 100 characters (given ${quote(props.displayName)}, ${props.displayName?.length} characters)`,
+        `displayName must be at most 100 characters (given ${quoteCut(props.displayName)}, ${props.displayName?.length} characters)`,
       )
       .throwIfInvalid();
 
