@@ -1,4 +1,4 @@
-import { TerraformVariable } from "cdktf";
+import { DefaultTokenResolver, StringConcat, TerraformVariable, Tokenization } from "cdktf";
 import { Construct } from "constructs";
 import {
   EncryptionKey,
@@ -255,17 +255,52 @@ describe("FanoutTopic subscribing an imported queue", () => {
       const queue = QueueWithDlq.fromQueueArn(scope, "Shared", "arn:aws:sqs:us-east-1:111122223333:shared", {
         encryptionKeyArn: "arn:aws:kms:us-east-1:111122223333:key/abc",
       });
-      grant = new FanoutTopic(scope, "T", { topicName: "t" }).subscribeQueue(queue).grant;
+      // Resolved as Terraform will read them: each read of the topic's ARN is a token of its own.
+      grant = Tokenization.resolve(new FanoutTopic(scope, "T", { topicName: "t" }).subscribeQueue(queue).grant, {
+        scope,
+        resolver: new DefaultTokenResolver(new StringConcat()),
+        preparing: false,
+      });
     });
     expect(resourcesOf(tf, "aws_sqs_queue_policy")).toEqual({});
     expect(onlyResource(tf, "aws_sns_topic_subscription").endpoint).toBe("arn:aws:sqs:us-east-1:111122223333:shared");
-    expect([grant!.resourceStatements, grant!.pendingStatements.map((s) => [s.sid, s.actions])]).toEqual([
+    const fromTopic = [
+      {
+        test: "ArnEquals",
+        variable: "aws:SourceArn",
+        values: [expect.stringMatching(/^\$\{aws_sns_topic\.T_Topic_\w+\.arn\}$/)],
+      },
+    ];
+    expect([grant!.resourceStatements, grant!.pendingStatements]).toEqual([
       [],
       [
-        ["AllowSnsSendFromT", ["sqs:SendMessage"]],
-        ["AllowSnsDeliveryFromT", ["kms:Decrypt", "kms:GenerateDataKey"]],
+        {
+          sid: "AllowSnsSendFromT",
+          effect: "Allow",
+          principals: [{ type: "Service", identifiers: ["sns.amazonaws.com"] }],
+          actions: ["sqs:SendMessage"],
+          resources: ["arn:aws:sqs:us-east-1:111122223333:shared"],
+          condition: fromTopic,
+        },
+        {
+          sid: "AllowSnsDeliveryFromT",
+          effect: "Allow",
+          principals: [{ type: "Service", identifiers: ["sns.amazonaws.com"] }],
+          actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+          resources: ["*"],
+          condition: fromTopic,
+        },
       ],
     ]);
+  });
+
+  test("returns only the send statement for a queue without a customer key", () => {
+    let grant: Grant | undefined;
+    synthConstructs((scope) => {
+      const queue = QueueWithDlq.fromQueueArn(scope, "Shared", "arn:aws:sqs:us-east-1:111122223333:shared");
+      grant = new FanoutTopic(scope, "T", { topicName: "t" }).subscribeQueue(queue).grant;
+    });
+    expect(grant!.pendingStatements.map((s) => s.sid)).toEqual(["AllowSnsSendFromT"]);
   });
 });
 
