@@ -294,6 +294,14 @@ describe("FanoutTopic subscribing an imported queue", () => {
     ]);
   });
 
+  test("makes the subscription wait on nothing, as the queue's policy is its owner's", () => {
+    const tf = synthConstructs((scope) => {
+      const queue = QueueWithDlq.fromQueueArn(scope, "Shared", "arn:aws:sqs:us-east-1:111122223333:shared");
+      new FanoutTopic(scope, "T", { topicName: "t" }).subscribeQueue(queue);
+    });
+    expect(Object.keys(onlyResource(tf, "aws_sns_topic_subscription"))).not.toContain("depends_on");
+  });
+
   test("returns only the send statement for a queue without a customer key", () => {
     let grant: Grant | undefined;
     synthConstructs((scope) => {
