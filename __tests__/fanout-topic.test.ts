@@ -124,6 +124,16 @@ describe("FanoutTopic overrides", () => {
     expect(onlyResource(tf, "aws_sns_topic_subscription").filter_policy).toBe('${jsonencode({"store" = [var.store]})}');
   });
 
+  test("writes a filter policy given as JSON text around a Terraform reference as that text", () => {
+    const tf = synthConstructs((scope) => {
+      const store = new TerraformVariable(scope, "store", { type: "string" });
+      new FanoutTopic(scope, "T", { topicName: "t" }).subscribeQueue(new QueueWithDlq(scope, "Q", { queueName: "q" }), {
+        filterPolicy: `{"store":["${store.stringValue}"]}`,
+      });
+    });
+    expect(onlyResource(tf, "aws_sns_topic_subscription").filter_policy).toBe('{"store":["${var.store}"]}');
+  });
+
   test("takes a filter policy as JSON text, leaving the scope to SNS's default", () => {
     const tf = synthConstructs((scope) => {
       const topic = new FanoutTopic(scope, "T", { topicName: "t" });
