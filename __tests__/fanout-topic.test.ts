@@ -391,8 +391,8 @@ describe("FanoutTopic validation", () => {
     );
   });
 
-  test("rejects a filter policy that is a JSON array or an empty object", () => {
-    for (const filterPolicy of ['["USD"]', "{}"]) {
+  test("rejects a filter policy that is a JSON array, an empty object or a JSON string", () => {
+    for (const filterPolicy of ['["USD"]', "{}", '"USD"']) {
       expect(errorOf(subscribeWith({ filterPolicy }))).toContain(
         `filterPolicy must be a JSON object naming at least one attribute, such as {"currency":["USD"]} (given ${JSON.stringify(filterPolicy)})`,
       );
