@@ -14,6 +14,7 @@ import {
   SQS_QUEUE_NAME,
   roleAccountProblem,
 } from "../constructs/defaults";
+import { configurationFromEnv } from "../stacks/app";
 
 // The patterns constructs/defaults.ts defines once for every layer (the constructs' props, the
 // environments file, the backend settings): what each accepts and what it refuses, text around a
@@ -148,6 +149,15 @@ describe("roleAccountProblem", () => {
     expect(roleAccountProblem("arn:aws-cn:iam::444455556666:role/ci/deploy", "111122223333")).toBe(
       "roleArn must name a role in account 111122223333, the account the provider is pinned to " +
         '(given "arn:aws-cn:iam::444455556666:role/ci/deploy")',
+    );
+  });
+});
+
+describe("a setting held to a name rule", () => {
+  test("is refused in the rule's own words: ORDERS_STATE_KEY_PREFIX starting with /", () => {
+    expect(() => configurationFromEnv({ ORDERS_STATE_KEY_PREFIX: "/orders" })).toThrow(
+      "Invalid configuration:\n  - ORDERS_STATE_KEY_PREFIX must be an S3 key prefix: 1-512 characters of letters, digits " +
+        `and ! - _ . * ' ( ) /, not starting or ending with / and without // (given "/orders")`,
     );
   });
 });

@@ -29,7 +29,11 @@ describe("OrdersTable with default props", () => {
   });
 
   test("rotates the table key yearly and names it after the table", () => {
-    expect(onlyResource(tf, "aws_kms_key")).toMatchObject({ enable_key_rotation: true, deletion_window_in_days: 30 });
+    expect(onlyResource(tf, "aws_kms_key")).toMatchObject({
+      enable_key_rotation: true,
+      deletion_window_in_days: 30,
+      description: "Encrypts the DynamoDB table p-Orders",
+    });
     expect(onlyResource(tf, "aws_kms_alias").name).toBe("alias/p-Orders");
   });
 
