@@ -182,6 +182,15 @@ describe("OrdersTable.fromTableName", () => {
     });
   });
 
+  test("knows its partition key: the one given, orderId by default", () => {
+    const keys: string[] = [];
+    synthConstructs((scope) => {
+      keys.push(OrdersTable.fromTableName(scope, "A", "shared-Orders", { partitionKey: "pk" }).partitionKey);
+      keys.push(OrdersTable.fromTableName(scope, "B", "other-Orders", {}).partitionKey);
+    });
+    expect(keys).toEqual(["pk", "orderId"]);
+  });
+
   test("accepts a partition key of 1 to 255 characters and rejects an empty one and one of 256", () => {
     const errorOf = (partitionKey: string): string | undefined => {
       try {

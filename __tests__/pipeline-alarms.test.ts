@@ -237,6 +237,54 @@ describe("PipelineAlarms validation", () => {
     );
   });
 
+  test("ends every alarm's description with its runbook section, docs/runbook.md unless a runbook URL is given", () => {
+    const descriptions = (runbookUrl?: string): string[] => {
+      const tf = synthConstructs((scope) => {
+        const queue = new QueueWithDlq(scope, "Q", { queueName: "q" });
+        const consumer = new SqsLambda(scope, "F", { functionName: "f", bundlePath: BUNDLE_PATH, source: queue });
+        new PipelineAlarms(scope, "A", { topicName: "a", queues: [queue], consumers: [consumer], runbookUrl });
+      });
+      return Object.values(resourcesOf(tf, "aws_cloudwatch_metric_alarm")).map((a) => a.alarm_description as string);
+    };
+    const runbookOf = (text: string): string => / Runbook: (\S+)$/.exec(text)?.[1] ?? `none in ${JSON.stringify(text)}`;
+    const own = descriptions().map(runbookOf);
+    const given = descriptions("https://wiki.example.com/orders").map(runbookOf);
+    expect(own.length).toBeGreaterThan(0);
+    expect([own.filter((r) => !/^docs\/runbook\.md#[a-z0-9-]+$/.test(r)), given]).toEqual([
+      [],
+      own.map((r) => r.replace("docs/runbook.md", "https://wiki.example.com/orders")),
+    ]);
+  });
+
+  test("names every setting out of range in one error, each with its range", () => {
+    expect(
+      synthError((scope) => {
+        const queue = new QueueWithDlq(scope, "Q", { queueName: "q" });
+        new PipelineAlarms(scope, "A", {
+          topicName: "a.b",
+          queues: [queue],
+          oldestMessageAgeSeconds: 59,
+          functionErrorsThreshold: -1,
+          functionThrottlesThreshold: 1_000_001,
+          rejectedOrdersThreshold: 0.5,
+          failedOrdersThreshold: -2,
+          orderLatencyP99Ms: 0,
+        });
+      }),
+    ).toBe(
+      [
+        "Invalid PipelineAlarms props at stack/A:",
+        '  - topicName must be 1-256 characters of letters, digits, - and _ (given "a.b", 3 characters)',
+        "  - oldestMessageAgeSeconds must be an integer between 60 and 1209600 (given 59)",
+        "  - functionErrorsThreshold must be an integer between 0 and 1000000 (given -1)",
+        "  - functionThrottlesThreshold must be an integer between 0 and 1000000 (given 1000001)",
+        "  - rejectedOrdersThreshold must be an integer between 0 and 1000000 (given 0.5)",
+        "  - failedOrdersThreshold must be an integer between 0 and 1000000 (given -2)",
+        "  - orderLatencyP99Ms must be an integer between 1 and 1209600000 (given 0)",
+      ].join("\n"),
+    );
+  });
+
   test("rejects alarms with nothing to watch", () => {
     expect(synthError((scope) => new PipelineAlarms(scope, "A", { topicName: "a" }))).toBe(
       "Invalid PipelineAlarms props at stack/A:\n  - queues and consumers must not both be empty (given none): the alarms would watch nothing",
