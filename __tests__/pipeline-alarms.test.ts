@@ -66,6 +66,22 @@ describe("PipelineAlarms", () => {
     });
   });
 
+  test("tells the person paged what broke, what to run and where the runbook says more", () => {
+    expect(Object.fromEntries(Object.entries(alarms).map(([name, a]) => [name, a.alarm_description]))).toEqual({
+      "p-Alarms-Q-dlq-not-empty":
+        "A message from Q failed processing and sits in its DLQ: a person needs to look (npm run dlq -- list). " +
+        "Runbook: docs/runbook.md#dlq-not-empty",
+      "p-Alarms-F-function-errors":
+        "F failed invocations (unhandled errors, timeouts). Runbook: docs/runbook.md#function-errors",
+      "p-Alarms-F-function-throttles":
+        "F invocations were throttled: raise its concurrency or lower its mapping's. " +
+        "Runbook: docs/runbook.md#function-throttles",
+      "p-Alarms-Q-oldest-message-too-old":
+        "The oldest message on Q waited over 600 s: its consumer is stuck or too slow. " +
+        "Runbook: docs/runbook.md#oldest-message-too-old",
+    });
+  });
+
   test("alarms when OrderQueue's oldest message is older than 10 minutes for 5 minutes", () => {
     expect(alarms["p-Alarms-Q-oldest-message-too-old"]).toMatchObject({
       metric_name: "ApproximateAgeOfOldestMessage",
@@ -98,7 +114,10 @@ describe("PipelineAlarms", () => {
     const topic = resourcesOf(tf, "aws_sns_topic")[idWhere(tf, "aws_sns_topic", "name", "p-Alarms")];
     expect(topic.kms_master_key_id).toBe(`\${aws_kms_key.${keyId}.arn}`);
     const key = onlyResource(tf, "aws_kms_key");
-    expect(key.enable_key_rotation).toBe(true);
+    expect([key.enable_key_rotation, key.description]).toEqual([
+      true,
+      "Encrypts the alarm topic p-Alarms; CloudWatch may use it to publish",
+    ]);
     expect(statementsOf(tf, key.policy)[1]).toEqual({
       sid: "AllowCloudwatch",
       effect: "Allow",
@@ -117,7 +136,12 @@ describe("PipelineAlarms", () => {
 
   test("lets CloudWatch publish to the alarm topic for this account only, over TLS", () => {
     const policy = onlyResource(tf, "aws_sns_topic_policy");
-    expect(statementsOf(tf, policy.policy).map((s) => [s.sid, s.effect, s.principals, s.condition])).toEqual([
+    const statements = statementsOf(tf, policy.policy);
+    expect(statements.map((s) => [s.sid, s.actions, s.resources])).toEqual([
+      ["DenyInsecureTransport", ["sns:Publish"], [topicRef]],
+      ["AllowCloudWatchAlarms", ["sns:Publish"], [topicRef]],
+    ]);
+    expect(statements.map((s) => [s.sid, s.effect, s.principals, s.condition])).toEqual([
       ["DenyInsecureTransport", "Deny", [{ type: "*", identifiers: ["*"] }], expect.any(Array)],
       [
         "AllowCloudWatchAlarms",
