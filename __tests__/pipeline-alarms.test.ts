@@ -84,7 +84,9 @@ describe("PipelineAlarms", () => {
 
   test("alarms when OrderQueue's oldest message is older than 10 minutes for 5 minutes", () => {
     expect(alarms["p-Alarms-Q-oldest-message-too-old"]).toMatchObject({
+      namespace: "AWS/SQS",
       metric_name: "ApproximateAgeOfOldestMessage",
+      statistic: "Maximum",
       dimensions: { QueueName: queueName(tf, "p-OrderQueue") },
       threshold: 600,
       evaluation_periods: 5,
@@ -313,5 +315,71 @@ describe("PipelineAlarms validation", () => {
     expect(synthError((scope) => new PipelineAlarms(scope, "A", { topicName: "a" }))).toBe(
       "Invalid PipelineAlarms props at stack/A:\n  - queues and consumers must not both be empty (given none): the alarms would watch nothing",
     );
+  });
+});
+
+describe("PipelineAlarms on the order outcome metrics", () => {
+  let alarms: Record<string, TfJson>;
+  beforeAll(() => {
+    const tf = synthConstructs((scope) => {
+      const queue = new QueueWithDlq(scope, "Q", { queueName: "q" });
+      new PipelineAlarms(scope, "A", {
+        topicName: "p-Alarms",
+        queues: [queue],
+        outcomeMetrics: { namespace: "Orders", dimensions: { service: "orders", environment: "dev" } },
+      });
+    });
+    alarms = Object.fromEntries(
+      Object.values(resourcesOf(tf, "aws_cloudwatch_metric_alarm"))
+        .filter((a) => a.namespace === "Orders")
+        .map((a) => [a.alarm_name, a]),
+    );
+  });
+
+  const common = {
+    namespace: "Orders",
+    dimensions: { service: "orders", environment: "dev" },
+    period: 60,
+    comparison_operator: "GreaterThanThreshold",
+    treat_missing_data: "notBreaching",
+  };
+
+  test("pages on any rejected order in a minute, saying it is bad data upstream", () => {
+    expect(alarms["p-Alarms-orders-rejected"]).toMatchObject({
+      ...common,
+      metric_name: "OrdersRejected",
+      statistic: "Sum",
+      threshold: 0,
+      evaluation_periods: 1,
+      alarm_description:
+        "More than 0 orders a minute were rejected (invalid, malformed or conflicting): bad data upstream, a person " +
+        "is needed; they reach the DLQ after 3 receives. Runbook: docs/runbook.md#orders-rejected",
+    });
+  });
+
+  test("pages on more than 5 failed orders a minute for 3 minutes, which SQS retries", () => {
+    expect(alarms["p-Alarms-orders-failed"]).toMatchObject({
+      ...common,
+      metric_name: "OrdersFailed",
+      statistic: "Sum",
+      threshold: 5,
+      evaluation_periods: 3,
+      alarm_description:
+        "More than 5 orders a minute failed for 3 minutes (DynamoDB errors, throttling, deadline): SQS retries them. " +
+        "Runbook: docs/runbook.md#orders-failed",
+    });
+  });
+
+  test("pages when the p99 publish-to-stored latency stays above 60 s for 5 minutes", () => {
+    expect(alarms["p-Alarms-order-latency-p99"]).toMatchObject({
+      ...common,
+      metric_name: "OrderLatency",
+      extended_statistic: "p99",
+      threshold: 60000,
+      evaluation_periods: 5,
+      alarm_description:
+        "The p99 of publish-to-stored latency stayed above 60000 ms for 5 minutes: orders wait in the queue or the " +
+        "table is slow. Runbook: docs/runbook.md#order-latency-p99",
+    });
   });
 });
