@@ -113,6 +113,9 @@ async function runPart(part) {
       },
       enableFindRelatedTests: false,
     },
+    // dist/ built again in the sandbox from the instrumented sources, once: the built commands the tests run
+    // as child processes then switch on each mutant too (Stryker passes the active mutant in the environment).
+    buildCommand: "node scripts/build.mjs",
     coverageAnalysis: "perTest",
     // Static mutants (code run when a module loads: the order schema, its patterns) run every test of
     // their part. Skipping them is not safe here: tests that load the handler afresh inside a test
