@@ -1,5 +1,8 @@
-import { PipelineDashboard } from "../constructs/pipeline-dashboard";
+import { Construct } from "constructs";
+import { PipelineDashboard, PipelineDashboardProps } from "../constructs/pipeline-dashboard";
 import { FanoutTopic } from "../constructs/fanout-topic";
+import { OrdersTable } from "../constructs/orders-table";
+import { QueueWithDlq } from "../constructs/queue-with-dlq";
 import { SEED_NAMES } from "../stacks/order-pipeline-stack";
 import { projectPipelineStacks } from "./support/configuration";
 import { parseJsonencode } from "./support/jsonencode";
@@ -154,6 +157,31 @@ describe("PipelineDashboard validation", () => {
         "  - topics, queues, consumers, tables and outcomeMetrics must not all be empty (given none): the dashboard would show nothing",
       ].join("\n"),
     );
+  });
+
+  type Watched = Omit<PipelineDashboardProps, "dashboardName" | "region">;
+  test.each<[string, (scope: Construct) => Watched, string]>([
+    ["a queue", (scope) => ({ queues: [new QueueWithDlq(scope, "Q", { queueName: "q" })] }), "AWS/SQS"],
+    [
+      "a function",
+      (scope) => ({
+        consumers: [
+          Object.assign(new Construct(scope, "F"), {
+            functionName: "f",
+            functionArn: "arn:aws:lambda:eu-west-1:111122223333:function:f",
+          }),
+        ],
+      }),
+      "AWS/Lambda",
+    ],
+    ["a table", (scope) => ({ tables: [OrdersTable.fromTableName(scope, "T", "orders")] }), "AWS/DynamoDB"],
+    ["outcome metrics", () => ({ outcomeMetrics: { namespace: "Orders", dimensions: { service: "s" } } }), "Orders"],
+  ])("builds a dashboard for %s alone, with only that one's metrics", (_, watched, namespace) => {
+    const tf = synthConstructs((scope) => {
+      new PipelineDashboard(scope, "D", { dashboardName: "d", region: "eu-west-1", ...watched(scope) });
+    });
+    const body = parseJsonencode(onlyResource(tf, "aws_cloudwatch_dashboard").dashboard_body);
+    expect([...new Set(metricsOf(body).map((m) => m.namespace))]).toEqual([namespace]);
   });
 
   test("builds a dashboard for a topic alone: a reusable construct needs no whole pipeline", () => {
