@@ -1,3 +1,4 @@
+import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { PipelineDashboard, PipelineDashboardProps } from "../constructs/pipeline-dashboard";
 import { FanoutTopic } from "../constructs/fanout-topic";
@@ -182,6 +183,51 @@ describe("PipelineDashboard validation", () => {
     });
     const body = parseJsonencode(onlyResource(tf, "aws_cloudwatch_dashboard").dashboard_body);
     expect([...new Set(metricsOf(body).map((m) => m.namespace))]).toEqual([namespace]);
+  });
+
+  const withOutcome = (scope: Construct, namespace: string, dimensionCount: number) =>
+    new PipelineDashboard(scope, "D", {
+      dashboardName: "d",
+      region: "eu-west-1",
+      outcomeMetrics: {
+        namespace,
+        dimensions: Object.fromEntries(Array.from({ length: dimensionCount }, (_, i) => [`d${i}`, "v"])),
+      },
+    });
+
+  test("rejects an empty outcome namespace and 31 dimensions in one error", () => {
+    expect(synthError((scope) => withOutcome(scope, "", 31))).toBe(
+      [
+        "Invalid PipelineDashboard props at stack/D:",
+        "  - outcomeMetrics.namespace must be 1-255 characters (given 0)",
+        "  - outcomeMetrics.dimensions must be at most 30 (given 31)",
+      ].join("\n"),
+    );
+  });
+
+  test("rejects an outcome namespace of 256 characters", () => {
+    expect(synthError((scope) => withOutcome(scope, "n".repeat(256), 1))).toBe(
+      [
+        "Invalid PipelineDashboard props at stack/D:",
+        "  - outcomeMetrics.namespace must be 1-255 characters (given 256)",
+      ].join("\n"),
+    );
+  });
+
+  test.each([
+    ["1 character and 30 dimensions", "n", 30],
+    ["255 characters", "n".repeat(255), 1],
+  ])("accepts an outcome namespace of %s", (_, namespace, dimensionCount) => {
+    const tf = synthConstructs((scope) => withOutcome(scope, namespace, dimensionCount));
+    const body = parseJsonencode(onlyResource(tf, "aws_cloudwatch_dashboard").dashboard_body);
+    expect(new Set(metricsOf(body).map((m) => m.namespace))).toEqual(new Set([namespace]));
+  });
+
+  test("leaves an outcome namespace that is a Terraform reference to plan time", () => {
+    const tf = synthConstructs((scope) =>
+      withOutcome(scope, new TerraformVariable(scope, "namespace", { type: "string" }).stringValue, 1),
+    );
+    expect(onlyResource(tf, "aws_cloudwatch_dashboard").dashboard_body).toContain('[[var.namespace, "OrdersStored"');
   });
 
   test("builds a dashboard for a topic alone: a reusable construct needs no whole pipeline", () => {
