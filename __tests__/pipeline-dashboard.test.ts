@@ -230,6 +230,100 @@ describe("PipelineDashboard validation", () => {
     expect(onlyResource(tf, "aws_cloudwatch_dashboard").dashboard_body).toContain('[[var.namespace, "OrdersStored"');
   });
 
+  test("refuses a queue without a dead-letter queue, naming it", () => {
+    expect(
+      synthError((scope) => {
+        const queue = new QueueWithDlq(scope, "Q", { queueName: "q", deadLetterQueue: false });
+        new PipelineDashboard(scope, "D", { dashboardName: "d", region: "eu-west-1", queues: [queue] });
+      }),
+    ).toBe(
+      [
+        "Invalid PipelineDashboard props at stack/D:",
+        "  - queues[0] must have a dead-letter queue to show (given stack/Q, which has none)",
+      ].join("\n"),
+    );
+  });
+
+  test("titles each widget after its resource and labels each metric, one resource of each kind", () => {
+    const tf = synthConstructs((scope) => {
+      new PipelineDashboard(scope, "D", {
+        dashboardName: "d",
+        region: "eu-west-1",
+        topics: [FanoutTopic.fromTopicArn(scope, "Topic", "arn:aws:sns:eu-west-1:111122223333:t")],
+        queues: [new QueueWithDlq(scope, "Queue", { queueName: "q" })],
+        consumers: [
+          Object.assign(new Construct(scope, "Fn"), {
+            functionName: "f",
+            functionArn: "arn:aws:lambda:eu-west-1:111122223333:function:f",
+          }),
+        ],
+        tables: [OrdersTable.fromTableName(scope, "Table", "orders")],
+        outcomeMetrics: { namespace: "Orders", dimensions: { service: "s", environment: "e" } },
+      });
+    });
+    const body = parseJsonencode(onlyResource(tf, "aws_cloudwatch_dashboard").dashboard_body);
+    const shown = body.widgets.map((widget: TfJson) => [
+      widget.properties.title,
+      ...widget.properties.metrics.map((row: unknown[]) => {
+        const { stat, label } = row.pop() as { stat: string; label: string };
+        return `${row.join(" ")} ${stat} as ${label}`;
+      }),
+    ]);
+    const queueName = "${aws_sqs_queue.Queue_172EC9BB.name}";
+    const dlqName = "${aws_sqs_queue.Queue_DeadLetterQueue_6A2D7F83.name}";
+    expect(shown).toEqual([
+      [
+        "Topic: published, delivered, failed",
+        "AWS/SNS NumberOfMessagesPublished TopicName t Sum as published",
+        "AWS/SNS NumberOfNotificationsDelivered TopicName t Sum as delivered",
+        "AWS/SNS NumberOfNotificationsFailed TopicName t Sum as failed deliveries",
+      ],
+      [
+        "Queue: backlog",
+        `AWS/SQS ApproximateNumberOfMessagesVisible QueueName ${queueName} Maximum as visible`,
+        `AWS/SQS ApproximateNumberOfMessagesNotVisible QueueName ${queueName} Maximum as in flight`,
+        `AWS/SQS ApproximateNumberOfMessagesVisible QueueName ${dlqName} Maximum as DLQ depth`,
+      ],
+      [
+        "Queue: oldest message age (s)",
+        `AWS/SQS ApproximateAgeOfOldestMessage QueueName ${queueName} Maximum as oldest age`,
+      ],
+      [
+        "Fn: invocations, errors, throttles, concurrency",
+        "AWS/Lambda Invocations FunctionName f Sum as invocations",
+        "AWS/Lambda Errors FunctionName f Sum as errors",
+        "AWS/Lambda Throttles FunctionName f Sum as throttles",
+        "AWS/Lambda ConcurrentExecutions FunctionName f Maximum as concurrent executions",
+      ],
+      [
+        "Fn: duration (ms)",
+        "AWS/Lambda Duration FunctionName f p50 as duration p50",
+        "AWS/Lambda Duration FunctionName f p99 as duration p99",
+      ],
+      [
+        "Orders per minute: stored, duplicate, rejected, failed",
+        "Orders OrdersStored service s environment e Sum as stored",
+        "Orders OrdersDuplicate service s environment e Sum as duplicate",
+        "Orders OrdersRejected service s environment e Sum as rejected",
+        "Orders OrdersFailed service s environment e Sum as failed",
+      ],
+      [
+        "Order latency, publish to stored (ms)",
+        "Orders OrderLatency service s environment e p50 as latency p50",
+        "Orders OrderLatency service s environment e p99 as latency p99",
+      ],
+      [
+        "Table: writes and throttles",
+        "AWS/DynamoDB ConsumedWriteCapacityUnits TableName orders Sum as consumed write capacity",
+        "AWS/DynamoDB ThrottledRequests TableName orders Operation PutItem Sum as throttled PutItem",
+      ],
+      [
+        "Table: PutItem latency (ms)",
+        "AWS/DynamoDB SuccessfulRequestLatency TableName orders Operation PutItem Average as PutItem latency",
+      ],
+    ]);
+  });
+
   test("builds a dashboard for a topic alone: a reusable construct needs no whole pipeline", () => {
     const tf = synthConstructs((scope) => {
       const topic = new FanoutTopic(scope, "T", { topicName: "t" });
