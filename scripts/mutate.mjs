@@ -65,9 +65,8 @@ const PARTS = [
   {
     name: "config",
     mutate: ["config/**/*.ts"],
-    // environments.test.ts joins once its two tests of dist/synth.js and dist/common/ (the layout
-    // before cli/, config/ and stacks/) follow the new layout: Stryker needs every test to pass first.
-    tests: ["config", "bad-config", "common", "cli-options", "mutation-survivors"],
+    // input.test.ts judges config/input.ts, which the commands use too (their tests run them as child processes).
+    tests: ["config", "environments", "input", "bad-config", "common", "cli-options", "mutation-survivors"],
   },
   {
     name: "ops",
