@@ -231,4 +231,10 @@ describe("OrdersTable validation", () => {
       'Invalid OrdersTable props at stack/O:\n  - tableName must be 3-255 characters of letters, digits, _, - and . (given "ab", 2 characters)',
     );
   });
+
+  test("counts a one-character table name as 1 character", () => {
+    expect(() => synthConstructs((scope) => new OrdersTable(scope, "O", { tableName: "a" }))).toThrow(
+      'Invalid OrdersTable props at stack/O:\n  - tableName must be 3-255 characters of letters, digits, _, - and . (given "a", 1 character)',
+    );
+  });
 });

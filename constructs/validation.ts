@@ -62,7 +62,7 @@ export class PropsValidator {
     if (value.length < rule.minLength || value.length > rule.maxLength || !rule.pattern.test(value)) {
       this.problems.push(
         `${prop} must be ${rule.minLength}-${rule.maxLength} characters of ${rule.characters} ` +
-          `(given ${quoteCut(value)}, ${value.length} characters)`,
+          `(given ${quoteCut(value)}, ${value.length} ${value.length === 1 ? "character" : "characters"})`,
       );
     }
     return this;
