@@ -244,6 +244,44 @@ describe("PipelineDashboard validation", () => {
     );
   });
 
+  test("lays out two 12x6 time-series widgets a row, each over one minute in the given region", () => {
+    const tf = synthConstructs((scope) => {
+      const queues = ["A", "B"].map((id) => new QueueWithDlq(scope, id, { queueName: id }));
+      new PipelineDashboard(scope, "D", { dashboardName: "d", region: "eu-west-2", queues });
+    });
+    const body = parseJsonencode(onlyResource(tf, "aws_cloudwatch_dashboard").dashboard_body);
+    expect(
+      body.widgets.map(({ type, x, y, width, height, properties }: TfJson) => ({
+        type,
+        x,
+        y,
+        width,
+        height,
+        region: properties.region,
+        view: properties.view,
+        stacked: properties.stacked,
+        period: properties.period,
+      })),
+    ).toEqual(
+      [
+        [0, 0],
+        [12, 0],
+        [0, 6],
+        [12, 6],
+      ].map(([x, y]) => ({
+        type: "metric",
+        x,
+        y,
+        width: 12,
+        height: 6,
+        region: "eu-west-2",
+        view: "timeSeries",
+        stacked: false,
+        period: 60,
+      })),
+    );
+  });
+
   test("titles each widget after its resource and labels each metric, one resource of each kind", () => {
     const tf = synthConstructs((scope) => {
       new PipelineDashboard(scope, "D", {

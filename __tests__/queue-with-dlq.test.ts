@@ -288,6 +288,17 @@ describe("QueueWithDlq.grantConsume on several queues", () => {
       ["ConsumeUsdQueue", "DecryptUsdQueue"],
     ]);
   });
+
+  test("reports no statement on a resource policy or pending: a consumer needs only its own role's", () => {
+    let grant: Grant | undefined;
+    synthConstructs((scope) => {
+      const encryptionKey = new EncryptionKey(scope, "K", { alias: "k", description: "k" });
+      grant = new QueueWithDlq(scope, "Q", { queueName: "q", encryptionKey }).grantConsume({
+        addToRolePolicy: () => undefined,
+      });
+    });
+    expect([grant!.resourceStatements, grant!.pendingStatements]).toEqual([[], []]);
+  });
 });
 
 describe("QueueWithDlq.fromQueueArn", () => {
