@@ -71,7 +71,17 @@ const PARTS = [
   {
     name: "ops",
     mutate: ["ops/**/*.ts", "cli/**/*.ts", "!ops/publish.ts", "!ops/smoke.ts", "!ops/dlq.ts"],
-    tests: ["common", "cli-options", "cli-aws-errors", "ops-publish", "ops-dlq", "ops-dlq-options", "ops-shared-files"],
+    tests: [
+      "common",
+      "cli-options",
+      "cli-aws-errors",
+      "ops-publish",
+      "ops-smoke",
+      "ops-status",
+      "ops-dlq",
+      "ops-dlq-options",
+      "ops-shared-files",
+    ],
   },
   {
     name: "local",
