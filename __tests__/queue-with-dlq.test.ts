@@ -148,6 +148,18 @@ describe("QueueWithDlq's references", () => {
     });
     expect(outputs).toEqual({ dlqArn: "none", dlqUrl: "none", dlqName: "none", key: "none" });
   });
+
+  test("point at its customer key's ARN, and its policy and key as what a sender waits for", () => {
+    let queue: QueueWithDlq | undefined;
+    let key: EncryptionKey | undefined;
+    const outputs = outputsOf((scope) => {
+      key = new EncryptionKey(scope, "K", { alias: "k", description: "k" });
+      queue = new QueueWithDlq(scope, "Q", { queueName: "p-OrderQueue", encryptionKey: key });
+      return { key: queue.encryptionKeyArn };
+    });
+    expect(outputs).toEqual({ key: expect.stringMatching(/^\$\{aws_kms_key\.K_Key_\w+\.arn\}$/) });
+    expect(queue!.policyDependables).toEqual([queue!.queuePolicy, key!.key]);
+  });
 });
 
 describe("QueueWithDlq overrides", () => {

@@ -82,7 +82,8 @@ export class PolicyDocument extends Construct {
 
   constructor(scope: Construct, id: string, statements: readonly PolicyStatement[] = []) {
     super(scope, id);
-    this.document = new DataAwsIamPolicyDocument(this, "document", { statement: [] });
+    this.document = new DataAwsIamPolicyDocument(this, "document");
+    // Puts the statement list, an empty one too.
     this.addStatements(...statements);
   }
 

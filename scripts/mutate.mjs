@@ -45,6 +45,7 @@ const PARTS = [
     tests: [
       "arns",
       "defaults",
+      "policy-document",
       "queue-with-dlq",
       "fanout-topic",
       "orders-table",
