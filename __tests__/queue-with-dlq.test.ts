@@ -149,6 +149,14 @@ describe("QueueWithDlq's references", () => {
     expect(outputs).toEqual({ dlqArn: "none", dlqUrl: "none", dlqName: "none", key: "none" });
   });
 
+  test("name its policy alone as what a sender waits for under SQS-managed keys", () => {
+    let queue: QueueWithDlq | undefined;
+    synthConstructs((scope) => {
+      queue = new QueueWithDlq(scope, "Q", { queueName: "p-OrderQueue" });
+    });
+    expect(queue!.policyDependables).toEqual([queue!.queuePolicy]);
+  });
+
   test("point at its customer key's ARN, and its policy and key as what a sender waits for", () => {
     let queue: QueueWithDlq | undefined;
     let key: EncryptionKey | undefined;
