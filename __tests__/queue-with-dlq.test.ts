@@ -309,6 +309,14 @@ describe("QueueWithDlq.grantConsume on several queues", () => {
     ]);
   });
 
+  test("returns the consume statement alone under SQS-managed keys", () => {
+    let grant: Grant | undefined;
+    synthConstructs((scope) => {
+      grant = new QueueWithDlq(scope, "Q", { queueName: "q" }).grantConsume({ addToRolePolicy: () => undefined });
+    });
+    expect(grant!.principalStatements.map((statement) => statement.sid)).toEqual(["ConsumeQ"]);
+  });
+
   test("reports no statement on a resource policy or pending: a consumer needs only its own role's", () => {
     let grant: Grant | undefined;
     synthConstructs((scope) => {
@@ -387,6 +395,33 @@ describe("QueueWithDlq.fromQueueArn", () => {
     ).toBe('${element(split(":", var.queue_arn), 5)}');
   });
 
+  test("rejects a DLQ ARN of another service and settings out of SQS's range, in one error", () => {
+    expect(
+      synthError((scope) =>
+        QueueWithDlq.fromQueueArn(scope, "Shared", queueArn, {
+          deadLetterQueueArn: "arn:aws:sns:eu-west-1:111122223333:dlq",
+          maxReceiveCount: 0,
+          visibilityTimeoutSeconds: 43201,
+        }),
+      ),
+    ).toBe(
+      [
+        "Invalid QueueWithDlq.fromQueueArn props at stack/Shared:",
+        '  - deadLetterQueueArn must be an ARN such as arn:aws:sqs:us-east-1:111122223333:orders-dev-OrderQueue (given "arn:aws:sns:eu-west-1:111122223333:dlq")',
+        "  - maxReceiveCount must be an integer between 1 and 1000 (given 0)",
+        "  - visibilityTimeoutSeconds must be an integer between 0 and 43200 (given 43201)",
+      ].join("\n"),
+    );
+  });
+
+  test("grants a consumer of a queue without a key no key use", () => {
+    let grant: Grant | undefined;
+    synthConstructs((scope) => {
+      grant = QueueWithDlq.fromQueueArn(scope, "Shared", queueArn).grantConsume({ addToRolePolicy: () => undefined });
+    });
+    expect(grant!.principalStatements.map((statement) => statement.sid)).toEqual(["ConsumeShared"]);
+  });
+
   test("rejects ARNs of other services and a receive count without a DLQ, in one error", () => {
     expect(
       synthError((scope) =>
@@ -450,6 +485,40 @@ describe("QueueWithDlq validation", () => {
       errorOf({ messageRetentionSeconds: 1209600, deadLetterQueue: { messageRetentionSeconds: 1209600 } }),
     ).toContain(
       "deadLetterQueue.messageRetentionSeconds must be longer than messageRetentionSeconds, because a message keeps its original enqueue time in the DLQ (given 1209600 and 1209600)",
+    );
+  });
+
+  test("rejects a DLQ retention over 14 days, naming the DLQ's setting", () => {
+    expect(errorOf({ deadLetterQueue: { messageRetentionSeconds: 1209601 } })).toBe(
+      "Invalid QueueWithDlq props at stack/Q:\n  - deadLetterQueue.messageRetentionSeconds must be an integer between 60 and 1209600 (given 1209601)",
+    );
+  });
+
+  test("leaves the DLQ-outlives-queue check to plan time when the DLQ's retention is a Terraform variable", () => {
+    const tf = synthConstructs((scope) => {
+      const retention = new TerraformVariable(scope, "dlq_retention", { type: "number" });
+      new QueueWithDlq(scope, "Q", {
+        queueName: "q",
+        deadLetterQueue: { messageRetentionSeconds: retention.numberValue },
+      });
+    });
+    const dlq = resourcesOf(tf, "aws_sqs_queue")[idWhere(tf, "aws_sqs_queue", "name", "qDLQ")];
+    expect(dlq.message_retention_seconds).toBe("${var.dlq_retention}");
+  });
+
+  test("rejects a DLQ named like its queue", () => {
+    expect(errorOf({ queueName: "q", deadLetterQueue: { queueName: "q" } })).toBe(
+      'Invalid QueueWithDlq props at stack/Q:\n  - deadLetterQueue.queueName must differ from queueName (given "q" for both)',
+    );
+  });
+
+  test("rejects a DLQ name that is the queue name's own reference, whatever it resolves to", () => {
+    const error = synthError((scope) => {
+      const name = new TerraformVariable(scope, "name", { type: "string" }).stringValue;
+      new QueueWithDlq(scope, "Q", { queueName: name, deadLetterQueue: { queueName: name } });
+    });
+    expect(error).toMatch(
+      /^Invalid QueueWithDlq props at stack\/Q:\n {2}- deadLetterQueue\.queueName must differ from queueName \(given "\$\{TfToken\[TOKEN\.\d+\]\}" for both\)$/,
     );
   });
 

@@ -411,12 +411,11 @@ function validate(
           `keeps its original enqueue time in the DLQ (given ${settings.deadLetterRetentionSeconds} and ${settings.messageRetentionSeconds})`,
       );
     }
-    if (isResolved(props.queueName) && isResolved(settings.deadLetterQueueName)) {
-      v.expect(
-        settings.deadLetterQueueName !== props.queueName,
-        `deadLetterQueue.queueName must differ from queueName (given ${quote(props.queueName)} for both)`,
-      );
-    }
+    // Not only for resolved names: one reference given for both is one name, whatever it resolves to.
+    v.expect(
+      settings.deadLetterQueueName !== props.queueName,
+      `deadLetterQueue.queueName must differ from queueName (given ${quote(props.queueName)} for both)`,
+    );
   }
   v.throwIfInvalid();
 }
