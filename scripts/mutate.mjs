@@ -52,6 +52,7 @@ const PARTS = [
       "sqs-lambda",
       "pipeline-alarms",
       "pipeline-dashboard",
+      "saved-queries",
       "key-administrators",
       "pinned-accounts",
       "second-subscriber-example",
