@@ -52,6 +52,10 @@ describe("SqsLambda with default props", () => {
     });
   });
 
+  test("zips the bundle with a fixed file mode, whatever the build machine's umask", () => {
+    expect(onlyResource(tf, "archive_file", "data").output_file_mode).toBe("0644");
+  });
+
   test("deploys the archive_file zip of the bundle asset, with its hash", () => {
     const archiveId = Object.keys(resourcesOf(tf, "archive_file", "data"))[0];
     const archive = resourcesOf(tf, "archive_file", "data")[archiveId];
@@ -350,6 +354,55 @@ describe("SqsLambda validation", () => {
   test("rejects a handler whose module is not the bundle's file", () => {
     expect(errorOf({ handler: "main.handler" })).toContain(
       'handler must be "<module>.<export>" where <module> is the bundle\'s file name (given handler "main.handler" and bundle "index.js")',
+    );
+  });
+
+  test("rejects a log level, batching window and reserved concurrency out of range, in one error", () => {
+    expect(
+      errorOf({
+        applicationLogLevel: "VERBOSE" as "INFO",
+        maximumBatchingWindowSeconds: 301,
+        reservedConcurrentExecutions: 1001,
+      }).split("\n"),
+    ).toEqual([
+      "Invalid SqsLambda props at stack/Fn:",
+      '  - applicationLogLevel must be one of "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL" (given "VERBOSE")',
+      "  - maximumBatchingWindowSeconds must be an integer between 0 and 300 (given 301)",
+      "  - reservedConcurrentExecutions must be an integer between 0 and 1000 (given 1001)",
+      "  - source queue visibilityTimeoutSeconds must be at least 6 x timeoutSeconds + maximumBatchingWindowSeconds = 481 (given visibilityTimeoutSeconds 180, timeoutSeconds 30, maximumBatchingWindowSeconds 301)",
+    ]);
+  });
+
+  test("leaves reserved concurrency from a Terraform variable to plan time", () => {
+    const tf = synthConstructs((scope) => {
+      const reserved = new TerraformVariable(scope, "reserved", { type: "number" });
+      addFunction(scope, { reservedConcurrentExecutions: reserved.numberValue });
+    });
+    expect(onlyResource(tf, "aws_lambda_function").reserved_concurrent_executions).toBe("${var.reserved}");
+  });
+
+  test.each([
+    ["0", 0],
+    ["1.5", 1.5],
+  ])("rejects a batch size of %s without a batching window", (given, batchSize) => {
+    expect(errorOf({ batchSize })).toBe(
+      "Invalid SqsLambda props at stack/Fn:\n" +
+        `  - batchSize must be an integer between 1 and 10 without a batching window, or up to 10000 with maximumBatchingWindowSeconds >= 1 (given ${given})`,
+    );
+  });
+
+  test.each([1, 10])("accepts a batch size of %s without a batching window", (batchSize) => {
+    const tf = synthConstructs((scope) => addFunction(scope, { batchSize }));
+    expect(onlyResource(tf, "aws_lambda_event_source_mapping").batch_size).toBe(batchSize);
+  });
+
+  test.each([
+    ["an export after a second dot", "index.nested.handler", "index.js"],
+    ["an export that is not an identifier", "index.handler!", "index.js"],
+    ["a bundle whose name holds .js but does not end in it", "ab.handler", "a.jsb"],
+  ])("rejects a handler with %s", (_, handler, bundle) => {
+    expect(errorOf({ handler, bundlePath: `/bundles/${bundle}` })).toContain(
+      `handler must be "<module>.<export>" where <module> is the bundle's file name (given handler "${handler}" and bundle "${bundle}")`,
     );
   });
 

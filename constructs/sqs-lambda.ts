@@ -287,7 +287,8 @@ function validate(
     );
 
   const { reservedConcurrentExecutions: reserved, maximumConcurrency: maximum } = settings;
-  if (props.reservedConcurrentExecutions !== undefined && isResolved(reserved) && isResolved(maximum)) {
+  // Unset, reserved concurrency is the maximum concurrency, which passes.
+  if (isResolved(reserved) && isResolved(maximum)) {
     const problem = reservedConcurrencyProblem(reserved, maximum);
     v.expect(problem === undefined, problem!);
   }
