@@ -46,6 +46,7 @@ const PARTS = [
       "arns",
       "defaults",
       "policy-document",
+      "validation",
       "queue-with-dlq",
       "fanout-topic",
       "orders-table",
