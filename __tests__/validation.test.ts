@@ -1,5 +1,5 @@
 import { Token } from "cdktf";
-import { ConstructPropsError, PropsValidator, quoteCut } from "../constructs/validation";
+import { ConstructPropsError, PropsValidator, isResolved, quoteCut } from "../constructs/validation";
 
 /** The problems `check` finds, or [] when it finds none. */
 const problemsOf = (check: (v: PropsValidator) => PropsValidator): readonly string[] => {
@@ -58,9 +58,12 @@ describe("PropsValidator", () => {
         v
           .integerInRange("n", undefined, 1, 3)
           .integerInRange("t", numberToken, 1, 3)
-          .oneOf("o", token, ["a"])
-          .name("s", token, NAME)
-          .arn("a", token, { pattern: /^arn:/, example: "arn:x" }),
+          .oneOf("o", undefined, ["a"])
+          .oneOf("p", token, ["a"])
+          .name("s", undefined, NAME)
+          .name("u", token, NAME)
+          .arn("a", undefined, { pattern: /^arn:/, example: "arn:x" })
+          .arn("b", token, { pattern: /^arn:/, example: "arn:x" }),
       ),
     ).toEqual([]);
   });
@@ -92,5 +95,16 @@ describe("PropsValidator", () => {
 
   test("records a rule's message only when the rule fails", () => {
     expect(problemsOf((v) => v.expect(true, "kept out").expect(false, "reported"))).toEqual(["reported"]);
+  });
+});
+
+describe("isResolved", () => {
+  test("is true for a value known at synth time only", () => {
+    expect([
+      isResolved(0),
+      isResolved(""),
+      isResolved(undefined),
+      isResolved(Token.asString({ resolve: () => "x" })),
+    ]).toEqual([true, true, false, false]);
   });
 });
