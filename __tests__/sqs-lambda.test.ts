@@ -284,6 +284,20 @@ describe("SqsLambda fed by an imported queue", () => {
       "source queue visibilityTimeoutSeconds must be at least 6 x timeoutSeconds + maximumBatchingWindowSeconds = 180",
     );
   });
+
+  test("leaves the visibility rule to plan time when the queue was imported with a variable's timeout", () => {
+    const tf = synthConstructs((scope) => {
+      const visibility = new TerraformVariable(scope, "visibility", { type: "number" });
+      new SqsLambda(scope, "Fn", {
+        functionName: "p-Fn",
+        bundlePath: BUNDLE_PATH,
+        source: QueueWithDlq.fromQueueArn(scope, "Shared", queueArn, {
+          visibilityTimeoutSeconds: visibility.numberValue,
+        }),
+      });
+    });
+    expect(onlyResource(tf, "aws_lambda_event_source_mapping").event_source_arn).toBe(queueArn);
+  });
 });
 
 describe("SqsLambda validation", () => {
