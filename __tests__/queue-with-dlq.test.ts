@@ -325,7 +325,8 @@ describe("QueueWithDlq.grantConsume on several queues", () => {
         addToRolePolicy: () => undefined,
       });
     });
-    expect([grant!.resourceStatements, grant!.pendingStatements]).toEqual([[], []]);
+    // toStrictEqual: toEqual would take [undefined] for [].
+    expect([grant!.resourceStatements, grant!.pendingStatements]).toStrictEqual([[], []]);
   });
 });
 
