@@ -69,7 +69,18 @@ const PARTS = [
     name: "config",
     mutate: ["config/**/*.ts"],
     // input.test.ts judges config/input.ts, which the commands use too (their tests run them as child processes).
-    tests: ["config", "environments", "input", "bad-config", "common", "cli-options", "mutation-survivors"],
+    // pinned-accounts judges the state account rules; stack-settings the Terraform validations settings.ts writes.
+    tests: [
+      "config",
+      "environments",
+      "input",
+      "bad-config",
+      "pinned-accounts",
+      "stack-settings",
+      "common",
+      "cli-options",
+      "mutation-survivors",
+    ],
   },
   {
     name: "ops",
