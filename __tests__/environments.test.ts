@@ -8,6 +8,7 @@ import {
   defaultStackName,
   environmentFrom,
   parseEnvironments,
+  readConfiguration,
   pipelineStackNames,
 } from "../config/environments";
 import { ALARM_DEFAULTS, FUNCTION_DEFAULTS, TABLE_DEFAULTS, TOPIC_DEFAULTS } from "../constructs/defaults";
@@ -325,6 +326,13 @@ describe("a bad environments file fails synth with every problem in one message"
       ],
     ],
     [
+      "alarms that are not an object",
+      { environments: [{ name: "x", alarms: 5 }] },
+      [
+        'environment "x": alarms must be an object with emails, oldestMessageAgeSeconds, functionErrorsThreshold, functionThrottlesThreshold, rejectedOrdersThreshold, failedOrdersThreshold, orderLatencyP99Ms (given 5)',
+      ],
+    ],
+    [
       "a misspelt field, a missing name and a region that is not one",
       { environments: [{ name: "x", memory: 512 }, { region: "Frankfurt" }] },
       [
@@ -382,6 +390,22 @@ describe("a bad environments file fails synth with every problem in one message"
   test("a file that is not JSON", () => {
     expect(problemsOf("{ environments: [ }")).toMatch(
       /^Invalid configuration:\n {2}- environments\.json must be valid JSON \(.+\)$/,
+    );
+  });
+
+  test("lists nested deeper than 64 levels, refused before anything walks them", () => {
+    const text = `{"environments": [{"name": "x", "alarms": {"emails": ${"[".repeat(64)}${"]".repeat(64)}}}]}`;
+    expect(parseEnvironments(text, "environments.json", { region: "us-east-1" })).toEqual({
+      environments: [],
+      problems: ["environments.json nests deeper than 64 levels of objects and lists"],
+    });
+  });
+
+  test("a project without environments.json, when no variable names another file", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "orders-root-"));
+    const file = path.join(root, "environments.json");
+    expect(() => readConfiguration({}, root)).toThrow(
+      `Invalid configuration:\n  - ${file} must exist at the project root (ENOENT: no such file or directory, access '${file}')`,
     );
   });
 
