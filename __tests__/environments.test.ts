@@ -458,6 +458,16 @@ describe("the environments module", () => {
     });
   });
 
+  test("refuses an environment given by a program the way it refuses the file's, every problem in one error", () => {
+    expect(() => environmentFrom({ name: "Bad!", memorySizeMb: 64 }, "eu-west-1")).toThrow(
+      [
+        "Invalid configuration:",
+        '  - environment #1: name must be 1-14 characters: a lower-case letter, then lower-case letters, digits and - (given "Bad!")',
+        "  - environment #1: memorySizeMb must be a whole number from 128 to 10240 (given 64)",
+      ].join("\n"),
+    );
+  });
+
   test("loads without cdktf or the providers (what the operator tools import)", () => {
     // Bundled as the commands are (npm packages external), then loaded in a plain node.
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "orders-config-")), "environments.js");
