@@ -120,6 +120,13 @@ describe("the state account", () => {
     );
   });
 
+  test("unknown, refuses synth and deploy even when ORDERS_STATE_BUCKET names the bucket", () => {
+    expect(refusal([DEV], { ORDERS_STATE_BUCKET: "my-state-bucket" })).toBe(
+      "Invalid configuration:\n" +
+        "  - stateAccount (in the environments file, or ORDERS_STATE_ACCOUNT) must be set to the state bucket's account, an AWS account ID: a string of 12 digits (default: the one account the environments name; they name none)",
+    );
+  });
+
   test("unknown, still lets the operator tools read the configuration (they never use it)", () => {
     const { settings, environments } = configurationFromEnv({ ORDERS_ENVIRONMENTS_FILE: environmentsFile([DEV]) });
     expect([settings.stateAccount, settings.stateBucket, environments.map((e) => e.name)]).toEqual([

@@ -218,11 +218,13 @@ export function readConfiguration(env: NodeJS.ProcessEnv, root: string): Configu
           : `${displayName(file)} must exist at the project root (${(error as Error).message})`,
     );
   }
-  const parsed = text === undefined ? undefined : parseEnvironments(text, displayName(file), settings);
-  if (parsed) problems.push(...parsed.problems);
-  const environments = parsed?.environments ?? [];
+  // Nothing read: nothing more to check (a state role needs environments).
+  if (text === undefined) throw new ConfigurationError(problems);
+  const parsed = parseEnvironments(text, displayName(file), settings);
+  problems.push(...parsed.problems);
+  const environments = parsed.environments;
   // ORDERS_STATE_ACCOUNT, else the file's stateAccount, else the one account the environments name.
-  const stateAccount = settings.stateAccount ?? parsed?.stateAccount ?? soleAccount(environments);
+  const stateAccount = settings.stateAccount ?? parsed.stateAccount ?? soleAccount(environments);
   if (stateAccount !== undefined) problems.push(...stateRoleProblems(environments, stateAccount));
   if (problems.length > 0) throw new ConfigurationError(problems);
   const stateBucket =
@@ -261,7 +263,8 @@ function stateRoleProblems(environments: readonly Environment[], stateAccount: s
       ];
     }
     // The backend's pin (allowed_account_ids) checks the account of the role it assumes.
-    const roleAccount = IAM_ROLE_ARN.exec(e.stateRoleArn)?.[2];
+    // The schema has checked stateRoleArn against IAM_ROLE_ARN: it matches.
+    const roleAccount = IAM_ROLE_ARN.exec(e.stateRoleArn)![2];
     return roleAccount === stateAccount
       ? []
       : [
