@@ -326,6 +326,39 @@ describe("a bad environments file fails synth with every problem in one message"
       ],
     ],
     [
+      "an entry that is null, beside a good one",
+      { environments: [null, { name: "x" }] },
+      ['environment #1 must be an object such as {"name": "staging"} (given null)'],
+    ],
+    [
+      "a bad field and both cross-field rules broken in one entry, each reported",
+      {
+        environments: [
+          {
+            name: "x",
+            memorySizeMb: 64,
+            account: "111122223333",
+            roleArn: "arn:aws:iam::444455556666:role/deploy",
+            maximumConcurrency: 20,
+            reservedConcurrentExecutions: 10,
+          },
+        ],
+      },
+      [
+        'environment "x": memorySizeMb must be a whole number from 128 to 10240 (given 64)',
+        `environment "x": reservedConcurrentExecutions must be at least maximumConcurrency (20), or the event source mapping's poller is throttled and good messages reach the dead-letter queue early (given 10)`,
+        'environment "x": roleArn must name a role in account 111122223333, the account the provider is pinned to (given "arn:aws:iam::444455556666:role/deploy")',
+      ],
+    ],
+    [
+      "two environments of one name, one of them also bad, both reported",
+      { environments: [{ name: "x", memorySizeMb: 64 }, { name: "x" }] },
+      [
+        'environment "x": memorySizeMb must be a whole number from 128 to 10240 (given 64)',
+        'environment names must be unique (given "x" more than once)',
+      ],
+    ],
+    [
       "alarms that are not an object",
       { environments: [{ name: "x", alarms: 5 }] },
       [
@@ -362,9 +395,14 @@ describe("a bad environments file fails synth with every problem in one message"
     ],
     [
       "fields under the names they had before one name per setting, each told its new name",
-      { environments: [{ name: "x", functionMemoryMb: 512, reservedConcurrency: 10, alarmEmails: [] }] },
+      {
+        environments: [
+          { name: "x", functionMemoryMb: 512, functionTimeoutSeconds: 30, reservedConcurrency: 10, alarmEmails: [] },
+        ],
+      },
       [
         'environment "x": "functionMemoryMb" is not a field (renamed memorySizeMb); the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, keyAdministrators, alarms',
+        'environment "x": "functionTimeoutSeconds" is not a field (renamed timeoutSeconds); the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, keyAdministrators, alarms',
         'environment "x": "reservedConcurrency" is not a field (renamed reservedConcurrentExecutions); the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, keyAdministrators, alarms',
         'environment "x": "alarmEmails" is not a field (renamed alarms.emails); the fields are name, region, account, roleArn, stateRoleArn, memorySizeMb, logRetentionDays, deletionProtection, timeoutSeconds, batchSize, maximumConcurrency, reservedConcurrentExecutions, applicationLogLevel, rawMessageDelivery, customerManagedKeys, keyAdministrators, alarms',
       ],
@@ -391,6 +429,13 @@ describe("a bad environments file fails synth with every problem in one message"
     expect(problemsOf("{ environments: [ }")).toMatch(
       /^Invalid configuration:\n {2}- environments\.json must be valid JSON \(.+\)$/,
     );
+  });
+
+  test("a file that is not JSON gives no environments", () => {
+    expect(parseEnvironments("{", "environments.json", { region: "us-east-1" })).toStrictEqual({
+      environments: [],
+      problems: [expect.stringMatching(/^environments\.json must be valid JSON \(.+\)$/)],
+    });
   });
 
   test("lists nested deeper than 64 levels, refused before anything walks them", () => {
@@ -456,6 +501,18 @@ describe("the environments module", () => {
       maximumConcurrency: 20,
       reservedConcurrentExecutions: 20,
     });
+  });
+
+  test("reads a good file with no problems and its state account", () => {
+    const text = JSON.stringify({ stateAccount: "111122223333", environments: [{ name: "x" }] });
+    const { problems, stateAccount, environments } = parseEnvironments(text, "environments.json", {
+      region: "us-east-1",
+    });
+    expect([problems, stateAccount, environments.map((e) => e.name)]).toStrictEqual([[], "111122223333", ["x"]]);
+  });
+
+  test("gives alarms given without e-mail addresses an empty list of them", () => {
+    expect(environmentFrom({ name: "x", alarms: { oldestMessageAgeSeconds: 120 } }).alarms.emails).toStrictEqual([]);
   });
 
   test("refuses an environment given by a program the way it refuses the file's, every problem in one error", () => {

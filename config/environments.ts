@@ -364,20 +364,17 @@ function environmentSchema(defaultRegion: string): z.ZodMiniType<Environment> {
     })
     .check(
       // Run beside the fields' own problems, each rule once the fields it relates are good.
-      z.superRefine(
-        (e, ctx) => {
-          const reserved = e.reservedConcurrentExecutions;
-          if (valid(R.reservedConcurrentExecutions, reserved) && valid(R.maximumConcurrency, e.maximumConcurrency)) {
-            const problem = reservedConcurrencyProblem(reserved!, e.maximumConcurrency);
-            if (problem) ctx.addIssue({ code: "custom", message: problem, continue: true });
-          }
-          if (valid(R.roleArn, e.roleArn) && valid(R.account, e.account)) {
-            const problem = roleAccountProblem(e.roleArn!, e.account!);
-            if (problem) ctx.addIssue({ code: "custom", message: problem, continue: true });
-          }
-        },
-        { when: () => true },
-      ),
+      z.superRefine((e, ctx) => {
+        const reserved = e.reservedConcurrentExecutions;
+        if (valid(R.reservedConcurrentExecutions, reserved) && valid(R.maximumConcurrency, e.maximumConcurrency)) {
+          const problem = reservedConcurrencyProblem(reserved!, e.maximumConcurrency);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        }
+        if (valid(R.roleArn, e.roleArn) && valid(R.account, e.account)) {
+          const problem = roleAccountProblem(e.roleArn!, e.account!);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        }
+      }),
     );
   // Never below the mapping's maximum: the poller must not be throttled.
   return z.pipe(
@@ -395,20 +392,16 @@ function fileSchema(defaultRegion: string): z.ZodMiniType<{ stateAccount?: strin
     stateAccount: z.optional(VARIABLE_RULES.ORDERS_STATE_ACCOUNT.schema),
     environments: z.array(environmentSchema(defaultRegion)).check(
       z.minLength(1),
-      z.superRefine(
-        (list, ctx) => {
-          const names = (list as unknown[]).map((e) => (isObject(e) ? e.name : undefined));
-          const repeated = names.filter((n, i) => typeof n === "string" && names.indexOf(n) !== i);
-          for (const name of new Set(repeated)) {
-            ctx.addIssue({
-              code: "custom",
-              message: `environment names must be unique (given ${given(name)} more than once)`,
-              continue: true,
-            });
-          }
-        },
-        { when: () => true },
-      ),
+      z.superRefine((list, ctx) => {
+        const names = (list as unknown[]).map((e) => (isObject(e) ? e.name : undefined));
+        const repeated = names.filter((n, i) => typeof n === "string" && names.indexOf(n) !== i);
+        for (const name of new Set(repeated)) {
+          ctx.addIssue({
+            code: "custom",
+            message: `environment names must be unique (given ${given(name)} more than once)`,
+          });
+        }
+      }),
     ),
   });
 }
