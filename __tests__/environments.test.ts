@@ -359,6 +359,13 @@ describe("a bad environments file fails synth with every problem in one message"
       ],
     ],
     [
+      "an empty list of key administrators",
+      { environments: [{ name: "x", keyAdministrators: [] }] },
+      [
+        'environment "x": keyAdministrators must be a list of one or more IAM role, user or account-root ARNs such as arn:aws:iam::111122223333:role/key-admin (given [])',
+      ],
+    ],
+    [
       "alarms that are not an object",
       { environments: [{ name: "x", alarms: 5 }] },
       [

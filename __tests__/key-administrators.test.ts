@@ -81,7 +81,7 @@ describe("an environment's keyAdministrators", () => {
     const environment = { name: "keys", account: "111122223333", keyAdministrators: ["admins"] };
     fs.writeFileSync(file, JSON.stringify({ environments: [environment] }));
     expect(() => configurationFromEnv({ ORDERS_ENVIRONMENTS_FILE: file })).toThrow(
-      `Invalid configuration:\n  - ${file}: environment "keys": keyAdministrators must be a list of IAM role, user or account-root ARNs such as arn:aws:iam::111122223333:role/key-admin (given ["admins"])`,
+      `Invalid configuration:\n  - ${file}: environment "keys": keyAdministrators must be a list of one or more IAM role, user or account-root ARNs such as arn:aws:iam::111122223333:role/key-admin (given ["admins"])`,
     );
   });
 });

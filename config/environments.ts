@@ -465,10 +465,11 @@ function fileProblems(issue: z.core.$ZodIssue, json: unknown, source: string): s
       `${source}: stateAccount must be ${rule.allowed} (given ${given((json as Record<string, unknown>).stateAccount)})`,
     ];
   }
-  if (top !== undefined && index === undefined && issue.code === "too_small") {
+  // The file's own issues (no path) are unrecognized keys or a file that is no object: handled above and below.
+  if (index === undefined && issue.code === "too_small") {
     return [`${source}: environments must list at least one environment`];
   }
-  if (top !== undefined && index === undefined && issue.code === "custom") return [`${source}: ${issue.message}`];
+  if (index === undefined && issue.code === "custom") return [`${source}: ${issue.message}`];
   if (index === undefined) return [`${source} must be an object with an "environments" list (given ${given(json)})`];
   const entry = (json as { environments: unknown[] }).environments[index as number];
   const where = whereOf(entry, index as number);
@@ -491,7 +492,8 @@ function environmentProblems(issue: z.core.$ZodIssue, entry: unknown, where: str
     if (subfield === undefined && !isObject(alarms)) {
       return [`${where}: alarms must be an object with ${ALARM_FIELD_NAMES.join(", ")} (given ${given(alarms)})`];
     }
-    if (subfield === undefined && issue.code === "unrecognized_keys") {
+    // alarms is an object here: an issue of alarms itself is a key it does not know.
+    if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => `${where}: ${notAField(`alarms.${key}`, key, ALARM_FIELD_NAMES)}`);
     }
     const rule = A[subfield as keyof typeof A];

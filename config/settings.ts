@@ -67,7 +67,7 @@ export function matching(pattern: RegExp, allowed: string): Rule<string> {
 }
 
 /** A name of an AWS limit's length and characters; `lead` comes before `<min>-<max> characters of ...`. */
-export function named(rule: NameRule, lead = ""): Rule<string> {
+export function named(rule: NameRule, lead: string): Rule<string> {
   const { minLength, maxLength, pattern } = rule;
   return {
     schema: z.string().check(z.minLength(minLength), z.maxLength(maxLength), z.regex(pattern)),
@@ -185,7 +185,7 @@ export const ENVIRONMENT_RULES = {
       IAM_PRINCIPAL_ARN,
       "an IAM role, user or account-root ARN such as arn:aws:iam::111122223333:role/key-admin",
     ),
-    "a list of IAM role, user or account-root ARNs such as arn:aws:iam::111122223333:role/key-admin",
+    "a list of one or more IAM role, user or account-root ARNs such as arn:aws:iam::111122223333:role/key-admin",
   ),
 } as const;
 
