@@ -453,6 +453,38 @@ describe("a bad environments file fails synth with every problem in one message"
     });
   });
 
+  /** The problems reading a bad file at `file` gives, with the working directory `cwd`. */
+  const problemsFrom = (cwd: string, file: string): string => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, "[]");
+    const before = process.cwd();
+    process.chdir(cwd);
+    try {
+      readConfiguration({ ORDERS_ENVIRONMENTS_FILE: file }, cwd);
+    } catch (error) {
+      return (error as Error).message;
+    } finally {
+      process.chdir(before);
+    }
+    throw new Error("expected the configuration to be refused");
+  };
+
+  test("names a file under the working directory by its relative path", () => {
+    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "orders-cwd-")));
+    expect(problemsFrom(root, path.join(root, "config", "environments.json"))).toBe(
+      'Invalid configuration:\n  - config/environments.json must be an object with an "environments" list (given [])',
+    );
+  });
+
+  test("names a file outside the working directory by its absolute path", () => {
+    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "orders-cwd-")));
+    const file = path.join(root, "config", "environments.json");
+    fs.mkdirSync(path.join(root, "elsewhere"));
+    expect(problemsFrom(path.join(root, "elsewhere"), file)).toBe(
+      `Invalid configuration:\n  - ${file} must be an object with an "environments" list (given [])`,
+    );
+  });
+
   test("a project without environments.json, when no variable names another file", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "orders-root-"));
     const file = path.join(root, "environments.json");

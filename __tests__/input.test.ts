@@ -61,6 +61,10 @@ const readError = (file: string, maxBytes = 10, stdinAllowed?: boolean): string 
   throw new Error("expected readBoundedFile to throw");
 };
 
+test("an InputError is named InputError", () => {
+  expect(new InputError("x").name).toBe("InputError");
+});
+
 describe("quote", () => {
   test("quotes a missing value as nothing", () => {
     expect(quote(undefined)).toBe("nothing");
