@@ -255,6 +255,10 @@ describe("jsonDepthProblem", () => {
     );
   });
 
+  test("counts a closed object out again", () => {
+    expect(jsonDepthProblem("[{},{},{}]", "x", 2)).toBeUndefined();
+  });
+
   test("counts a closed level out again", () => {
     expect(jsonDepthProblem(`[${nested(2)},{}]`, "x", 3)).toBeUndefined();
   });

@@ -3,6 +3,7 @@ import * as path from "path";
 import * as z from "zod/mini";
 import type { ApplicationLogLevel } from "../constructs/defaults";
 import { InputError, MAX_INPUT_BYTES, jsonDepthProblem, readBoundedFile } from "./input";
+import { displayPath } from "./project";
 import {
   ALARM_DEFAULTS,
   FUNCTION_DEFAULTS,
@@ -207,7 +208,7 @@ export function readConfiguration(env: NodeJS.ProcessEnv, root: string): Configu
   try {
     fs.accessSync(file, fs.constants.R_OK);
     // A regular file of at most 1 MiB: /dev/zero or a FIFO would never finish reading.
-    text = readBoundedFile(file, { what: displayName(file), maxBytes: MAX_INPUT_BYTES });
+    text = readBoundedFile(file, { what: displayPath(file), maxBytes: MAX_INPUT_BYTES });
   } catch (error) {
     const named = env[ENVIRONMENTS_FILE_VARIABLE];
     problems.push(
@@ -215,12 +216,12 @@ export function readConfiguration(env: NodeJS.ProcessEnv, root: string): Configu
         ? error.message
         : named
           ? `${ENVIRONMENTS_FILE_VARIABLE} must name a readable environments file (given ${given(named)}: ${(error as Error).message})`
-          : `${displayName(file)} must exist at the project root (${(error as Error).message})`,
+          : `${displayPath(file)} must exist at the project root (${(error as Error).message})`,
     );
   }
   // Nothing read: nothing more to check (a state role needs environments).
   if (text === undefined) throw new ConfigurationError(problems);
-  const parsed = parseEnvironments(text, displayName(file), settings);
+  const parsed = parseEnvironments(text, displayPath(file), settings);
   problems.push(...parsed.problems);
   const environments = parsed.environments;
   // ORDERS_STATE_ACCOUNT, else the file's stateAccount, else the one account the environments name.
@@ -523,10 +524,4 @@ function unique(lines: string[]): string[] {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** A file as the messages name it: relative to the working directory when inside it. */
-function displayName(file: string): string {
-  const relative = path.relative(process.cwd(), file);
-  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
 }

@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import type { Readable } from "stream";
 
 /**
  * Reading what a user gives (files, standard input, JSON, option values) within limits, so bad
@@ -137,10 +138,10 @@ export async function readBoundedStream(
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of stream) {
-    const buffer = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    const buffer = Buffer.from(chunk as string | Buffer);
     length += buffer.length;
     if (length > maxBytes) {
-      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      (stream as Readable).destroy();
       throw new InputError(`${what} must hold at most ${sizeText(maxBytes)} (it holds more)`);
     }
     chunks.push(buffer);
