@@ -331,6 +331,11 @@ describe("a bad environments file fails synth with every problem in one message"
       ['environment #1 must be an object such as {"name": "staging"} (given null)'],
     ],
     [
+      "an entry that is a list",
+      { environments: [[{ name: "x" }]] },
+      ['environment #1 must be an object such as {"name": "staging"} (given [{"name":"x"}])'],
+    ],
+    [
       "a bad field and both cross-field rules broken in one entry, each reported",
       {
         environments: [
@@ -548,6 +553,12 @@ describe("the environments module", () => {
       region: "us-east-1",
     });
     expect([problems, stateAccount, environments.map((e) => e.name)]).toStrictEqual([[], "111122223333", ["x"]]);
+  });
+
+  test("accepts a deploy role without an account to pin (the role's account is then not checked)", () => {
+    expect(environmentFrom({ name: "x", roleArn: "arn:aws:iam::111122223333:role/deploy" }).roleArn).toBe(
+      "arn:aws:iam::111122223333:role/deploy",
+    );
   });
 
   test("gives alarms given without e-mail addresses an empty list of them", () => {

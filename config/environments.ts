@@ -394,7 +394,8 @@ function fileSchema(defaultRegion: string): z.ZodMiniType<{ stateAccount?: strin
     environments: z.array(environmentSchema(defaultRegion)).check(
       z.minLength(1),
       z.superRefine((list, ctx) => {
-        const names = (list as unknown[]).map((e) => (isObject(e) ? e.name : undefined));
+        // Run only when every entry is an object (zod stops at an entry of another type).
+        const names = list.map((e) => e.name as unknown);
         const repeated = names.filter((n, i) => typeof n === "string" && names.indexOf(n) !== i);
         for (const name of new Set(repeated)) {
           ctx.addIssue({
