@@ -490,6 +490,19 @@ describe("a bad environments file fails synth with every problem in one message"
     );
   });
 
+  test("names the working directory itself by its absolute path, not as an empty one", () => {
+    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "orders-cwd-")));
+    const before = process.cwd();
+    process.chdir(root);
+    try {
+      expect(() => readConfiguration({ ORDERS_ENVIRONMENTS_FILE: root }, root)).toThrow(
+        `Invalid configuration:\n  - ${root} must be a regular file (given ${JSON.stringify(root)}, a folder)`,
+      );
+    } finally {
+      process.chdir(before);
+    }
+  });
+
   test("a project without environments.json, when no variable names another file", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "orders-root-"));
     const file = path.join(root, "environments.json");
