@@ -147,6 +147,17 @@ describe.each(projectPipelineStacks())("the dashboard of stack %s", (stack) => {
   });
 });
 
+/** The parsed body of the one dashboard `build` adds to a fresh stack. */
+const bodyOf = (build: (scope: Construct) => void): TfJson =>
+  parseJsonencode(onlyResource(synthConstructs(build), "aws_cloudwatch_dashboard").dashboard_body);
+
+/** A function the dashboard watches, named f: any construct with a function name and ARN. */
+const consumer = (scope: Construct, id: string) =>
+  Object.assign(new Construct(scope, id), {
+    functionName: "f",
+    functionArn: "arn:aws:lambda:eu-west-1:111122223333:function:f",
+  });
+
 describe("PipelineDashboard validation", () => {
   test("rejects a bad name and an empty dashboard in one error quoting the name", () => {
     expect(
@@ -166,22 +177,16 @@ describe("PipelineDashboard validation", () => {
     [
       "a function",
       (scope) => ({
-        consumers: [
-          Object.assign(new Construct(scope, "F"), {
-            functionName: "f",
-            functionArn: "arn:aws:lambda:eu-west-1:111122223333:function:f",
-          }),
-        ],
+        consumers: [consumer(scope, "F")],
       }),
       "AWS/Lambda",
     ],
     ["a table", (scope) => ({ tables: [OrdersTable.fromTableName(scope, "T", "orders")] }), "AWS/DynamoDB"],
     ["outcome metrics", () => ({ outcomeMetrics: { namespace: "Orders", dimensions: { service: "s" } } }), "Orders"],
   ])("builds a dashboard for %s alone, with only that one's metrics", (_, watched, namespace) => {
-    const tf = synthConstructs((scope) => {
+    const body = bodyOf((scope) => {
       new PipelineDashboard(scope, "D", { dashboardName: "d", region: "eu-west-1", ...watched(scope) });
     });
-    const body = parseJsonencode(onlyResource(tf, "aws_cloudwatch_dashboard").dashboard_body);
     expect([...new Set(metricsOf(body).map((m) => m.namespace))]).toEqual([namespace]);
   });
 
@@ -218,8 +223,7 @@ describe("PipelineDashboard validation", () => {
     ["1 character and 30 dimensions", "n", 30],
     ["255 characters", "n".repeat(255), 1],
   ])("accepts an outcome namespace of %s", (_, namespace, dimensionCount) => {
-    const tf = synthConstructs((scope) => withOutcome(scope, namespace, dimensionCount));
-    const body = parseJsonencode(onlyResource(tf, "aws_cloudwatch_dashboard").dashboard_body);
+    const body = bodyOf((scope) => withOutcome(scope, namespace, dimensionCount));
     expect(new Set(metricsOf(body).map((m) => m.namespace))).toEqual(new Set([namespace]));
   });
 
@@ -245,11 +249,10 @@ describe("PipelineDashboard validation", () => {
   });
 
   test("lays out two 12x6 time-series widgets a row, each over one minute in the given region", () => {
-    const tf = synthConstructs((scope) => {
+    const body = bodyOf((scope) => {
       const queues = ["A", "B"].map((id) => new QueueWithDlq(scope, id, { queueName: id }));
       new PipelineDashboard(scope, "D", { dashboardName: "d", region: "eu-west-2", queues });
     });
-    const body = parseJsonencode(onlyResource(tf, "aws_cloudwatch_dashboard").dashboard_body);
     expect(
       body.widgets.map(({ type, x, y, width, height, properties }: TfJson) => ({
         type,
@@ -283,23 +286,17 @@ describe("PipelineDashboard validation", () => {
   });
 
   test("titles each widget after its resource and labels each metric, one resource of each kind", () => {
-    const tf = synthConstructs((scope) => {
+    const body = bodyOf((scope) => {
       new PipelineDashboard(scope, "D", {
         dashboardName: "d",
         region: "eu-west-1",
         topics: [FanoutTopic.fromTopicArn(scope, "Topic", "arn:aws:sns:eu-west-1:111122223333:t")],
         queues: [new QueueWithDlq(scope, "Queue", { queueName: "q" })],
-        consumers: [
-          Object.assign(new Construct(scope, "Fn"), {
-            functionName: "f",
-            functionArn: "arn:aws:lambda:eu-west-1:111122223333:function:f",
-          }),
-        ],
+        consumers: [consumer(scope, "Fn")],
         tables: [OrdersTable.fromTableName(scope, "Table", "orders")],
         outcomeMetrics: { namespace: "Orders", dimensions: { service: "s", environment: "e" } },
       });
     });
-    const body = parseJsonencode(onlyResource(tf, "aws_cloudwatch_dashboard").dashboard_body);
     const shown = body.widgets.map((widget: TfJson) => [
       widget.properties.title,
       ...widget.properties.metrics.map((row: unknown[]) => {
@@ -363,11 +360,10 @@ describe("PipelineDashboard validation", () => {
   });
 
   test("builds a dashboard for a topic alone: a reusable construct needs no whole pipeline", () => {
-    const tf = synthConstructs((scope) => {
+    const body = bodyOf((scope) => {
       const topic = new FanoutTopic(scope, "T", { topicName: "t" });
       new PipelineDashboard(scope, "D", { dashboardName: "d", region: "eu-west-1", topics: [topic] });
     });
-    const body = parseJsonencode(onlyResource(tf, "aws_cloudwatch_dashboard").dashboard_body);
     expect(metricsOf(body).map((m) => m.name)).toEqual([
       "NumberOfMessagesPublished",
       "NumberOfNotificationsDelivered",
