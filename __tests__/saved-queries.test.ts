@@ -11,6 +11,13 @@ const queriesOf = (folder: string, logGroupNames: string[]): TfJson[] =>
   );
 
 describe("SavedQueries", () => {
+  /** The text of the query saved as `f/<name>` over the log group g. */
+  let queryText: (name: string) => string;
+  beforeAll(() => {
+    const queries = queriesOf("f", ["g"]);
+    queryText = (name) => queries.find((q) => q.name === `f/${name}`)!.query_string;
+  });
+
   test("saves three queries under the folder, each over every given log group", () => {
     expect(queriesOf("orders-dev", ["/aws/lambda/a", "/aws/lambda/b"]).map((q) => [q.name, q.log_group_names])).toEqual(
       [
@@ -23,7 +30,7 @@ describe("SavedQueries", () => {
 
   // The fields are those the function's JSON log lines and its EMF document carry (the runbook shows them).
   test("counts rejected and failed orders by reason in 5-minute bins", () => {
-    expect(queriesOf("f", ["g"])[0].query_string).toBe(
+    expect(queryText("failures-and-rejections-by-reason")).toBe(
       [
         "fields @timestamp, outcome, errorKind",
         '| filter outcome in ["rejected", "failed"]',
@@ -34,7 +41,7 @@ describe("SavedQueries", () => {
   });
 
   test("follows one order by its id, oldest line first", () => {
-    expect(queriesOf("f", ["g"])[1].query_string).toBe(
+    expect(queryText("order-history")).toBe(
       [
         "fields @timestamp, level, message, outcome, messageId, receiveCount, errorKind, error",
         '| filter orderId = "ORDER-ID"',
@@ -44,7 +51,7 @@ describe("SavedQueries", () => {
   });
 
   test("lists the 20 slowest batches from the metrics document", () => {
-    expect(queriesOf("f", ["g"])[2].query_string).toBe(
+    expect(queryText("slowest-batches")).toBe(
       [
         "fields @timestamp, @requestId, batchDurationMs * 1 as durationMs, BatchSize, OrdersStored, OrdersFailed",
         "| filter ispresent(BatchSize)",
