@@ -131,7 +131,7 @@ export function readBoundedFile(file: string, limits: FileLimits): string {
  * stream is not read further).
  */
 export async function readBoundedStream(
-  stream: NodeJS.ReadableStream,
+  stream: Readable,
   what: string,
   maxBytes: number,
 ): Promise<string> {
@@ -141,7 +141,7 @@ export async function readBoundedStream(
     const buffer = Buffer.from(chunk as string | Buffer);
     length += buffer.length;
     if (length > maxBytes) {
-      (stream as Readable).destroy();
+      stream.destroy();
       throw new InputError(`${what} must hold at most ${sizeText(maxBytes)} (it holds more)`);
     }
     chunks.push(buffer);
