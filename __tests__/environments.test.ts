@@ -458,10 +458,8 @@ describe("a bad environments file fails synth with every problem in one message"
     });
   });
 
-  /** The problems reading a bad file at `file` gives, with the working directory `cwd`. */
-  const problemsFrom = (cwd: string, file: string): string => {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, "[]");
+  /** The message readConfiguration refuses `file` with, run in the working directory `cwd`. */
+  const refusalIn = (cwd: string, file: string): string => {
     const before = process.cwd();
     process.chdir(cwd);
     try {
@@ -473,34 +471,35 @@ describe("a bad environments file fails synth with every problem in one message"
     }
     throw new Error("expected the configuration to be refused");
   };
+  /** A fresh folder, by its real path (the working directory's own spelling), and in it config/environments.json, bad. */
+  const folderWithBadFile = (): { root: string; file: string } => {
+    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "orders-cwd-")));
+    const file = path.join(root, "config", "environments.json");
+    fs.mkdirSync(path.dirname(file));
+    fs.writeFileSync(file, "[]");
+    return { root, file };
+  };
 
   test("names a file under the working directory by its relative path", () => {
-    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "orders-cwd-")));
-    expect(problemsFrom(root, path.join(root, "config", "environments.json"))).toBe(
+    const { root, file } = folderWithBadFile();
+    expect(refusalIn(root, file)).toBe(
       'Invalid configuration:\n  - config/environments.json must be an object with an "environments" list (given [])',
     );
   });
 
   test("names a file outside the working directory by its absolute path", () => {
-    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "orders-cwd-")));
-    const file = path.join(root, "config", "environments.json");
+    const { root, file } = folderWithBadFile();
     fs.mkdirSync(path.join(root, "elsewhere"));
-    expect(problemsFrom(path.join(root, "elsewhere"), file)).toBe(
+    expect(refusalIn(path.join(root, "elsewhere"), file)).toBe(
       `Invalid configuration:\n  - ${file} must be an object with an "environments" list (given [])`,
     );
   });
 
   test("names the working directory itself by its absolute path, not as an empty one", () => {
-    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "orders-cwd-")));
-    const before = process.cwd();
-    process.chdir(root);
-    try {
-      expect(() => readConfiguration({ ORDERS_ENVIRONMENTS_FILE: root }, root)).toThrow(
-        `Invalid configuration:\n  - ${root} must be a regular file (given ${JSON.stringify(root)}, a folder)`,
-      );
-    } finally {
-      process.chdir(before);
-    }
+    const { root } = folderWithBadFile();
+    expect(refusalIn(root, root)).toBe(
+      `Invalid configuration:\n  - ${root} must be a regular file (given ${JSON.stringify(root)}, a folder)`,
+    );
   });
 
   test("a project without environments.json, when no variable names another file", () => {
