@@ -240,6 +240,15 @@ describe("QueueWithDlq overrides", () => {
   });
 });
 
+/** What grantConsume returns for a grantee that keeps nothing, on the queue `build` adds to a fresh stack. */
+function consumeGrant(build: (scope: Construct) => IQueueWithDlq): Grant {
+  let grant: Grant | undefined;
+  synthConstructs((scope) => {
+    grant = build(scope).grantConsume({ addToRolePolicy: () => undefined });
+  });
+  return grant!;
+}
+
 describe("QueueWithDlq.grantConsume", () => {
   const grant = (scope: Construct, props: Partial<QueueWithDlqProps> = {}): void => {
     const grants = new PolicyDocument(scope, "Grants");
@@ -310,23 +319,17 @@ describe("QueueWithDlq.grantConsume on several queues", () => {
   });
 
   test("returns the consume statement alone under SQS-managed keys", () => {
-    let grant: Grant | undefined;
-    synthConstructs((scope) => {
-      grant = new QueueWithDlq(scope, "Q", { queueName: "q" }).grantConsume({ addToRolePolicy: () => undefined });
-    });
-    expect(grant!.principalStatements.map((statement) => statement.sid)).toEqual(["ConsumeQ"]);
+    const grant = consumeGrant((scope) => new QueueWithDlq(scope, "Q", { queueName: "q" }));
+    expect(grant.principalStatements.map((statement) => statement.sid)).toEqual(["ConsumeQ"]);
   });
 
   test("reports no statement on a resource policy or pending: a consumer needs only its own role's", () => {
-    let grant: Grant | undefined;
-    synthConstructs((scope) => {
+    const grant = consumeGrant((scope) => {
       const encryptionKey = new EncryptionKey(scope, "K", { alias: "k", description: "k" });
-      grant = new QueueWithDlq(scope, "Q", { queueName: "q", encryptionKey }).grantConsume({
-        addToRolePolicy: () => undefined,
-      });
+      return new QueueWithDlq(scope, "Q", { queueName: "q", encryptionKey });
     });
     // toStrictEqual: toEqual would take [undefined] for [].
-    expect([grant!.resourceStatements, grant!.pendingStatements]).toStrictEqual([[], []]);
+    expect([grant.resourceStatements, grant.pendingStatements]).toStrictEqual([[], []]);
   });
 });
 
@@ -416,11 +419,8 @@ describe("QueueWithDlq.fromQueueArn", () => {
   });
 
   test("grants a consumer of a queue without a key no key use", () => {
-    let grant: Grant | undefined;
-    synthConstructs((scope) => {
-      grant = QueueWithDlq.fromQueueArn(scope, "Shared", queueArn).grantConsume({ addToRolePolicy: () => undefined });
-    });
-    expect(grant!.principalStatements.map((statement) => statement.sid)).toEqual(["ConsumeShared"]);
+    const grant = consumeGrant((scope) => QueueWithDlq.fromQueueArn(scope, "Shared", queueArn));
+    expect(grant.principalStatements.map((statement) => statement.sid)).toEqual(["ConsumeShared"]);
   });
 
   test("rejects ARNs of other services and a receive count without a DLQ, in one error", () => {
