@@ -130,11 +130,7 @@ export function readBoundedFile(file: string, limits: FileLimits): string {
  * Everything `stream` holds, up to `maxBytes`; an InputError as soon as it holds more (the
  * stream is not read further).
  */
-export async function readBoundedStream(
-  stream: Readable,
-  what: string,
-  maxBytes: number,
-): Promise<string> {
+export async function readBoundedStream(stream: Readable, what: string, maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of stream) {
