@@ -2,7 +2,17 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { App } from "cdktf";
-import { ALARM_RULES, ENVIRONMENT_RULES, VARIABLE_RULES, given, terraformValidation } from "../config/settings";
+import {
+  ALARM_RULES,
+  ENVIRONMENT_RULES,
+  VARIABLE_RULES,
+  flag,
+  given,
+  matching,
+  named,
+  oneOf,
+  terraformValidation,
+} from "../config/settings";
 import { validateTarget } from "../stacks/aws-provider";
 import { buildApp, configurationFromEnv } from "../stacks/app";
 import { SEED_NAMES } from "../stacks/order-pipeline-stack";
@@ -138,5 +148,49 @@ describe("the rules of the settings", () => {
   test("quote a value whole up to 80 characters", () => {
     expect(given("x".repeat(78))).toBe(`"${"x".repeat(78)}"`);
     expect(given(undefined)).toBe("nothing");
+  });
+});
+
+/**
+ * Each kind of rule as a Terraform validation, written out: the stack gives only some kinds a
+ * variable today, and an adopter's new variable takes the block as these tests spell it.
+ */
+describe("a rule as a Terraform validation block", () => {
+  test("lists numbers of a list of values bare, so a number variable can be among them", () => {
+    expect(terraformValidation("days", oneOf([1, 3])).condition).toBe("${contains([1, 3], var.days)}");
+  });
+
+  test("lists words of a list of values as HCL strings", () => {
+    expect(terraformValidation("level", oneOf(["DEBUG", "INFO"])).condition).toBe(
+      '${contains(["DEBUG", "INFO"], var.level)}',
+    );
+  });
+
+  test("keeps ${ and %{ in a pattern literal, not as HCL templates", () => {
+    // Two $ or two %: the pattern's text holds ${2} and %{2}, which HCL would read as templates.
+    expect(terraformValidation("x", matching(/^(\${2}|%{2})$/, "$$ or %%")).condition).toBe(
+      '${can(regex("^(\\\\$${2}|%%{2})$", var.x))}',
+    );
+  });
+
+  test("quotes a matched string variable's value in its message", () => {
+    expect(terraformValidation("x", matching(/^a$/, "the letter a")).errorMessage).toBe(
+      "x must be the letter a (given ${var.x}).",
+    );
+  });
+
+  test("checks a name's length and characters", () => {
+    const rule = named({ minLength: 1, maxLength: 5, pattern: /^[a-z]+$/, characters: "a-z" }, "a name: ");
+    expect(terraformValidation("n", rule)).toEqual({
+      condition: '${length(var.n) >= 1 && length(var.n) <= 5 && can(regex("^[a-z]+$", var.n))}',
+      errorMessage: "n must be a name: 1-5 characters of a-z (given ${var.n}).",
+    });
+  });
+
+  test("accepts either value of a flag, which Terraform's bool type already limits", () => {
+    expect(terraformValidation("f", flag)).toEqual({
+      condition: "${true}",
+      errorMessage: "f must be true or false (given ${var.f}).",
+    });
   });
 });

@@ -128,9 +128,14 @@ export function given(value: unknown): string {
   return text.length <= ECHO_MAX_CHARS ? text : `${text.slice(0, ECHO_MAX_CHARS)}… (${text.length} characters)`;
 }
 
-/** A string as an HCL string literal: JSON's escapes, and `${` / `%{` kept literal. */
+/**
+ * A string as an HCL string literal: JSON's escapes, and `${` / `%{` kept literal as `$${` / `%%{`.
+ * (Functions give the replacements: in a replacement string, `$$` is one `$`.)
+ */
 function hclString(text: string): string {
-  return JSON.stringify(text).replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+  return JSON.stringify(text)
+    .replaceAll("${", () => "$${")
+    .replaceAll("%{", () => "%%{");
 }
 
 const REGION = matching(AWS_REGION, "an AWS region such as eu-west-1");
