@@ -450,6 +450,14 @@ describe("a bad environments file fails synth with every problem in one message"
     });
   });
 
+  test("a file with a refused field gives no environments, not the entries that passed", () => {
+    const text = JSON.stringify({ environments: [{ name: "good" }, { name: "bad", memorySizeMb: 1 }] });
+    expect(parseEnvironments(text, "environments.json", { region: "us-east-1" })).toStrictEqual({
+      environments: [],
+      problems: [expect.stringMatching(/^environments\.json: environment "bad": memorySizeMb must be /)],
+    });
+  });
+
   test("lists nested deeper than 64 levels, refused before anything walks them", () => {
     const text = `{"environments": [{"name": "x", "alarms": {"emails": ${"[".repeat(64)}${"]".repeat(64)}}}]}`;
     expect(parseEnvironments(text, "environments.json", { region: "us-east-1" })).toEqual({

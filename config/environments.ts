@@ -394,9 +394,9 @@ function fileSchema(defaultRegion: string): z.ZodMiniType<{ stateAccount?: strin
     environments: z.array(environmentSchema(defaultRegion)).check(
       z.minLength(1),
       z.superRefine((list, ctx) => {
-        // Run only when every entry is an object (zod stops at an entry of another type).
-        const names = list.map((e) => e.name as unknown);
-        const repeated = names.filter((n, i) => typeof n === "string" && names.indexOf(n) !== i);
+        // Runs only when every entry is an object with a string name (zod stops at any other).
+        const names = list.map((e) => e.name);
+        const repeated = names.filter((n, i) => names.indexOf(n) !== i);
         for (const name of new Set(repeated)) {
           ctx.addIssue({
             code: "custom",
@@ -491,7 +491,8 @@ function environmentProblems(issue: z.core.$ZodIssue, entry: unknown, where: str
   }
   if (field === "alarms") {
     const alarms = input.alarms;
-    if (subfield === undefined && !isObject(alarms)) {
+    // An issue of a field inside alarms means alarms is an object.
+    if (!isObject(alarms)) {
       return [`${where}: alarms must be an object with ${ALARM_FIELD_NAMES.join(", ")} (given ${given(alarms)})`];
     }
     // alarms is an object here: an issue of alarms itself is a key it does not know.
