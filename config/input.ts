@@ -96,9 +96,6 @@ export function readBoundedFile(file: string, limits: FileLimits): string {
   if (!stat.isFile()) {
     throw new InputError(`${what} must be a regular file${orStdin} (given ${quote(file)}, ${kindOf(stat)})`);
   }
-  const tooBig = (): InputError =>
-    new InputError(`${what} must hold at most ${sizeText(maxBytes)} (given ${quote(file)}, larger)`);
-  if (stat.size > maxBytes) throw tooBig();
   let fd: number;
   try {
     // Non-blocking: should the path have become a FIFO since the stat, opening it does not wait.
@@ -118,7 +115,10 @@ export function readBoundedFile(file: string, limits: FileLimits): string {
       const read = fs.readSync(fd, buffer, length, buffer.length - length, null);
       if (read === 0) break;
       length += read;
-      if (length > maxBytes) throw tooBig();
+      // Read, not the stat's size: a file may grow after the stat.
+      if (length > maxBytes) {
+        throw new InputError(`${what} must hold at most ${sizeText(maxBytes)} (given ${quote(file)}, larger)`);
+      }
     }
     return buffer.subarray(0, length).toString("utf8");
   } finally {
@@ -136,8 +136,8 @@ export async function readBoundedStream(stream: Readable, what: string, maxBytes
   for await (const chunk of stream) {
     const buffer = Buffer.from(chunk as string | Buffer);
     length += buffer.length;
+    // Leaving the loop (the throw) destroys the stream: it is not read further.
     if (length > maxBytes) {
-      stream.destroy();
       throw new InputError(`${what} must hold at most ${sizeText(maxBytes)} (it holds more)`);
     }
     chunks.push(buffer);
