@@ -95,6 +95,7 @@ const PARTS = [
       "ops-dlq",
       "ops-dlq-options",
       "ops-shared-files",
+      "lock",
     ],
   },
   {
