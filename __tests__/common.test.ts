@@ -129,6 +129,36 @@ describe("stack outputs files", () => {
     expect(readStackOutputs(file, undefined, {})).toEqual({ file, values: { topic_arn: "a" } });
   });
 
+  test("says which commands write an outputs file when the file named does not exist", () => {
+    const file = path.join(dir, "none.json");
+    expect(() => readStackOutputs(file, undefined, {})).toThrow(
+      new UsageError(
+        `--outputs ${file} does not exist: "npm run deploy -- <stack>" writes outputs.json, ` +
+          `"npm run sandbox" writes outputs.local.json; or save "terraform output -json" to a file`,
+      ),
+    );
+  });
+
+  test("refuses a file that is not a regular file, naming the option", () => {
+    expect(() => readStackOutputs("/dev/null", undefined, {})).toThrow(
+      new UsageError('--outputs /dev/null must be a regular file (given "/dev/null", a character device)'),
+    );
+  });
+
+  test("refuses a file nested deeper than 64 levels before parsing it", () => {
+    const file = write("deep.json", { "orders-dev": { x: JSON.parse(`${"[".repeat(70)}${"]".repeat(70)}`) } });
+    expect(() => readStackOutputs(file, undefined, {})).toThrow(
+      new UsageError(`--outputs ${file} nests deeper than 64 levels of objects and lists`),
+    );
+  });
+
+  test("refuses a file that holds a list, not stacks", () => {
+    const file = write("list.json", [1, 2]);
+    expect(() => readStackOutputs(file, undefined, {})).toThrow(
+      new UsageError(`--outputs ${file} must hold a JSON object of stack outputs (given a list)`),
+    );
+  });
+
   test("refuses a file that is not JSON", () => {
     const file = path.join(dir, "broken.json");
     fs.writeFileSync(file, "{");
