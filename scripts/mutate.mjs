@@ -96,6 +96,7 @@ const PARTS = [
       "ops-dlq-options",
       "ops-shared-files",
       "lock",
+      "publish-input",
     ],
   },
   {
