@@ -124,6 +124,21 @@ describe("stack outputs files", () => {
     });
   });
 
+  test("reads a deploy file by stack even when one stack has an output named value", () => {
+    const file = write("value-output.json", {
+      "orders-dev": { value: "x", topic_arn: "a" },
+      "orders-prod": { topic_arn: "b" },
+    });
+    expect(readStackOutputs(file, "orders-prod", {}).values).toEqual({ topic_arn: "b" });
+  });
+
+  test("says an empty file holds no stack", () => {
+    const file = write("empty.json", {});
+    expect(() => readStackOutputs(file, "orders-dev", {})).toThrow(
+      new UsageError(`--stack must name a stack in ${file}: it holds none (given "orders-dev")`),
+    );
+  });
+
   test("reads terraform output -json, which names no stack", () => {
     const file = write("tf.json", { topic_arn: { value: "a", type: "string", sensitive: false } });
     expect(readStackOutputs(file, undefined, {})).toEqual({ file, values: { topic_arn: "a" } });
