@@ -97,6 +97,7 @@ const PARTS = [
       "ops-shared-files",
       "lock",
       "publish-input",
+      "target",
     ],
   },
   {
