@@ -132,6 +132,13 @@ describe("stack outputs files", () => {
     expect(readStackOutputs(file, "orders-prod", {}).values).toEqual({ topic_arn: "b" });
   });
 
+  test("lists as its stacks only the entries that are objects", () => {
+    const file = write("with-note.json", { note: "kept by hand", "orders-dev": { topic_arn: "a" } });
+    expect(() => readStackOutputs(file, "orders-qa", {})).toThrow(
+      new UsageError(`--stack must name a stack in ${file}: it holds orders-dev (given "orders-qa")`),
+    );
+  });
+
   test("says an empty file holds no stack", () => {
     const file = write("empty.json", {});
     expect(() => readStackOutputs(file, "orders-dev", {})).toThrow(
