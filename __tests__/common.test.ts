@@ -67,6 +67,16 @@ describe("the stack a command uses", () => {
     expect(defaultStackName({ ORDERS_NAME_PREFIX: "orders-alice" })).toBe(`orders-alice-${firstEnvironment}`);
   });
 
+  test("is refused as bad input (a UsageError, exit 2) when the configuration is broken", () => {
+    const broken = (): string => defaultStackName({ ORDERS_NAME_PREFIX: "Bad!" });
+    expect(broken).toThrow(UsageError);
+    expect(broken).toThrow(
+      new Error(
+        'Invalid configuration:\n  - ORDERS_NAME_PREFIX must be 1-30 characters: a lower-case letter, then lower-case letters, digits and - (given "Bad!")',
+      ),
+    );
+  });
+
   test("refuses a stack that does not exist, listing those that do", () => {
     expect(() => chooseStack("orders-qa", ["orders-prod", "orders-dev"], "cdktf.out", {})).toThrow(
       new UsageError('--stack must name a stack in cdktf.out: it holds orders-dev, orders-prod (given "orders-qa")'),
