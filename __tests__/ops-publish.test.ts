@@ -171,6 +171,19 @@ describe("a rerun after an interruption, through the function", () => {
   });
 });
 
+describe("one order", () => {
+  test("that SNS never answers fails the command with one line naming the endpoint, and prints no id", async () => {
+    const { fake, outputs } = await sns(() => "drop");
+    const order = ["--order-id", "o-1", "--customer-id", "c-1", "--sku", "S", "--quantity", "1"];
+    const result = await publish([...order, "--unit-price", "1", "--currency", "EUR", "--outputs", outputs]);
+    expect(result).toEqual({
+      exit: 1,
+      lines: [],
+      stderr: `SNS at ${fake.endpoint} closed the connection before answering Publish (connection closed, 3 attempts)\n`,
+    });
+  });
+});
+
 describe("SNS refusing some entries of a PublishBatch", () => {
   test("reports each refused order, prints the accepted ones, and fails the command", async () => {
     const { fake, outputs } = await sns((request) => (request === 0 ? { refuse: [2, 5] } : "accept"));

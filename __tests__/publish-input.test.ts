@@ -9,7 +9,7 @@ import { recordingIo } from "./support/io";
 
 /**
  * What `npm run publish` refuses before it sends anything, run in jest's process: where the
- * orders come from (--file, standard input, --count and --seed, the order flags), the contract
+ * orders come from (--file, standard input, --count, the order flags; --seed's rule is in ops-publish), the contract
  * and SNS's size limit, and --ids-file. Each refusal is one message, the usage line, exit 2 and
  * nothing on standard output. bad-input.test.ts runs the built command for the exit codes.
  */
@@ -54,11 +54,6 @@ const refusal = (message: string): { exit: number; stderr: string[]; stdout: str
 
 describe("npm run publish refuses before sending", () => {
   test.each([
-    [
-      "--seed without --count",
-      [...flags({}), "--seed", "s", ...target],
-      "--seed applies to --count only: it makes the generated orders the same on every run",
-    ],
     ["an empty --seed", ["--count", "1", "--seed", "", ...target], '--seed must not be empty (given "")'],
     [
       "--count with order flags",
