@@ -144,3 +144,30 @@ test("exits 1 naming the table's endpoint when the table cannot be read", async 
     /^DynamoDB refused GetItem: ResourceNotFoundException: .+ \(HTTP 400 from http:\/\/127\.0\.0\.1:\d+\)\n$/,
   );
 });
+
+test("exits 1 with one line naming SNS's endpoint when SNS does not take the order, and reads no table", async () => {
+  const refusing = await startFakeSns(() => ({ status: 502 }));
+  const file = path.join(dir, "no-sns.json");
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      "orders-dev": {
+        topic_arn: TOPIC,
+        table_name: "orders-smoke-Missing",
+        aws_region: "us-east-1",
+        aws_endpoint_url_sns: refusing.endpoint,
+        aws_endpoint_url_dynamodb: dynamo.endpoint,
+      },
+    }),
+  );
+  const io = recordingIo();
+  try {
+    expect({ exit: await smokeMain(["--outputs", file, "--timeout", "10"], io), out: io.out() }).toEqual({
+      exit: 1,
+      out: "",
+    });
+    expect(io.err()).toMatch(new RegExp(`^SNS at ${refusing.endpoint} answered Publish with HTTP 502.*\\n$`));
+  } finally {
+    await refusing.stop();
+  }
+});
