@@ -14,13 +14,13 @@ import { dlqMain } from "../ops/dlq-command";
 import { projectDefaultStack } from "./support/configuration";
 import { recordingIo } from "./support/io";
 import { LocalSqs, startLocalSqs } from "./support/local-sqs";
-import { runBuilt } from "./support/commands";
 import { deliveryBody } from "./support/sqs-events";
 
 /**
  * `npm run dlq` against local-aws-sqs, an SQS API server that has the message-move task (the
- * sandbox's fauxqs has none: see the sandbox test). The built command reads the DLQ and the
- * endpoint from an outputs file, as it does with outputs.local.json.
+ * sandbox's fauxqs has none: see the sandbox test). The command runs in jest's process (its built
+ * entry file is run by bad-input.test.ts) and reads the DLQ and the endpoint from an outputs file,
+ * as it does with outputs.local.json.
  */
 
 let local: LocalSqs;
@@ -80,6 +80,16 @@ async function queuesWithDeadLetters(
   return { queueUrl: queue.QueueUrl!, dlqUrl: dlq.QueueUrl!, orderId: order.orderId as string, outputs };
 }
 
+/**
+ * Runs the command in this process, as its entry file does, on the outputs files' stack (named: an
+ * ORDERS_NAME_PREFIX in the shell running the tests would change the default).
+ */
+async function dlq(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const io = recordingIo();
+  const status = await dlqMain([...argv, "--stack", projectDefaultStack()], io);
+  return { status, stdout: io.out(), stderr: io.err() };
+}
+
 async function visible(queueUrl: string): Promise<number> {
   const a = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }),
@@ -102,7 +112,7 @@ async function receivable(queueUrl: string): Promise<number> {
 describe("npm run dlq -- list", () => {
   test("shows each dead letter with its receive count, first-seen time and orderId or why it failed", async () => {
     const { dlqUrl, orderId, outputs } = await queuesWithDeadLetters();
-    const result = await runBuilt("dist/ops/dlq.js", ["list", "--outputs", outputs]);
+    const result = await dlq(["list", "--outputs", outputs]);
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
     const lines = result.stdout.trim().split("\n");
     expect(lines[0]).toBe(`3 message(s) on ${dlqUrl}`);
@@ -121,14 +131,14 @@ describe("npm run dlq -- list", () => {
 
   test("consumes nothing: every message is visible again afterwards", async () => {
     const { dlqUrl, outputs } = await queuesWithDeadLetters(true);
-    expect((await runBuilt("dist/ops/dlq.js", ["list", "--outputs", outputs])).status).toBe(0);
+    expect((await dlq(["list", "--outputs", outputs])).status).toBe(0);
     // A receive, not ApproximateNumberOfMessages: local-aws-sqs counts hidden messages in it too.
     expect(await receivable(dlqUrl)).toBe(3);
   });
 
   test("stops at --max", async () => {
     const { outputs } = await queuesWithDeadLetters(true);
-    const result = await runBuilt("dist/ops/dlq.js", ["list", "--outputs", outputs, "--max", "2"]);
+    const result = await dlq(["list", "--outputs", outputs, "--max", "2"]);
     expect(result.stdout.trim().split("\n")).toHaveLength(3);
   });
 });
@@ -136,7 +146,7 @@ describe("npm run dlq -- list", () => {
 describe("npm run dlq -- redrive", () => {
   test("moves every dead letter back to its source queue with a message-move task and reports progress", async () => {
     const { queueUrl, dlqUrl, outputs } = await queuesWithDeadLetters();
-    const result = await runBuilt("dist/ops/dlq.js", ["redrive", "--outputs", outputs, "--interval", "100"]);
+    const result = await dlq(["redrive", "--outputs", outputs, "--interval", "100"]);
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
     const lines = result.stdout.trim().split("\n");
     expect(lines[0]).toMatch(
@@ -149,7 +159,7 @@ describe("npm run dlq -- redrive", () => {
 
   test("exits 1 with SQS's reason when SQS cannot trace the messages to a source", async () => {
     const { dlqUrl, outputs } = await queuesWithDeadLetters(true);
-    const result = await runBuilt("dist/ops/dlq.js", ["redrive", "--outputs", outputs, "--interval", "100"]);
+    const result = await dlq(["redrive", "--outputs", outputs, "--interval", "100"]);
     expect({ status: result.status, stderr: result.stderr }).toEqual({
       status: 1,
       stderr: "the move ended FAILED: CouldNotDetermineMessageSource\n",
@@ -161,7 +171,7 @@ describe("npm run dlq -- redrive", () => {
 describe("npm run dlq -- purge", () => {
   test("purges with --yes", async () => {
     const { dlqUrl, outputs } = await queuesWithDeadLetters(true);
-    const result = await runBuilt("dist/ops/dlq.js", ["purge", "--yes", "--outputs", outputs]);
+    const result = await dlq(["purge", "--yes", "--outputs", outputs]);
     expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 0, stdout: `purged ${dlqUrl}\n` });
     // The server accepted the purge: SQS allows one per queue per 60 seconds.
     await expect(sqs.send(new PurgeQueueCommand({ QueueUrl: dlqUrl }))).rejects.toThrow(
@@ -173,14 +183,14 @@ describe("npm run dlq -- purge", () => {
   test("purges after a yes at the terminal", async () => {
     const { dlqUrl, outputs } = await queuesWithDeadLetters(true);
     const io = recordingIo(true);
-    expect(await dlqMain(["purge", "--outputs", outputs], io)).toBe(0);
+    expect(await dlqMain(["purge", "--outputs", outputs, "--stack", projectDefaultStack()], io)).toBe(0);
     expect(io.out()).toBe(`purged ${dlqUrl}\n`);
   });
 
   test("purges nothing after a no", async () => {
     const { dlqUrl, outputs } = await queuesWithDeadLetters(true);
     const io = recordingIo(false);
-    expect(await dlqMain(["purge", "--outputs", outputs], io)).toBe(0);
+    expect(await dlqMain(["purge", "--outputs", outputs, "--stack", projectDefaultStack()], io)).toBe(0);
     expect(io.out()).toBe("not purged\n");
     await expect(sqs.send(new PurgeQueueCommand({ QueueUrl: dlqUrl }))).resolves.toBeDefined();
   });

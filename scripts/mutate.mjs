@@ -11,7 +11,7 @@
 // configuration (config/), the operator commands (ops/ and their cli/ support) and local/.
 // Only tests that run the code in jest's own process count: per-test coverage cannot see a built
 // command or the built function run as a child process (bad-input, cli-input, ops-http-failures,
-// ops-silent-endpoint, most of ops-dlq), so a mutant only they reach is reported "not covered";
+// ops-silent-endpoint), so a mutant only they reach is reported "not covered";
 // docs/mutation-testing.md names the child-process test that covers each. Static mutants (module-
 // level code: option tables, help texts, defaults, the order schema) run every test of their part.
 // Prints each part's counts, score and minutes, the surviving mutants and the overall score.
