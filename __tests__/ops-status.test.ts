@@ -5,7 +5,7 @@ import { CreateQueueCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { poisonOrder } from "../contract/samples";
 import { ORDER_METRIC_NAMES } from "../contract/metrics";
 import { ORDER_METRIC_NAMES as CONSTRUCT_METRIC_NAMES } from "../constructs/defaults";
-import { statusMain } from "../ops/status-command";
+import { MAX_METRICS_READ_BYTES, sandboxDocuments, statusMain } from "../ops/status-command";
 import { FakeCloudWatch, metricDataAnswer, startFakeCloudWatch } from "./support/fake-cloudwatch";
 import { FaultServer, startFaultProxy } from "./support/fault-servers";
 import { recordingIo } from "./support/io";
@@ -262,5 +262,98 @@ describe("npm run status on a deployed stack", () => {
     expect(io.err()).toBe(
       '--newest must be an integer between 0 and 20 (given "99")\nSee "npm run status -- --help".\n',
     );
+  });
+});
+
+/** An EMF document of the function's, `minutesAgo` minutes old, with these outcome counts and latencies. */
+function emf(minutesAgo: number, stored: number, latencies: number[]): string {
+  return JSON.stringify({
+    _aws: { Timestamp: Date.now() - minutesAgo * 60_000 },
+    [ORDER_METRIC_NAMES.stored]: stored,
+    [ORDER_METRIC_NAMES.duplicate]: 1,
+    [ORDER_METRIC_NAMES.rejected]: 0,
+    [ORDER_METRIC_NAMES.failed]: 0,
+    [ORDER_METRIC_NAMES.latency]: latencies,
+  });
+}
+
+/** A queue and its DLQ on local-aws-sqs, and a sandbox's outputs file naming them and `metricsFile`. */
+async function sandboxOutputs(metricsFile: string): Promise<string> {
+  n++;
+  const queue = await local.sqs.send(new CreateQueueCommand({ QueueName: `sandbox-${n}` }));
+  const dlq = await local.sqs.send(new CreateQueueCommand({ QueueName: `sandbox-${n}-dlq` }));
+  const outputs = path.join(dir, `sandbox-outputs-${n}.json`);
+  fs.writeFileSync(
+    outputs,
+    JSON.stringify({
+      "orders-dev": {
+        queue_url: queue.QueueUrl,
+        dlq_url: dlq.QueueUrl,
+        aws_region: "us-east-1",
+        aws_endpoint_url_sqs: local.endpoint,
+        local_metrics_file: metricsFile,
+      },
+    }),
+  );
+  return outputs;
+}
+
+describe("npm run status on the sandbox", () => {
+  test("counts the outcomes of the metrics file's documents in the window, skipping other lines; no age, no alarms", async () => {
+    const metrics = path.join(dir, "metrics.jsonl");
+    const lines = [emf(10, 100, [999]), "START RequestId: x", '{"_aws": broken', emf(1, 3, [10, 20, 30])];
+    fs.writeFileSync(metrics, `${lines.join("\n")}\n`);
+    const io = recordingIo();
+    expect(await statusMain(["--outputs", await sandboxOutputs(metrics)], io)).toBe(0);
+    expect(io.out()).toBe(
+      [
+        "queue:  0 visible, 0 in flight, oldest n/a on the sandbox (a CloudWatch metric)",
+        "DLQ:    0 message(s)",
+        "orders: last 5 min: 3 stored, 1 duplicate, 0 rejected, 0 failed; latency p50 20 ms, p99 30 ms",
+        "alarms: n/a on the sandbox (no CloudWatch)",
+        "status: healthy",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  test("says no invocations when the metrics file holds none in the window", async () => {
+    const metrics = path.join(dir, "old-metrics.jsonl");
+    fs.writeFileSync(metrics, `${emf(10, 100, [999])}\n`);
+    const io = recordingIo();
+    await statusMain(["--outputs", await sandboxOutputs(metrics)], io);
+    expect(io.out().split("\n")[2]).toBe("orders: last 5 min: no invocations");
+  });
+
+  test("exits 2 when the outputs name an empty metrics file", async () => {
+    const io = recordingIo();
+    expect(await statusMain(["--outputs", await sandboxOutputs("")], io)).toBe(2);
+    expect(io.err().split("\n")[0]).toBe("local_metrics_file must not be empty");
+  });
+});
+
+describe("the sandbox's metrics file", () => {
+  test("that does not exist is named, with the likely cause", () => {
+    const file = path.join(dir, "none.jsonl");
+    expect(() => sandboxDocuments(file, 0)).toThrow(
+      `the sandbox's metrics file ${file} does not exist: is "npm run sandbox" running? It rewrites the outputs file each start`,
+    );
+  });
+
+  test("that cannot be opened is named with the system's code", () => {
+    const file = path.join(dir, "metrics.jsonl", "below");
+    expect(() => sandboxDocuments(file, 0)).toThrow(`the sandbox's metrics file ${file} cannot be read (ENOTDIR)`);
+  });
+
+  test("that is not a regular file is refused", () => {
+    expect(() => sandboxDocuments(dir, 0)).toThrow(`the sandbox's metrics file ${dir} is not a regular file`);
+  });
+
+  test("is read from its end only when it is larger than the limit, dropping the cut first line", () => {
+    const file = path.join(dir, "large.jsonl");
+    const last = emf(0, 5, [1]);
+    // The first line, longer than the limit, ends with a whole document: cut, its end would still parse.
+    fs.writeFileSync(file, `${" ".repeat(MAX_METRICS_READ_BYTES)}${emf(0, 7, [2])}\n${last}\n`);
+    expect(sandboxDocuments(file, 0)).toEqual([JSON.parse(last)]);
   });
 });
