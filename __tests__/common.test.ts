@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { LOCAL_CREDENTIALS, clientSettings, isLoopback, queueUrlProblem, regionOf } from "../cli/aws";
 import { UsageError, numberOption, parseCommandLine } from "../cli/cli";
-import { readStackOutputs } from "../cli/outputs";
+import { checkOutputsWritable, readStackOutputs, requireOutput, writeStackOutputs } from "../cli/outputs";
 import { projectRoot } from "../config/project";
 import { chooseStack, defaultStackName } from "../cli/stacks";
 import { projectEnvironmentEntries } from "./support/configuration";
@@ -191,6 +191,18 @@ describe("stack outputs files", () => {
     );
   });
 
+  test.each([
+    ["missing", {}],
+    ["empty", { topic_arn: "" }],
+  ])("refuses an output that is %s, listing those there are and the flag that replaces it", (_label, values) => {
+    const outputs = { file: path.join(dir, "deploy.json"), stack: "orders-dev", values: { ...values, queue_url: "q" } };
+    expect(() => requireOutput(outputs, "topic_arn", "topic-arn")).toThrow(
+      new UsageError(
+        `stack output topic_arn not found for orders-dev in ${outputs.file} (found: ${Object.keys(outputs.values).join(", ")}); pass --topic-arn instead`,
+      ),
+    );
+  });
+
   test("refuses a file that is not JSON", () => {
     const file = path.join(dir, "broken.json");
     fs.writeFileSync(file, "{");
@@ -262,5 +274,48 @@ describe("the project root", () => {
 
   test("says so when no folder above holds cdktf.json", () => {
     expect(() => projectRoot(os.tmpdir())).toThrow(`cdktf.json not found in ${os.tmpdir()} or any folder above it`);
+  });
+});
+
+describe("an outputs file the sandbox writes", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orders-outputs-written-"));
+
+  test("must be in an existing folder", () => {
+    const file = path.join(dir, "no", "outputs.json");
+    expect(() => checkOutputsWritable(file, "--outputs-file")).toThrow(
+      new UsageError(`--outputs-file must be in an existing folder (given ${JSON.stringify(file)})`),
+    );
+  });
+
+  test("must be creatable, naming the system's code", () => {
+    const notAFolder = path.join(dir, "a-file");
+    fs.writeFileSync(notAFolder, "");
+    const file = path.join(notAFolder, "outputs.json");
+    expect(() => checkOutputsWritable(file, "--outputs-file")).toThrow(
+      new UsageError(`--outputs-file cannot be written (given ${JSON.stringify(file)}: ENOTDIR)`),
+    );
+  });
+
+  test("that exists must already read as an outputs file", () => {
+    const file = path.join(dir, "list.json");
+    fs.writeFileSync(file, "[1, 2]");
+    expect(() => checkOutputsWritable(file, "--outputs-file")).toThrow(
+      new UsageError(`--outputs-file ${file} must hold a JSON object of stack outputs (given a list)`),
+    );
+  });
+
+  test("is checked without leaving anything behind", () => {
+    const folder = fs.mkdtempSync(path.join(dir, "clean-"));
+    checkOutputsWritable(path.join(folder, "outputs.json"), "--outputs-file");
+    expect(fs.readdirSync(folder)).toEqual([]);
+  });
+
+  test("is not written over when it holds something else", () => {
+    const file = path.join(dir, "not-outputs.json");
+    fs.writeFileSync(file, '"text"');
+    expect(() => writeStackOutputs(file, "orders-dev", { topic_arn: "a" })).toThrow(
+      new UsageError(`--outputs-file ${file} must hold a JSON object of stack outputs (given a string)`),
+    );
+    expect(fs.readFileSync(file, "utf8")).toBe('"text"');
   });
 });
