@@ -6,7 +6,7 @@ import { poisonOrder } from "../contract/samples";
 import { ORDER_METRIC_NAMES } from "../contract/metrics";
 import { ORDER_METRIC_NAMES as CONSTRUCT_METRIC_NAMES } from "../constructs/defaults";
 import { MAX_METRICS_READ_BYTES, sandboxDocuments, statusMain } from "../ops/status-command";
-import { FakeCloudWatch, metricDataAnswer, startFakeCloudWatch } from "./support/fake-cloudwatch";
+import { FakeCloudWatch, metricDataAnswer, startFakeCloudWatch } from "./support/fake-json-service";
 import { FaultServer, startFaultProxy } from "./support/fault-servers";
 import { recordingIo } from "./support/io";
 import { LocalSqs, startLocalSqs } from "./support/local-sqs";

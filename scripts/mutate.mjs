@@ -94,6 +94,7 @@ const PARTS = [
       "ops-status",
       "ops-dlq",
       "ops-dlq-options",
+      "ops-dlq-answers",
       "ops-shared-files",
       "lock",
       "publish-input",

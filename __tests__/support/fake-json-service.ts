@@ -2,46 +2,61 @@ import * as http from "http";
 import { AddressInfo } from "net";
 
 /**
- * CloudWatch on 127.0.0.1, speaking the protocol the SDK speaks to AWS (JSON 1.0: POST /, the
- * operation in `X-Amz-Target: GraniteServiceVersion20100801.<Operation>`, JSON in and out, times
+ * An AWS service on 127.0.0.1 speaking the protocol the SDK speaks to AWS for CloudWatch and SQS
+ * (JSON 1.0: POST /, the operation in `X-Amz-Target: <prefix>.<Operation>`, JSON in and out, times
  * as epoch seconds), so a command's request path is the real one: only the answers are made up.
- * No local CloudWatch server exists.
+ * CloudWatch has no local server; SQS's stand-in answers what local-aws-sqs never does (a failed
+ * delete, a message-move task that stays running, an action it does not implement).
  */
 
-/** One request as CloudWatch received it. */
-export interface CloudWatchRequest {
+/** One request as the service received it. */
+export interface ServiceRequest {
   readonly operation: string;
   readonly body: Record<string, unknown>;
 }
 
 /** The answer to an operation: a JSON body, or `{ status, body }` for an error. */
-export type CloudWatchAnswer =
+export type ServiceAnswer =
   Record<string, unknown> | { readonly status: number; readonly body: Record<string, unknown> };
 
-export interface FakeCloudWatch {
+export interface FakeService {
   readonly endpoint: string;
-  readonly requests: CloudWatchRequest[];
-  /** What each operation answers (an operation not here answers CloudWatch's UnknownOperationException). */
-  answers: Record<string, (body: Record<string, unknown>) => CloudWatchAnswer>;
+  readonly requests: ServiceRequest[];
+  /** What each operation answers (an operation not here answers UnknownOperationException). */
+  answers: Record<string, (body: Record<string, unknown>) => ServiceAnswer>;
   stop(): Promise<void>;
 }
 
-const TARGET_PREFIX = "GraniteServiceVersion20100801.";
+/** CloudWatch's stand-in. */
+export type FakeCloudWatch = FakeService;
 
-export async function startFakeCloudWatch(answers: FakeCloudWatch["answers"] = {}): Promise<FakeCloudWatch> {
-  const requests: CloudWatchRequest[] = [];
-  const fake = { requests, answers } as FakeCloudWatch;
+export function startFakeCloudWatch(answers: FakeService["answers"] = {}): Promise<FakeService> {
+  return startFakeJsonService("GraniteServiceVersion20100801", "com.amazonaws.cloudwatch", answers);
+}
+
+/** SQS's stand-in. */
+export function startFakeSqs(answers: FakeService["answers"] = {}): Promise<FakeService> {
+  return startFakeJsonService("AmazonSQS", "com.amazonaws.sqs", answers);
+}
+
+async function startFakeJsonService(
+  targetPrefix: string,
+  errorNamespace: string,
+  answers: FakeService["answers"],
+): Promise<FakeService> {
+  const requests: ServiceRequest[] = [];
+  const fake = { requests, answers } as FakeService;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const target = String(req.headers["x-amz-target"] ?? "");
-      const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
+      const operation = target.startsWith(`${targetPrefix}.`) ? target.slice(targetPrefix.length + 1) : target;
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
       requests.push({ operation, body });
       const answer = fake.answers[operation]?.(body) ?? {
         status: 400,
-        body: { __type: "com.amazonaws.cloudwatch#UnknownOperationException", message: `no ${operation} here` },
+        body: { __type: `${errorNamespace}#UnknownOperationException`, message: `no ${operation} here` },
       };
       const isError = typeof answer.status === "number" && "body" in answer;
       res.writeHead(isError ? (answer.status as number) : 200, { "content-type": "application/x-amz-json-1.0" });

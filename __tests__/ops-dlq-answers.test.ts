@@ -1,0 +1,177 @@
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { dlqMain } from "../ops/dlq-command";
+import { FakeService, ServiceAnswer, startFakeSqs } from "./support/fake-json-service";
+import { recordingIo } from "./support/io";
+
+/**
+ * `npm run dlq` against SQS answers local-aws-sqs never gives: an SQS without the message-move
+ * task, a task that ends CANCELLED, stays RUNNING past --timeout or cannot be found, entries of a
+ * delete that fail, a listing whose messages cannot be made visible again, messages without a
+ * sent time. SQS is a stand-in on 127.0.0.1 speaking its JSON protocol; the command runs in
+ * jest's process. ops-dlq.test.ts runs the usual paths against local-aws-sqs.
+ */
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orders-dlq-answers-"));
+const DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:orders-dev-OrderQueueDLQ";
+let sqs: FakeService;
+let dlqUrl: string;
+
+beforeAll(async () => {
+  sqs = await startFakeSqs();
+  dlqUrl = `${sqs.endpoint}/000000000000/orders-dev-OrderQueueDLQ`;
+});
+
+afterAll(() => sqs.stop());
+
+/** Runs the command in this process with these SQS answers; --dlq-url and the endpoint come from an outputs file. */
+async function dlq(
+  argv: string[],
+  answers: Record<string, (body: Record<string, unknown>) => ServiceAnswer>,
+): Promise<{ exit: number; stdout: string; stderr: string }> {
+  sqs.answers = { GetQueueAttributes: () => ({ Attributes: { QueueArn: DLQ_ARN } }), ...answers };
+  const outputs = path.join(dir, "outputs.json");
+  fs.writeFileSync(
+    outputs,
+    JSON.stringify({ "orders-dev": { dlq_url: dlqUrl, aws_region: "us-east-1", aws_endpoint_url_sqs: sqs.endpoint } }),
+  );
+  const io = recordingIo();
+  const exit = await dlqMain([...argv, "--outputs", outputs, "--stack", "orders-dev"], io);
+  return { exit, stdout: io.out(), stderr: io.err() };
+}
+
+/** ListMessageMoveTasks answering one task of this state. */
+const task = (fields: Record<string, unknown>) => () => ({ Results: [{ TaskHandle: "t-1", ...fields }] });
+const started = { StartMessageMoveTask: () => ({ TaskHandle: "t-1" }) };
+const startLine = `started moving messages from ${DLQ_ARN} back to their source queue (task t-1)\n`;
+
+describe("redrive", () => {
+  test("against an SQS without the message-move task says so, names the server and moves nothing", async () => {
+    expect(await dlq(["redrive"], {})).toEqual({
+      exit: 1,
+      stdout: "",
+      stderr:
+        `redrive needs SQS's StartMessageMoveTask, which the SQS server at ${sqs.endpoint} does not implement ` +
+        `(it answered UnknownOperationException: no StartMessageMoveTask here); fauxqs, the server of ` +
+        `"npm run sandbox", has none: nothing was moved\n`,
+    });
+  });
+
+  test("reports a move that ends CANCELLED before moving anything, without a reason, and fails", async () => {
+    const result = await dlq(["redrive"], { ...started, ListMessageMoveTasks: task({ Status: "CANCELLED" }) });
+    expect(result).toEqual({
+      exit: 1,
+      stdout: `${startLine}CANCELLED: moved 0\n`,
+      stderr: "the move ended CANCELLED\n",
+    });
+  });
+
+  test("stops watching a move still RUNNING at --timeout and says SQS goes on with it", async () => {
+    const result = await dlq(["redrive", "--timeout", "1", "--interval", "400"], {
+      ...started,
+      ListMessageMoveTasks: task({
+        Status: "RUNNING",
+        ApproximateNumberOfMessagesMoved: 1,
+        ApproximateNumberOfMessagesToMove: 3,
+      }),
+    });
+    expect({ exit: result.exit, stderr: result.stderr }).toEqual({
+      exit: 1,
+      stderr:
+        'the move is still RUNNING within 1 s (--timeout 1): moved 1 of 3; SQS goes on with it ("npm run dlq -- list" shows what is left)\n',
+    });
+    expect(result.stdout.split("\n").slice(1, -1)).toEqual([
+      "RUNNING: moved 1 of 3",
+      "RUNNING: moved 1 of 3",
+      "RUNNING: moved 1 of 3",
+    ]);
+  });
+
+  test("fails when SQS lists no move task for the DLQ", async () => {
+    const result = await dlq(["redrive"], { ...started, ListMessageMoveTasks: () => ({ Results: [] }) });
+    expect({ exit: result.exit, stderr: result.stderr }).toEqual({
+      exit: 1,
+      stderr: `no message-move task found for ${DLQ_ARN}\n`,
+    });
+  });
+
+  test("follows its own task when SQS lists another first", async () => {
+    const result = await dlq(["redrive"], {
+      ...started,
+      ListMessageMoveTasks: () => ({
+        Results: [
+          { TaskHandle: "other", Status: "FAILED" },
+          { TaskHandle: "t-1", Status: "COMPLETED", ApproximateNumberOfMessagesMoved: 2 },
+        ],
+      }),
+    });
+    expect(result).toEqual({ exit: 0, stdout: `${startLine}COMPLETED: moved 2\n`, stderr: "" });
+  });
+});
+
+/** A message as SQS gives it (the SDK checks the body's MD5). */
+const message = (id: string, body: string): Record<string, string> => ({
+  MessageId: id,
+  ReceiptHandle: `h-${id}`,
+  Body: body,
+  MD5OfBody: createHash("md5").update(body).digest("hex"),
+});
+
+/** ReceiveMessage answering `messages` the first time, then none. */
+function receivedOnce(...messages: Record<string, string>[]): () => ServiceAnswer {
+  let calls = 0;
+  return () => (calls++ === 0 ? { Messages: messages } : {});
+}
+
+describe("purge --max", () => {
+  const received = () => receivedOnce(message("m-1", "{}"), message("m-2", "{}"));
+
+  test("fails naming why SQS did not delete some messages, and says how many it deleted", async () => {
+    const result = await dlq(["purge", "--max", "5", "--yes"], {
+      ReceiveMessage: received(),
+      DeleteMessageBatch: () => ({
+        Successful: [{ Id: "d0" }],
+        Failed: [{ Id: "d1", SenderFault: true, Code: "ReceiptHandleIsInvalid" }],
+      }),
+    });
+    expect(result).toEqual({
+      exit: 1,
+      stdout: `deleted 1 message(s) from ${dlqUrl}\n`,
+      stderr: "SQS did not delete 1 message(s): ReceiptHandleIsInvalid\n",
+    });
+  });
+
+  test("names a failed delete by its message when SQS gives no code", async () => {
+    const result = await dlq(["purge", "--max", "5", "--yes"], {
+      ReceiveMessage: received(),
+      DeleteMessageBatch: () => ({ Failed: [{ Id: "d0", SenderFault: false, Message: "try again" }] }),
+    });
+    expect(result.stderr).toBe("SQS did not delete 1 message(s): try again\n");
+  });
+});
+
+describe("list", () => {
+  test("fails when the listed messages cannot be made visible again, saying when they reappear", async () => {
+    const result = await dlq(["list"], {
+      ReceiveMessage: receivedOnce(message("m-1", "{}")),
+      ChangeMessageVisibilityBatch: () => ({
+        status: 400,
+        body: { __type: "com.amazonaws.sqs#ReceiptHandleIsInvalid", message: "handle expired" },
+      }),
+    });
+    expect({ exit: result.exit, stdout: result.stdout }).toEqual({ exit: 1, stdout: "" });
+    expect(result.stderr).toMatch(
+      /^SQS refused ChangeMessageVisibilityBatch: ReceiptHandleIsInvalid: handle expired .+: the listed messages reappear on their own after 30 s\n$/,
+    );
+  });
+
+  test("shows a message without a sent time as first seen unknown", async () => {
+    const result = await dlq(["list"], {
+      ReceiveMessage: receivedOnce(message("m-1", "{broken")),
+      ChangeMessageVisibilityBatch: () => ({ Successful: [{ Id: "v0" }] }),
+    });
+    expect(result.stdout.split("\n")[1]).toMatch(/^m-1 {2}receives 0 {2}first seen unknown {2}MalformedMessageError: /);
+  });
+});
