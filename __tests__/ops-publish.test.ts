@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { SNS_MAX_MESSAGE_BYTES, batchesOf, publishOrders } from "../cli/publish";
+import { SNS_MAX_MESSAGE_BYTES, batchesOf, publishEach, publishOrders } from "../cli/publish";
 import { LOCAL_CREDENTIALS } from "../cli/aws";
 import { sampleOrder } from "../contract/samples";
 import { LOCAL_AWS_ENV, LocalServer, createTable, localDynamoDbClient, startDynamoDb } from "../local/servers";
@@ -210,6 +210,55 @@ describe("SNS refusing some entries of a PublishBatch", () => {
   });
 });
 
+describe("publishEach", () => {
+  /** A client of a stand-in answering as `answer` says. */
+  async function client(answer: (request: number) => SnsAnswer): Promise<SNSClient> {
+    const { fake } = await sns(answer);
+    return new SNSClient({ endpoint: fake.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+  }
+
+  test("publishes one order with Publish and says so, with no callbacks given", async () => {
+    const snsClient = await client(() => "accept");
+    expect(await publishEach(snsClient, TOPIC, [sampleOrder()])).toStrictEqual({
+      accepted: 1,
+      refused: 0,
+      unanswered: [],
+      notSent: 0,
+    });
+    snsClient.destroy();
+  });
+
+  test("counts batches' accepted and refused orders with no callbacks given", async () => {
+    const snsClient = await client(() => ({ refuse: [1] }));
+    expect(await publishEach(snsClient, TOPIC, [sampleOrder(), sampleOrder(), sampleOrder()])).toStrictEqual({
+      accepted: 2,
+      refused: 1,
+      unanswered: [],
+      notSent: 0,
+    });
+    snsClient.destroy();
+  });
+
+  test("is not stopped by a stop asked once every batch went out", async () => {
+    const snsClient = await client(() => "accept");
+    let sent = 0;
+    const outcome = await publishEach(snsClient, TOPIC, [sampleOrder(), sampleOrder()], {
+      onAccepted: () => sent++,
+      stopped: () => sent === 2,
+    });
+    expect(outcome).toStrictEqual({ accepted: 2, refused: 0, unanswered: [], notSent: 0 });
+    snsClient.destroy();
+  });
+
+  test("names PublishBatch in the failure of a batch SNS never answers", async () => {
+    const { fake, outputs } = await sns((request) => (request < 1 ? "accept" : "drop"));
+    const result = await publish(["--count", "20", "--outputs", outputs]);
+    expect(result.stderr.split("\n")[0]).toBe(
+      `SNS at ${fake.endpoint} closed the connection before answering PublishBatch (connection closed, 3 attempts)`,
+    );
+  });
+});
+
 describe("PublishBatch requests", () => {
   test("hold at most 10 orders and 256 KiB of messages each", () => {
     const small = "x".repeat(100);
@@ -220,6 +269,14 @@ describe("PublishBatch requests", () => {
     const rest = SNS_MAX_MESSAGE_BYTES - 2 * large.length;
     expect(batchesOf([large, large, "z".repeat(rest)]).map((b) => b.length)).toEqual([3]);
     expect(batchesOf([large, large, "z".repeat(rest + 1)]).map((b) => b.length)).toEqual([2, 1]);
+  });
+
+  test("are none for no messages", () => {
+    expect(batchesOf([])).toEqual([]);
+  });
+
+  test("give a message larger than SNS takes a batch of its own, for SNS to refuse", () => {
+    expect(batchesOf(["x".repeat(SNS_MAX_MESSAGE_BYTES + 1), "y"])).toEqual([[0], [1]]);
   });
 
   test("that SNS answers are sent as PublishBatch, 10 entries each", async () => {

@@ -151,7 +151,7 @@ export async function publishOrders(
   orders: readonly Record<string, unknown>[],
   inFlight = 1,
 ): Promise<string[]> {
-  const ids: string[] = new Array(orders.length);
+  const ids: string[] = [];
   const reasons: string[] = [];
   const outcome = await publishEach(client, topicArn, orders, {
     inFlight,
