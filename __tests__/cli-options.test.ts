@@ -163,6 +163,17 @@ describe.each(COMMANDS)("npm run %s: the ranges its help states", (_name, main, 
   );
 });
 
+describe("the commands' help", () => {
+  test.each(COMMANDS.map(([name, , help]) => [name, help] as const))(
+    "of %s says where the default stack comes from",
+    (_name, help) => {
+      expect(help).toContain(
+        "(default: <ORDERS_NAME_PREFIX>-<first environment of environments.json>, orders-dev as committed)",
+      );
+    },
+  );
+});
+
 describe("long values in messages", () => {
   const huge = "9".repeat(128 * 1024);
   const outputs = outputsFile("outputs.json", {

@@ -1,6 +1,6 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { sampleOrder } from "../contract/samples";
-import { sleep } from "../cli/sleep";
+import { setTimeout as sleep } from "timers/promises";
 import { EventSourceMapping } from "../local/event-source";
 import { LocalSqs, startLocalSqs } from "./support/local-sqs";
 

@@ -2,7 +2,7 @@ import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { poisonOrder, sampleOrder } from "../contract/samples";
 import { publishOrders } from "../cli/publish";
-import { sleep } from "../cli/sleep";
+import { setTimeout as sleep } from "timers/promises";
 import { LocalEnvironment } from "./environment";
 import { EventSourceMapping } from "./event-source";
 import { Handler } from "./function";

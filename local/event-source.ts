@@ -6,7 +6,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { sleep } from "../cli/sleep";
+import { setTimeout as sleep } from "timers/promises";
 import { sqsRecordOf } from "./sqs-record";
 import { Handler } from "./function";
 
