@@ -47,11 +47,10 @@ export function wholeNumber(limit: { readonly min: number; readonly max: number 
 
 /** One of a list of values (numbers, or words without quotes or spaces). */
 export function oneOf<T extends string | number>(values: readonly T[]): Rule<T> {
-  const literal = (value: T): string => (typeof value === "number" ? String(value) : hclString(value));
   return {
     schema: z.literal([...values]) as unknown as z.ZodMiniType<T>,
     allowed: `one of ${values.join(", ")}`,
-    terraformCondition: (ref) => `contains([${values.map(literal).join(", ")}], ${ref})`,
+    terraformCondition: (ref) => `contains([${values.map(hclLiteral).join(", ")}], ${ref})`,
     terraformValue: (ref) => ref,
   };
 }
@@ -61,7 +60,7 @@ export function matching(pattern: RegExp, allowed: string): Rule<string> {
   return {
     schema: z.string().check(z.regex(pattern)),
     allowed,
-    terraformCondition: (ref) => `can(regex(${hclString(pattern.source)}, ${ref}))`,
+    terraformCondition: (ref) => `can(regex(${hclLiteral(pattern.source)}, ${ref}))`,
     terraformValue: (ref) => ref,
   };
 }
@@ -73,7 +72,7 @@ export function named(rule: NameRule, lead: string): Rule<string> {
     schema: z.string().check(z.minLength(minLength), z.maxLength(maxLength), z.regex(pattern)),
     allowed: `${lead}${minLength}-${maxLength} characters of ${rule.characters}`,
     terraformCondition: (ref) =>
-      `length(${ref}) >= ${minLength} && length(${ref}) <= ${maxLength} && can(regex(${hclString(pattern.source)}, ${ref}))`,
+      `length(${ref}) >= ${minLength} && length(${ref}) <= ${maxLength} && can(regex(${hclLiteral(pattern.source)}, ${ref}))`,
     terraformValue: (ref) => ref,
   };
 }
@@ -129,11 +128,12 @@ export function given(value: unknown): string {
 }
 
 /**
- * A string as an HCL string literal: JSON's escapes, and `${` / `%{` kept literal as `$${` / `%%{`.
- * (Functions give the replacements: in a replacement string, `$$` is one `$`.)
+ * A string or a number as an HCL literal: JSON's (a number bare, a string quoted with its escapes),
+ * and `${` / `%{` kept literal as `$${` / `%%{`. (Functions give the replacements: in a replacement
+ * string, `$$` is one `$`.)
  */
-function hclString(text: string): string {
-  return JSON.stringify(text)
+function hclLiteral(value: string | number): string {
+  return JSON.stringify(value)
     .replaceAll("${", () => "$${")
     .replaceAll("%{", () => "%%{");
 }
