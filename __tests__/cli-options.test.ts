@@ -163,6 +163,16 @@ describe.each(COMMANDS)("npm run %s: the ranges its help states", (_name, main, 
   );
 });
 
+describe("a refusal", () => {
+  test.each(COMMANDS.map(([name, main]) => [name, main] as const))(
+    "by npm run %s ends saying where its usage is",
+    async (name, main) => {
+      const result = await run(main, ["--no-such-option"]);
+      expect(result.stderr.split("\n").slice(1)).toEqual([`See "npm run ${name} -- --help".`, ""]);
+    },
+  );
+});
+
 describe("the commands' help", () => {
   test.each(COMMANDS.map(([name, , help]) => [name, help] as const))(
     "of %s says where the default stack comes from",

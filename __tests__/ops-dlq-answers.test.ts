@@ -111,19 +111,26 @@ describe("redrive", () => {
   });
 });
 
-/** A message as SQS gives it (the SDK checks the body's MD5). */
-const message = (id: string, body: string): Record<string, string> => ({
+type Message = Record<string, unknown>;
+
+/** A message as SQS gives it (the SDK checks the body's MD5), received `receives` times if given. */
+const message = (id: string, body: string, receives?: number): Message => ({
   MessageId: id,
   ReceiptHandle: `h-${id}`,
   Body: body,
   MD5OfBody: createHash("md5").update(body).digest("hex"),
+  ...(receives === undefined ? {} : { Attributes: { ApproximateReceiveCount: String(receives) } }),
 });
 
-/** ReceiveMessage answering `messages` the first time, then none. */
-function receivedOnce(...messages: Record<string, string>[]): () => ServiceAnswer {
+/** ReceiveMessage answering each list of `answers` in turn, then no message. */
+function receivedInTurn(...answers: Message[][]): () => ServiceAnswer {
   let calls = 0;
-  return () => (calls++ === 0 ? { Messages: messages } : {});
+  return () => (calls < answers.length ? { Messages: answers[calls++] } : {});
 }
+
+/** ReceiveMessage answering `messages` the first time, then none. */
+const receivedOnce = (...messages: Message[]): (() => ServiceAnswer) => receivedInTurn(messages);
+const visibleAgain = { ChangeMessageVisibilityBatch: () => ({ Successful: [{ Id: "v0" }] }) };
 
 describe("purge --max", () => {
   const received = () => receivedOnce(message("m-1", "{}"), message("m-2", "{}"));
@@ -170,8 +177,77 @@ describe("list", () => {
   test("shows a message without a sent time as first seen unknown", async () => {
     const result = await dlq(["list"], {
       ReceiveMessage: receivedOnce(message("m-1", "{broken")),
-      ChangeMessageVisibilityBatch: () => ({ Successful: [{ Id: "v0" }] }),
+      ...visibleAgain,
     });
     expect(result.stdout.split("\n")[1]).toMatch(/^m-1 {2}receives 0 {2}first seen unknown {2}MalformedMessageError: /);
+  });
+
+  test("fails naming the listed messages SQS did not make visible again", async () => {
+    const result = await dlq(["list"], {
+      ReceiveMessage: receivedOnce(message("m-1", "{}")),
+      ChangeMessageVisibilityBatch: () => ({
+        Failed: [{ Id: "v0", SenderFault: true, Code: "ReceiptHandleIsInvalid" }],
+      }),
+    });
+    expect({ exit: result.exit, stderr: result.stderr }).toEqual({
+      exit: 1,
+      stderr:
+        "SQS did not make 1 listed message(s) visible again (ReceiptHandleIsInvalid): they reappear on their own after 30 s\n",
+    });
+  });
+
+  test("gives up making the listed messages visible again after 5 s when SQS does not answer", async () => {
+    const started = Date.now();
+    const result = await dlq(["list", "--timeout", "60"], {
+      ReceiveMessage: receivedOnce(message("m-1", "{}")),
+      ChangeMessageVisibilityBatch: () => "silent",
+    });
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect({ exit: result.exit, stderr: result.stderr }).toEqual({
+      exit: 1,
+      stderr: expect.stringMatching(
+        /ChangeMessageVisibilityBatch.*: the listed messages reappear on their own after 30 s\n$/,
+      ),
+    });
+  }, 30_000);
+
+  test("names ReceiveMessage when SQS refuses it", async () => {
+    const result = await dlq(["list"], {
+      ReceiveMessage: () => ({
+        status: 400,
+        body: { __type: "com.amazonaws.sqs#QueueDoesNotExist", message: "no such queue" },
+      }),
+    });
+    expect(result.stderr).toMatch(/^SQS refused ReceiveMessage: QueueDoesNotExist: no such queue /);
+  });
+
+  test("asks for no more messages than --max leaves, with every system attribute in both spellings", async () => {
+    sqs.requests.length = 0;
+    await dlq(["list", "--max", "3"], {
+      ReceiveMessage: receivedInTurn([message("m-1", "{}")], [message("m-2", "{}")], [message("m-3", "{}")]),
+      ...visibleAgain,
+    });
+    const receives = sqs.requests.filter((r) => r.operation === "ReceiveMessage").map((r) => r.body);
+    expect(receives.map((b) => b.MaxNumberOfMessages)).toEqual([3, 2, 1]);
+    expect(receives[0]).toMatchObject({ AttributeNames: ["All"], MessageSystemAttributeNames: ["All"] });
+  });
+
+  test("shows at most --max messages when SQS returns more than asked", async () => {
+    const result = await dlq(["list", "--max", "2"], {
+      ReceiveMessage: receivedOnce(message("m-1", "{}"), message("m-2", "{}"), message("m-3", "{}")),
+      ...visibleAgain,
+    });
+    expect(result.stdout.split("\n")[0]).toBe(`2 message(s) on ${dlqUrl}`);
+  });
+
+  test("shows a message SQS delivered twice in one listing once, with its first receive count", async () => {
+    const result = await dlq(["list"], {
+      ReceiveMessage: receivedInTurn([message("m-1", "{}", 2)], [message("m-1", "{}", 3)]),
+      ...visibleAgain,
+    });
+    expect(result.stdout.split("\n").slice(0, 2)).toEqual([
+      `1 message(s) on ${dlqUrl}`,
+      expect.stringMatching(/^m-1 {2}receives 1 {2}/),
+    ]);
   });
 });

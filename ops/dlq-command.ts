@@ -141,21 +141,29 @@ export async function peek(
     failure = error;
   }
   // Whatever happened, what was received is made visible again.
+  const hidden: string[] = [];
   try {
     for (let i = 0; i < handles.length; i += 10) {
-      await client.send(
+      const result = await client.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: queueUrl,
           Entries: handles.slice(i, i + 10).map((h, j) => ({ Id: `v${j}`, ReceiptHandle: h, VisibilityTimeout: 0 })),
         }),
         { abortSignal: AbortSignal.timeout(RESTORE_TIMEOUT_MS) },
       );
+      hidden.push(...(result.Failed ?? []).map((f) => f.Code ?? f.Message ?? "no reason given"));
     }
   } catch (error) {
     failure ??= new AwsCallError(
       `${describeAwsError("sqs", error, caller?.endpoint, "ChangeMessageVisibilityBatch")}: ` +
         `the listed messages reappear on their own after ${PEEK_VISIBILITY_SECONDS} s`,
       { cause: error },
+    );
+  }
+  if (hidden.length > 0) {
+    failure ??= new Error(
+      `SQS did not make ${hidden.length} listed message(s) visible again (${cutText(hidden.join("; "))}): ` +
+        `they reappear on their own after ${PEEK_VISIBILITY_SECONDS} s`,
     );
   }
   if (failure !== undefined) throw failure;

@@ -15,9 +15,9 @@ export interface ServiceRequest {
   readonly body: Record<string, unknown>;
 }
 
-/** The answer to an operation: a JSON body, or `{ status, body }` for an error. */
+/** The answer to an operation: a JSON body, `{ status, body }` for an error, or "silent": read, never answer. */
 export type ServiceAnswer =
-  Record<string, unknown> | { readonly status: number; readonly body: Record<string, unknown> };
+  Record<string, unknown> | { readonly status: number; readonly body: Record<string, unknown> } | "silent";
 
 export interface FakeService {
   readonly endpoint: string;
@@ -58,6 +58,7 @@ async function startFakeJsonService(
         status: 400,
         body: { __type: `${errorNamespace}#UnknownOperationException`, message: `no ${operation} here` },
       };
+      if (answer === "silent") return;
       const isError = typeof answer.status === "number" && "body" in answer;
       res.writeHead(isError ? (answer.status as number) : 200, { "content-type": "application/x-amz-json-1.0" });
       res.end(JSON.stringify(isError ? answer.body : answer));
