@@ -163,6 +163,13 @@ describe.each(COMMANDS)("npm run %s: the ranges its help states", (_name, main, 
   );
 });
 
+describe("dlq's action", () => {
+  test("is one: two are refused, naming both", async () => {
+    const result = await run(dlqMain, ["list", "purge", "--outputs", MISSING_OUTPUTS]);
+    expect(result).toMatchObject({ exit: 2, first: 'give one action: list, redrive or purge (given "list purge")' });
+  });
+});
+
 describe("a refusal", () => {
   test.each(COMMANDS.map(([name, main]) => [name, main] as const))(
     "by npm run %s ends saying where its usage is",

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { dlqMain } from "../ops/dlq-command";
 import { FakeService, ServiceAnswer, startFakeSqs } from "./support/fake-json-service";
+import { CommandIo } from "../cli/cli";
 import { recordingIo } from "./support/io";
 
 /**
@@ -26,19 +27,24 @@ beforeAll(async () => {
 
 afterAll(() => sqs.stop());
 
+/** An outputs file naming the DLQ and the stand-in, as arguments. */
+function stackArgs(): string[] {
+  const outputs = path.join(dir, "outputs.json");
+  fs.writeFileSync(
+    outputs,
+    JSON.stringify({ "orders-dev": { dlq_url: dlqUrl, aws_region: "us-east-1", aws_endpoint_url_sqs: sqs.endpoint } }),
+  );
+  return ["--outputs", outputs, "--stack", "orders-dev"];
+}
+
 /** Runs the command in this process with these SQS answers; --dlq-url and the endpoint come from an outputs file. */
 async function dlq(
   argv: string[],
   answers: Record<string, (body: Record<string, unknown>) => ServiceAnswer>,
 ): Promise<{ exit: number; stdout: string; stderr: string }> {
   sqs.answers = { GetQueueAttributes: () => ({ Attributes: { QueueArn: DLQ_ARN } }), ...answers };
-  const outputs = path.join(dir, "outputs.json");
-  fs.writeFileSync(
-    outputs,
-    JSON.stringify({ "orders-dev": { dlq_url: dlqUrl, aws_region: "us-east-1", aws_endpoint_url_sqs: sqs.endpoint } }),
-  );
   const io = recordingIo();
-  const exit = await dlqMain([...argv, "--outputs", outputs, "--stack", "orders-dev"], io);
+  const exit = await dlqMain([...argv, ...stackArgs()], io);
   return { exit, stdout: io.out(), stderr: io.err() };
 }
 
@@ -59,14 +65,17 @@ describe("redrive", () => {
     });
   });
 
-  test("reports a move that ends CANCELLED before moving anything, without a reason, and fails", async () => {
-    const result = await dlq(["redrive"], { ...started, ListMessageMoveTasks: task({ Status: "CANCELLED" }) });
-    expect(result).toEqual({
-      exit: 1,
-      stdout: `${startLine}CANCELLED: moved 0\n`,
-      stderr: "the move ended CANCELLED\n",
-    });
-  });
+  test.each(["FAILED", "CANCELLED", "CANCELLING"])(
+    "reports a move that ends %s before moving anything, without a reason, and fails",
+    async (status) => {
+      const result = await dlq(["redrive"], { ...started, ListMessageMoveTasks: task({ Status: status }) });
+      expect(result).toEqual({
+        exit: 1,
+        stdout: `${startLine}${status}: moved 0\n`,
+        stderr: `the move ended ${status}\n`,
+      });
+    },
+  );
 
   test("stops watching a move still RUNNING at --timeout and says SQS goes on with it", async () => {
     const result = await dlq(["redrive", "--timeout", "1", "--interval", "400"], {
@@ -248,6 +257,67 @@ describe("list", () => {
     expect(result.stdout.split("\n").slice(0, 2)).toEqual([
       `1 message(s) on ${dlqUrl}`,
       expect.stringMatching(/^m-1 {2}receives 1 {2}/),
+    ]);
+  });
+});
+
+describe("a request SQS refuses", () => {
+  const refused = () => ({
+    status: 400,
+    body: { __type: "com.amazonaws.sqs#QueueDoesNotExist", message: "no such queue" },
+  });
+  const received = () => receivedOnce(message("m-1", "{}"));
+  test.each([
+    ["redrive", ["redrive"], "GetQueueAttributes", {}],
+    ["redrive", ["redrive"], "StartMessageMoveTask", {}],
+    ["redrive", ["redrive"], "ListMessageMoveTasks", started],
+    ["purge --yes", ["purge", "--yes"], "PurgeQueue", {}],
+    ["purge --max", ["purge", "--max", "5", "--yes"], "ReceiveMessage", {}],
+    ["purge --max", ["purge", "--max", "5", "--yes"], "DeleteMessageBatch", {}],
+  ] as const)("by %s is named: %s", async (_label, argv, operation, before) => {
+    const result = await dlq([...argv], { ReceiveMessage: received(), ...before, [operation]: refused });
+    expect({ exit: result.exit, first: result.stderr.split(": ")[0] }).toEqual({
+      exit: 1,
+      first: `SQS refused ${operation}`,
+    });
+  });
+});
+
+describe("purge", () => {
+  test.each([
+    [[], "purge deletes every message on the DLQ: run it in a terminal to confirm, or pass --yes"],
+    [["--max", "3"], "purge deletes up to 3 messages on the DLQ: run it in a terminal to confirm, or pass --yes"],
+  ])("without --yes and no terminal %j is refused, saying what it would delete", async (extra, message) => {
+    const result = await dlq(["purge", ...extra], {});
+    expect({ exit: result.exit, first: result.stderr.split("\n")[0] }).toEqual({ exit: 2, first: message });
+  });
+
+  test("asks at the terminal about every message when --max is not given", async () => {
+    const questions: string[] = [];
+    const io = recordingIo();
+    const asking: CommandIo = { ...io, confirm: async (question) => (questions.push(question), false) };
+    expect(await dlqMain(["purge", ...stackArgs()], asking)).toBe(0);
+    expect({ questions, out: io.out() }).toEqual({
+      questions: [`Delete every message on ${dlqUrl}?`],
+      out: "not purged\n",
+    });
+  });
+
+  test("with --max receives no more than it has left to delete, and stops at an empty receive", async () => {
+    sqs.requests.length = 0;
+    const ten = Array.from({ length: 10 }, (_, i) => message(`m-${i}`, "{}"));
+    const result = await dlq(["purge", "--max", "12", "--yes"], {
+      ReceiveMessage: receivedInTurn(ten),
+      DeleteMessageBatch: (body) => ({
+        Successful: (body.Entries as { Id: string }[]).map((e) => ({ Id: e.Id })),
+      }),
+    });
+    expect(result).toEqual({ exit: 0, stdout: `deleted 10 message(s) from ${dlqUrl}\n`, stderr: "" });
+    const operations = sqs.requests.map((r) => [r.operation, r.body.MaxNumberOfMessages]);
+    expect(operations).toEqual([
+      ["ReceiveMessage", 10],
+      ["DeleteMessageBatch", undefined],
+      ["ReceiveMessage", 2],
     ]);
   });
 });

@@ -104,19 +104,13 @@ export interface DeadLetter {
  * them visible again has its own 5 s, so a deadline that passed mid-listing does not leave them
  * hidden; should it fail, the message says they reappear after 30 s.
  */
-export async function peek(
-  client: SQSClient,
-  queueUrl: string,
-  max: number,
-  caller?: AwsCaller,
-): Promise<DeadLetter[]> {
+export async function peek(client: SQSClient, queueUrl: string, max: number, caller: AwsCaller): Promise<DeadLetter[]> {
   const found = new Map<string, DeadLetter>();
   const handles: string[] = [];
-  const call = caller ? caller.call.bind(caller) : directCall;
   let failure: unknown;
   try {
     while (found.size < max) {
-      const received = await call("ReceiveMessage", (options) =>
+      const received = await caller.call("ReceiveMessage", (options) =>
         client.send(
           new ReceiveMessageCommand({
             QueueUrl: queueUrl,
@@ -155,7 +149,7 @@ export async function peek(
     }
   } catch (error) {
     failure ??= new AwsCallError(
-      `${describeAwsError("sqs", error, caller?.endpoint, "ChangeMessageVisibilityBatch")}: ` +
+      `${describeAwsError("sqs", error, caller.endpoint, "ChangeMessageVisibilityBatch")}: ` +
         `the listed messages reappear on their own after ${PEEK_VISIBILITY_SECONDS} s`,
       { cause: error },
     );
@@ -169,9 +163,6 @@ export async function peek(
   if (failure !== undefined) throw failure;
   return [...found.values()].slice(0, max);
 }
-
-const directCall = <T>(_operation: string, send: (options: { abortSignal?: AbortSignal }) => Promise<T>): Promise<T> =>
-  send({});
 
 function deadLetterOf(m: Message): DeadLetter {
   const sent = Number(m.Attributes?.SentTimestamp);
