@@ -97,6 +97,13 @@ describe("--seed", () => {
     expect(orderIdOf(first.fake.accepted[3])).toBe(seededOrderId("night-run", 3));
   });
 
+  test("left out, gives new orderIds on every run", async () => {
+    const { fake, outputs } = await sns(() => "accept");
+    await publish(["--count", "2", "--outputs", outputs]);
+    await publish(["--count", "2", "--outputs", outputs]);
+    expect(new Set(fake.accepted.map(orderIdOf)).size).toBe(4);
+  });
+
   test("gives other orders for another seed", async () => {
     expect(seededOrderId("a", 0)).not.toBe(seededOrderId("b", 0));
     expect(seededOrderId("a", 0)).not.toBe(seededOrderId("a", 1));

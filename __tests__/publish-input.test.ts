@@ -142,6 +142,12 @@ describe("npm run publish refuses before sending", () => {
     );
   });
 
+  test("an --ids-file refused leaves no file open", async () => {
+    const before = fs.readdirSync("/proc/self/fd").length;
+    await publish(["--count", "1", "--ids-file", "/dev/null", ...target]);
+    expect(fs.readdirSync("/proc/self/fd").length).toBe(before);
+  });
+
   test("an --ids-file that is not a regular file", async () => {
     expect(await publish(["--count", "1", "--ids-file", "/dev/null", ...target])).toEqual(
       refusal('--ids-file must be a regular file (given "/dev/null")'),
