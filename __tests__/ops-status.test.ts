@@ -2,11 +2,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CreateQueueCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
-import { poisonOrder } from "../contract/samples";
+import { poisonOrder, sampleOrder } from "../contract/samples";
 import { ORDER_METRIC_NAMES } from "../contract/metrics";
 import { ORDER_METRIC_NAMES as CONSTRUCT_METRIC_NAMES } from "../constructs/defaults";
 import { MAX_METRICS_READ_BYTES, sandboxDocuments, statusMain } from "../ops/status-command";
-import { FakeCloudWatch, metricDataAnswer, startFakeCloudWatch } from "./support/fake-json-service";
+import { FakeCloudWatch, metricDataAnswer, startFakeCloudWatch, startFakeSqs } from "./support/fake-json-service";
 import { FaultServer, startFaultProxy } from "./support/fault-servers";
 import { recordingIo } from "./support/io";
 import { LocalSqs, startLocalSqs } from "./support/local-sqs";
@@ -188,6 +188,47 @@ describe("npm run status on a deployed stack", () => {
     expect(lines.at(-2)).toBe("status: UNHEALTHY");
   });
 
+  test("counts a dead letter being read (in flight) in the DLQ's depth", async () => {
+    // An SQS stand-in: local-aws-sqs counts hidden messages among the visible ones too.
+    const sqs = await startFakeSqs({
+      GetQueueAttributes: () => ({
+        Attributes: { ApproximateNumberOfMessages: "0", ApproximateNumberOfMessagesNotVisible: "1" },
+      }),
+    });
+    try {
+      const { outputs } = await stackOutputs(sqs.endpoint);
+      const io = recordingIo();
+      expect(await statusMain(["--outputs", outputs], io)).toBe(1);
+      expect(io.out().split("\n").slice(0, 2)).toEqual([
+        "queue:  0 visible, 1 in flight, oldest 42 s",
+        "DLQ:    1 message(s): a person needs to look (npm run dlq -- list)",
+      ]);
+    } finally {
+      await sqs.stop();
+    }
+  });
+
+  test("shows a dead letter that is a valid order by its orderId", async () => {
+    const { dlqUrl, outputs } = await stackOutputs();
+    const order = sampleOrder();
+    await local.sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: JSON.stringify(order) }));
+    const io = recordingIo();
+    await statusMain(["--outputs", outputs], io);
+    expect(io.out().split("\n")[2]).toMatch(new RegExp(`^ {2}\\S+ {2}\\S+ {2}orderId ${order.orderId}$`));
+  });
+
+  test("exits 2 naming the output when the outputs file lacks a queue, which no flag replaces", async () => {
+    const { outputs } = await stackOutputs();
+    const entry = JSON.parse(fs.readFileSync(outputs, "utf8"));
+    delete entry["orders-dev"].dlq_url;
+    fs.writeFileSync(outputs, JSON.stringify(entry));
+    const io = recordingIo();
+    expect(await statusMain(["--outputs", outputs], io)).toBe(2);
+    expect(io.err().split("\n")[0]).toBe(
+      `dlq_url in ${outputs} (stack orders-dev) is missing: is --outputs the file of a deployed stack or of the sandbox?`,
+    );
+  });
+
   test("exits 1 with one line naming the endpoint within its timeout when SQS accepts connections and never answers", async () => {
     const stall: FaultServer = await startFaultProxy(local.endpoint, () => "stall");
     try {
@@ -355,5 +396,42 @@ describe("the sandbox's metrics file", () => {
     // The first line, longer than the limit, ends with a whole document: cut, its end would still parse.
     fs.writeFileSync(file, `${" ".repeat(MAX_METRICS_READ_BYTES)}${emf(0, 7, [2])}\n${last}\n`);
     expect(sandboxDocuments(file, 0)).toEqual([JSON.parse(last)]);
+  });
+});
+
+describe("the metrics dimensions a deployed stack's outputs name", () => {
+  test.each([
+    ["not JSON", "{"],
+    ["null", "null"],
+    ["a list", '["a"]'],
+    ["a string", '"a"'],
+    ["no dimension", "{}"],
+    ["31 dimensions", JSON.stringify(Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`d${i}`, "v"])))],
+    ["a number value", '{"service":"process-order","environment":1}'],
+    ["an empty value", '{"service":"process-order","environment":""}'],
+  ])("are refused when %s", async (_label, dimensions) => {
+    const { outputs } = await stackOutputs();
+    const entry = JSON.parse(fs.readFileSync(outputs, "utf8"));
+    entry["orders-dev"].metrics_dimensions = dimensions;
+    fs.writeFileSync(outputs, JSON.stringify(entry));
+    const io = recordingIo();
+    expect(await statusMain(["--outputs", outputs], io)).toBe(2);
+    const first = io.err().split("\n")[0];
+    // The value is quoted as every message quotes one (cut past 80 characters).
+    expect(first.slice(0, first.indexOf(" (given "))).toBe(
+      `metrics_dimensions in ${outputs} (stack orders-dev) must be a JSON object of 1-30 dimensions such as ` +
+        `{"service":"process-order","environment":"dev"}`,
+    );
+  });
+
+  test.each([
+    ["one", { service: "process-order" }],
+    ["30", Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`d${i}`, "v"]))],
+  ])("are taken with %s dimension(s)", async (_label, dimensions) => {
+    const { outputs } = await stackOutputs();
+    const entry = JSON.parse(fs.readFileSync(outputs, "utf8"));
+    entry["orders-dev"].metrics_dimensions = JSON.stringify(dimensions);
+    fs.writeFileSync(outputs, JSON.stringify(entry));
+    expect(await statusMain(["--outputs", outputs], recordingIo())).toBe(0);
   });
 });

@@ -330,8 +330,10 @@ export async function statusMain(argv: string[], io: CommandIo, root = projectRo
     const minutes = numberOption(values, "minutes", 5, 1, 180)!;
     const timeoutSeconds = numberOption(values, "timeout", 30, 1, 300)!;
     const target = new Target(values, root);
-    const queueUrl = target.value("queue-url", "queue_url", queueUrlProblem);
-    const dlqUrl = target.value("dlq-url", "dlq_url", queueUrlProblem);
+    // No flag replaces them (status reads a whole stack): each is an output of every pipeline stack.
+    const notAStack = "is --outputs the file of a deployed stack or of the sandbox?";
+    const queueUrl = target.output("queue_url", notAStack, queueUrlProblem);
+    const dlqUrl = target.output("dlq_url", notAStack, queueUrlProblem);
     // The sandbox names the file of its metrics; a deployed stack names where CloudWatch keeps them.
     const metricsFile = target.optional(LOCAL_METRICS_OUTPUT);
     const redeploy = 'redeploy the stack ("npm run deploy") to add it, or use "npm run dlq -- list"';
