@@ -140,7 +140,49 @@ describe("npm run status on a deployed stack", () => {
     expect(cloudWatch.requests.find((r) => r.operation === "DescribeAlarms")!.body).toMatchObject({
       AlarmNamePrefix: ALARM_PREFIX,
       StateValue: "ALARM",
+      AlarmTypes: ["MetricAlarm", "CompositeAlarm"],
     });
+  });
+
+  test("asks for whole minutes up to the end of the current one, newest first", async () => {
+    const { outputs } = await stackOutputs();
+    const before = Date.now() / 1000;
+    await statusMain(["--outputs", outputs], recordingIo());
+    const data = cloudWatch.requests.find((r) => r.operation === "GetMetricData")!.body as Record<string, unknown>;
+    const end = data.EndTime as number;
+    expect({ whole: end % 60, scan: data.ScanBy }).toEqual({ whole: 0, scan: "TimestampDescending" });
+    expect(end).toBeGreaterThan(before);
+    expect(end).toBeLessThanOrEqual(before + 120);
+  });
+
+  test("lists the alarms in ALARM of every page, composite ones too, sorted by name", async () => {
+    let page = 0;
+    cloudWatch.answers.DescribeAlarms = () =>
+      page++ === 0
+        ? { MetricAlarms: [{ AlarmName: "b-errors", StateReason: "2 > 0" }], NextToken: "next" }
+        : { CompositeAlarms: [{ AlarmName: "a-pipeline" }] };
+    const { outputs } = await stackOutputs();
+    const io = recordingIo();
+    expect(await statusMain(["--outputs", outputs], io)).toBe(1);
+    expect(io.out().split("\n").slice(3, 6)).toEqual([
+      "alarms: 2 in ALARM (docs/runbook.md)",
+      "  a-pipeline: ",
+      "  b-errors: 2 > 0",
+    ]);
+    expect(cloudWatch.requests.filter((r) => r.operation === "DescribeAlarms").map((r) => r.body.NextToken)).toEqual([
+      undefined,
+      "next",
+    ]);
+  });
+
+  test("reads at most 5 pages of alarms", async () => {
+    cloudWatch.answers.DescribeAlarms = () => ({
+      MetricAlarms: [{ AlarmName: "x", StateReason: "r" }],
+      NextToken: "more",
+    });
+    const { outputs } = await stackOutputs();
+    await statusMain(["--outputs", outputs], recordingIo());
+    expect(cloudWatch.requests.filter((r) => r.operation === "DescribeAlarms")).toHaveLength(5);
   });
 
   test("reads the metric names the dashboard and alarms use", () => {
@@ -163,6 +205,29 @@ describe("npm run status on a deployed stack", () => {
       "status: UNHEALTHY",
       "",
     ]);
+  });
+
+  test("names DescribeAlarms when CloudWatch refuses it", async () => {
+    cloudWatch.answers.DescribeAlarms = () => ({
+      status: 403,
+      body: { __type: "com.amazon.coral.service#AccessDeniedException", message: "not allowed" },
+    });
+    const { outputs } = await stackOutputs();
+    const io = recordingIo();
+    expect(await statusMain(["--outputs", outputs], io)).toBe(1);
+    expect(io.err()).toBe(
+      `CloudWatch refused DescribeAlarms: AccessDeniedException: not allowed (HTTP 403 from ${cloudWatch.endpoint})\n`,
+    );
+  });
+
+  test("counts the outcomes CloudWatch has data for, and the others as 0", async () => {
+    cloudWatch.answers.GetMetricData = () => metricDataAnswer({ oldest: [5], stored: [4, 2], p50: [30], p99: [90] });
+    const { outputs } = await stackOutputs();
+    const io = recordingIo();
+    await statusMain(["--outputs", outputs], io);
+    expect(io.out().split("\n")[2]).toBe(
+      "orders: last 5 min: 6 stored, 0 duplicate, 0 rejected, 0 failed; latency p50 30 ms, p99 90 ms",
+    );
   });
 
   test("says no invocations and n/a for the oldest age when CloudWatch has no data in the window", async () => {
