@@ -75,6 +75,7 @@ test("exits 0 once the order it published is in the table, and says after how lo
   expect(lines[0]).toMatch(/^published smoke order smoke-\d+-[0-9a-f]{8} \(message [0-9a-f-]{36}\)$/);
   const ms = Number(/^stored in orders-smoke-Orders after (\d+) ms$/.exec(lines[1])?.[1]);
   expect(ms).toBeGreaterThanOrEqual(300);
+  expect(ms).toBeLessThan(20_000);
   expect(JSON.parse(sns.accepted[sns.accepted.length - 1])).toMatchObject({ customerId: "smoke-test", smoke: true });
 });
 
@@ -170,4 +171,71 @@ test("exits 1 with one line naming SNS's endpoint when SNS does not take the ord
   } finally {
     await refusing.stop();
   }
+});
+
+/** An outputs file whose table is served by `table`'s answers (a DynamoDB stand-in on 127.0.0.1). */
+async function withTable(
+  answer: (request: number, body: Record<string, unknown>) => string | undefined,
+): Promise<{ file: string; endpoint: string; close: () => Promise<void> }> {
+  let requests = 0;
+  const table = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = answer(requests++, JSON.parse(Buffer.concat(chunks).toString("utf8")));
+      if (body === undefined) return; // never answers
+      res.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => table.listen(0, "127.0.0.1", resolve));
+  const endpoint = `http://127.0.0.1:${(table.address() as AddressInfo).port}`;
+  const file = path.join(dir, `table-${(table.address() as AddressInfo).port}.json`);
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      "orders-dev": {
+        topic_arn: TOPIC,
+        table_name: "orders-smoke-Orders",
+        aws_region: "us-east-1",
+        aws_endpoint_url_sns: sns.endpoint,
+        aws_endpoint_url_dynamodb: endpoint,
+      },
+    }),
+  );
+  const close = async (): Promise<void> => {
+    table.closeAllConnections();
+    await new Promise((resolve) => table.close(resolve));
+  };
+  return { file, endpoint, close };
+}
+
+test("reads the table consistently, and says the order is not stored when the deadline cuts a read after the table answered", async () => {
+  const bodies: Record<string, unknown>[] = [];
+  const table = await withTable((request, body) => (bodies.push(body), request === 0 ? "{}" : undefined));
+  const io = recordingIo();
+  try {
+    expect(await smokeMain(["--outputs", table.file, "--interval", "50", "--timeout", "2"], io)).toBe(1);
+    expect(io.err()).toMatch(/^smoke order smoke-\S+ not stored in orders-smoke-Orders within 2 s: /);
+    expect(bodies[0]).toMatchObject({ TableName: "orders-smoke-Orders", ConsistentRead: true });
+  } finally {
+    await table.close();
+  }
+});
+
+test("names the table's endpoint, not a missing order, when the table never answered", async () => {
+  const table = await withTable(() => undefined);
+  const io = recordingIo();
+  try {
+    expect(await smokeMain(["--outputs", table.file, "--timeout", "2"], io)).toBe(1);
+    expect(io.err()).toMatch(new RegExp(`^DynamoDB at ${table.endpoint} did not answer GetItem within 2 s`));
+  } finally {
+    await table.close();
+  }
+});
+
+test("takes the topic from --topic-arn over the outputs file, checked", async () => {
+  const io = recordingIo();
+  expect(await smokeMain(["--outputs", outputs, "--topic-arn", "not-an-arn"], io)).toBe(2);
+  expect(io.err().split("\n")[0]).toMatch(/^--topic-arn must be an SNS topic ARN such as /);
 });
