@@ -164,6 +164,11 @@ describe.each(COMMANDS)("npm run %s: the ranges its help states", (_name, main, 
 });
 
 describe("dlq's action", () => {
+  test("is needed: none is refused", async () => {
+    const result = await run(dlqMain, ["--outputs", MISSING_OUTPUTS]);
+    expect(result).toMatchObject({ exit: 2, first: "give one action: list, redrive or purge (given none)" });
+  });
+
   test("is one: two are refused, naming both", async () => {
     const result = await run(dlqMain, ["list", "purge", "--outputs", MISSING_OUTPUTS]);
     expect(result).toMatchObject({ exit: 2, first: 'give one action: list, redrive or purge (given "list purge")' });

@@ -3,7 +3,13 @@ import * as os from "os";
 import * as path from "path";
 import { LOCAL_CREDENTIALS, clientSettings, isLoopback, queueUrlProblem, regionOf } from "../cli/aws";
 import { UsageError, numberOption, parseCommandLine } from "../cli/cli";
-import { checkOutputsWritable, readStackOutputs, requireOutput, writeStackOutputs } from "../cli/outputs";
+import {
+  checkOutputsWritable,
+  optionalOutput,
+  readStackOutputs,
+  requireOutput,
+  writeStackOutputs,
+} from "../cli/outputs";
 import { projectRoot } from "../config/project";
 import { chooseStack, defaultStackName } from "../cli/stacks";
 import { projectEnvironmentEntries } from "./support/configuration";
@@ -200,6 +206,27 @@ describe("stack outputs files", () => {
       new UsageError(
         `stack output topic_arn not found for orders-dev in ${outputs.file} (found: ${Object.keys(outputs.values).join(", ")}); pass --topic-arn instead`,
       ),
+    );
+  });
+
+  test("says of a terraform output file with no outputs that it names no stack and holds none", () => {
+    const outputs = { file: path.join(dir, "tf.json"), values: {} };
+    expect(() => requireOutput(outputs, "topic_arn", "topic-arn")).toThrow(
+      new UsageError(
+        `stack output topic_arn not found for the stack in ${outputs.file} (found: none); pass --topic-arn instead`,
+      ),
+    );
+  });
+
+  test.each([
+    [5, "5, a number"],
+    [null, "null, null"],
+    [{}, "{}, an object"],
+    [[], "[], a list"],
+  ])("refuses an output that is %j, not a string, naming its kind", (value, given) => {
+    const outputs = { file: path.join(dir, "tf.json"), values: { topic_arn: value } };
+    expect(() => optionalOutput(outputs, "topic_arn")).toThrow(
+      new UsageError(`topic_arn in ${outputs.file} must be a string (given ${given})`),
     );
   });
 

@@ -74,6 +74,14 @@ describe("the --data lock", () => {
     expect(fs.readFileSync(lockIn(data), "utf8")).toBe(content);
   });
 
+  test("being written is looked at three times, 50 ms apart, before the lock fails", () => {
+    const data = folder();
+    writeLock(lockIn(data), "");
+    const started = Date.now();
+    expect(() => lockDataFolder(data)).toThrow("could not take the lock");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  });
+
   test.each([
     ["empty", ""],
     ["pid 0", JSON.stringify({ pid: 0, since: "then" })],

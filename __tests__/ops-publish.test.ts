@@ -206,6 +206,15 @@ describe("SNS refusing some entries of a PublishBatch", () => {
     expect(stderr[2]).toBe("8 of 10 published (the lines printed); 2 refused (listed above)");
   });
 
+  test("says so when SNS gives no code or reason for a refusal, or leaves an order out of its answer", async () => {
+    const { outputs } = await sns(() => ({ refuse: [0], bare: true, omit: [1] }));
+    const result = await publish(["--count", "3", "--outputs", outputs]);
+    expect(result.stderr.split("\n").slice(0, 2)).toEqual([
+      expect.stringMatching(/^order-\S+ refused by SNS: refused: no reason given$/),
+      expect.stringMatching(/^order-\S+ refused by SNS: not in SNS's answer$/),
+    ]);
+  });
+
   test("fails the local batch run's publishing too, naming each refused order", async () => {
     const { fake } = await sns(() => ({ refuse: [1] }));
     const client = new SNSClient({ endpoint: fake.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });

@@ -18,8 +18,11 @@ export type SnsAnswer =
   | "drop"
   /** Answer this status with an HTML body, as a proxy in front of a dead server does. */
   | { readonly status: number }
-  /** Accept the PublishBatch's entries but those at these positions, which SNS refuses. */
-  | { readonly refuse: readonly number[] };
+  /**
+   * Accept the PublishBatch's entries but those at `refuse` positions, which SNS refuses (with
+   * neither code nor message when `bare`), and leave those at `omit` out of its answer.
+   */
+  | { readonly refuse: readonly number[]; readonly bare?: boolean; readonly omit?: readonly number[] };
 
 export interface FakeSns {
   readonly endpoint: string;
@@ -56,7 +59,7 @@ export async function startFakeSns(answer: (request: number, action: string) => 
         res.end(`<html><body>${how.status} Bad Gateway</body></html>`);
         return;
       }
-      const refuse = typeof how === "object" ? how.refuse : [];
+      const { refuse = [], bare = false, omit = [] } = typeof how === "object" ? how : {};
       let result: string;
       if (action === "Publish") {
         accepted.push(form.get("Message") ?? "");
@@ -66,11 +69,10 @@ export async function startFakeSns(answer: (request: number, action: string) => 
         const failed: string[] = [];
         for (let n = 1; form.has(`PublishBatchRequestEntries.member.${n}.Id`); n++) {
           const id = form.get(`PublishBatchRequestEntries.member.${n}.Id`)!;
+          if (omit.includes(n - 1)) continue;
           if (refuse.includes(n - 1)) {
-            failed.push(
-              `<member><Id>${escape(id)}</Id><Code>InternalError</Code><Message>refused by the test</Message>` +
-                "<SenderFault>false</SenderFault></member>",
-            );
+            const reason = bare ? "" : "<Code>InternalError</Code><Message>refused by the test</Message>";
+            failed.push(`<member><Id>${escape(id)}</Id>${reason}<SenderFault>false</SenderFault></member>`);
           } else {
             accepted.push(form.get(`PublishBatchRequestEntries.member.${n}.Message`) ?? "");
             successful.push(`<member><Id>${escape(id)}</Id><MessageId>${randomUUID()}</MessageId></member>`);
