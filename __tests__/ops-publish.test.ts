@@ -216,12 +216,38 @@ describe("SNS refusing some entries of a PublishBatch", () => {
   });
 
   test("fails the local batch run's publishing too, naming each refused order", async () => {
-    const { fake } = await sns(() => ({ refuse: [1] }));
+    const { fake } = await sns(() => ({ refuse: [1, 2] }));
     const client = new SNSClient({ endpoint: fake.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
-    const orders = [sampleOrder(), sampleOrder({ orderId: "o-refused" }), sampleOrder()];
+    const orders = [sampleOrder(), sampleOrder({ orderId: "o-refused" }), sampleOrder({ orderId: "o-too" })];
     await expect(publishOrders(client, TOPIC, orders)).rejects.toThrow(
-      "SNS refused 1 of 3: o-refused: InternalError: refused by the test",
+      "SNS refused 2 of 3: o-refused: InternalError: refused by the test; o-too: InternalError: refused by the test",
     );
+    client.destroy();
+  });
+
+  test("gives the local batch run each order's message id, in order, when SNS takes them all", async () => {
+    const { fake } = await sns(() => "accept");
+    const client = new SNSClient({ endpoint: fake.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    const ids = await publishOrders(client, TOPIC, [sampleOrder(), sampleOrder(), sampleOrder()]);
+    expect(ids).toStrictEqual([expect.any(String), expect.any(String), expect.any(String)]);
+    expect(new Set(ids).size).toBe(3);
+    client.destroy();
+  });
+
+  test("gives no message id for no order, and sends nothing", async () => {
+    const { fake } = await sns(() => "accept");
+    const client = new SNSClient({ endpoint: fake.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    expect({ ids: await publishOrders(client, TOPIC, []), requests: fake.requests() }).toStrictEqual({
+      ids: [],
+      requests: 0,
+    });
+    client.destroy();
+  });
+
+  test("fails the local batch run's publishing with the failure of a request SNS never answers", async () => {
+    const { fake } = await sns(() => "drop");
+    const client = new SNSClient({ endpoint: fake.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    await expect(publishOrders(client, TOPIC, [sampleOrder(), sampleOrder()])).rejects.toThrow();
     client.destroy();
   });
 });
@@ -252,6 +278,13 @@ describe("publishEach", () => {
       unanswered: [],
       notSent: 0,
     });
+    snsClient.destroy();
+  });
+
+  test("says which single order got no answer, and why", async () => {
+    const snsClient = await client(() => "drop");
+    const outcome = await publishEach(snsClient, TOPIC, [sampleOrder()]);
+    expect(outcome).toStrictEqual({ accepted: 0, refused: 0, unanswered: [0], notSent: 0, error: expect.any(Error) });
     snsClient.destroy();
   });
 
