@@ -252,6 +252,19 @@ describe("SNS refusing some entries of a PublishBatch", () => {
   });
 });
 
+describe("an order of exactly the size SNS takes", () => {
+  test("is published", async () => {
+    const { fake, outputs } = await sns(() => "accept");
+    const base = JSON.stringify(sampleOrder({ orderId: "o-max", note: "" }));
+    const order = sampleOrder({ orderId: "o-max", note: "x".repeat(SNS_MAX_MESSAGE_BYTES - base.length) });
+    const file = path.join(dir, "max-order.json");
+    fs.writeFileSync(file, JSON.stringify(order));
+    expect(Buffer.byteLength(JSON.stringify(order))).toBe(SNS_MAX_MESSAGE_BYTES);
+    const result = await publish(["--file", file, "--outputs", outputs]);
+    expect({ exit: result.exit, accepted: fake.accepted.length }).toEqual({ exit: 0, accepted: 1 });
+  });
+});
+
 describe("publishEach", () => {
   /** A client of a stand-in answering as `answer` says. */
   async function client(answer: (request: number) => SnsAnswer): Promise<SNSClient> {

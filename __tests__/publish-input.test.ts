@@ -93,6 +93,12 @@ describe("npm run publish refuses before sending", () => {
     expect(await publish(argv)).toEqual(refusal(message));
   });
 
+  test("an order file that is not a regular file, saying that - reads standard input", async () => {
+    expect(await publish(["--file", "/dev/null", ...target])).toEqual(
+      refusal('--file must be a regular file or "-" for standard input (given "/dev/null", a character device)'),
+    );
+  });
+
   test("an order file that is a list, not an object", async () => {
     const order = file("list.json", "[1]");
     expect(await publish(["--file", order, ...target])).toEqual(
