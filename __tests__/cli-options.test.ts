@@ -6,6 +6,7 @@ import { readConfiguration } from "../config/environments";
 import { DLQ_HELP, dlqMain } from "../ops/dlq-command";
 import { PUBLISH_HELP, publishMain } from "../ops/publish-command";
 import { SMOKE_HELP, smokeMain } from "../ops/smoke-command";
+import { STATUS_HELP, statusMain } from "../ops/status-command";
 import { LOCAL_HELP, localMain } from "../local/local-command";
 import { SANDBOX_HELP, sandboxMain } from "../local/sandbox-command";
 import { recordingIo } from "./support/io";
@@ -130,6 +131,13 @@ const COMMANDS: [string, Main, string, (option: string) => string[], string][] =
     dlqMain,
     DLQ_HELP,
     (option) => [option === "rate" || option === "interval" ? "redrive" : "list", "--outputs", MISSING_OUTPUTS],
+    `--outputs ${MISSING_OUTPUTS} does not exist`,
+  ],
+  [
+    "status",
+    statusMain,
+    STATUS_HELP,
+    () => ["--outputs", MISSING_OUTPUTS],
     `--outputs ${MISSING_OUTPUTS} does not exist`,
   ],
   ["local", localMain, LOCAL_HELP, () => ["--out", MISSING_OUT], `--out ${MISSING_OUT} holds no synthesized`],
