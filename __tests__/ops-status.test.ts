@@ -489,6 +489,16 @@ describe("the metrics dimensions a deployed stack's outputs name", () => {
     );
   });
 
+  test("quote the value given when refused", async () => {
+    const { outputs } = await stackOutputs();
+    const entry = JSON.parse(fs.readFileSync(outputs, "utf8"));
+    entry["orders-dev"].metrics_dimensions = "[]";
+    fs.writeFileSync(outputs, JSON.stringify(entry));
+    const io = recordingIo();
+    await statusMain(["--outputs", outputs], io);
+    expect(io.err().split("\n")[0]).toMatch(/ \(given "\[\]"\)$/);
+  });
+
   test.each([
     ["one", { service: "process-order" }],
     ["30", Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`d${i}`, "v"]))],

@@ -158,7 +158,7 @@ function dimensionsProblem(value: string, field: string): string | undefined {
   try {
     parsed = JSON.parse(value);
   } catch {
-    parsed = undefined;
+    // Not JSON: parsed stays undefined, which the check refuses.
   }
   const ok =
     typeof parsed === "object" &&
