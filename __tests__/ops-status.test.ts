@@ -455,6 +455,22 @@ describe("the sandbox's metrics file", () => {
     expect(() => sandboxDocuments(dir, 0)).toThrow(`the sandbox's metrics file ${dir} is not a regular file`);
   });
 
+  test("under the limit is read whole: its first line counts, and a document exactly at the window's start", () => {
+    const file = path.join(dir, "small.jsonl");
+    const since = Date.now() - 60_000;
+    const first = JSON.stringify({ _aws: { Timestamp: since }, [ORDER_METRIC_NAMES.stored]: 1 });
+    fs.writeFileSync(file, `${first}\n${emf(0, 2, [3])}\n`);
+    expect(sandboxDocuments(file, since).map((d) => d[ORDER_METRIC_NAMES.stored])).toEqual([1, 2]);
+  });
+
+  test("is closed once read", () => {
+    const file = path.join(dir, "closed.jsonl");
+    fs.writeFileSync(file, `${emf(0, 1, [1])}\n`);
+    const before = fs.readdirSync("/proc/self/fd").length;
+    sandboxDocuments(file, 0);
+    expect(fs.readdirSync("/proc/self/fd").length).toBe(before);
+  });
+
   test("is read from its end only when it is larger than the limit, dropping the cut first line", () => {
     const file = path.join(dir, "large.jsonl");
     const last = emf(0, 5, [1]);
