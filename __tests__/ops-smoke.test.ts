@@ -89,19 +89,24 @@ test("exits 1 at --timeout when the order never arrives, saying where to look", 
   );
 });
 
-test("polls at --interval: an order absent at the first read is found by the second, an interval later", async () => {
-  // A DynamoDB stand-in whose table holds the order from the second read on.
-  let reads = 0;
+/** An outputs file whose table is served by `table`'s answers (a DynamoDB stand-in on 127.0.0.1). */
+async function withTable(
+  answer: (request: number, body: Record<string, unknown>) => string | undefined,
+): Promise<{ file: string; endpoint: string; close: () => Promise<void> }> {
+  let requests = 0;
   const table = http.createServer((req, res) => {
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      reads++;
+      const body = answer(requests++, JSON.parse(Buffer.concat(chunks).toString("utf8")));
+      if (body === undefined) return; // never answers
       res.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
-      res.end(reads === 1 ? "{}" : JSON.stringify({ Item: { orderId: { S: "stored" } } }));
+      res.end(body);
     });
   });
   await new Promise<void>((resolve) => table.listen(0, "127.0.0.1", resolve));
-  const file = path.join(dir, "second-read.json");
+  const endpoint = `http://127.0.0.1:${(table.address() as AddressInfo).port}`;
+  const file = path.join(dir, `table-${(table.address() as AddressInfo).port}.json`);
   fs.writeFileSync(
     file,
     JSON.stringify({
@@ -110,18 +115,28 @@ test("polls at --interval: an order absent at the first read is found by the sec
         table_name: "orders-smoke-Orders",
         aws_region: "us-east-1",
         aws_endpoint_url_sns: sns.endpoint,
-        aws_endpoint_url_dynamodb: `http://127.0.0.1:${(table.address() as AddressInfo).port}`,
+        aws_endpoint_url_dynamodb: endpoint,
       },
     }),
   );
+  const close = async (): Promise<void> => {
+    table.closeAllConnections();
+    await new Promise((resolve) => table.close(resolve));
+  };
+  return { file, endpoint, close };
+}
+
+test("polls at --interval: an order absent at the first read is found by the second, an interval later", async () => {
+  // A DynamoDB stand-in whose table holds the order from the second read on.
+  let reads = 0;
+  const table = await withTable(() => (reads++ === 0 ? "{}" : JSON.stringify({ Item: { orderId: { S: "stored" } } })));
   const io = recordingIo();
   try {
-    const exit = await smokeMain(["--outputs", file, "--interval", "1500", "--timeout", "20"], io);
+    const exit = await smokeMain(["--outputs", table.file, "--interval", "1500", "--timeout", "20"], io);
     expect({ exit, reads }).toEqual({ exit: 0, reads: 2 });
     expect(Number(/after (\d+) ms/.exec(io.out())?.[1])).toBeGreaterThanOrEqual(1500);
   } finally {
-    table.closeAllConnections();
-    await new Promise((resolve) => table.close(resolve));
+    await table.close();
   }
 });
 
@@ -172,43 +187,6 @@ test("exits 1 with one line naming SNS's endpoint when SNS does not take the ord
     await refusing.stop();
   }
 });
-
-/** An outputs file whose table is served by `table`'s answers (a DynamoDB stand-in on 127.0.0.1). */
-async function withTable(
-  answer: (request: number, body: Record<string, unknown>) => string | undefined,
-): Promise<{ file: string; endpoint: string; close: () => Promise<void> }> {
-  let requests = 0;
-  const table = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = answer(requests++, JSON.parse(Buffer.concat(chunks).toString("utf8")));
-      if (body === undefined) return; // never answers
-      res.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
-      res.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => table.listen(0, "127.0.0.1", resolve));
-  const endpoint = `http://127.0.0.1:${(table.address() as AddressInfo).port}`;
-  const file = path.join(dir, `table-${(table.address() as AddressInfo).port}.json`);
-  fs.writeFileSync(
-    file,
-    JSON.stringify({
-      "orders-dev": {
-        topic_arn: TOPIC,
-        table_name: "orders-smoke-Orders",
-        aws_region: "us-east-1",
-        aws_endpoint_url_sns: sns.endpoint,
-        aws_endpoint_url_dynamodb: endpoint,
-      },
-    }),
-  );
-  const close = async (): Promise<void> => {
-    table.closeAllConnections();
-    await new Promise((resolve) => table.close(resolve));
-  };
-  return { file, endpoint, close };
-}
 
 test("reads the table consistently, and says the order is not stored when the deadline cuts a read after the table answered", async () => {
   const bodies: Record<string, unknown>[] = [];
