@@ -82,6 +82,14 @@ async function stackOutputs(sqsEndpoint = local.endpoint): Promise<{ dlqUrl: str
   return { dlqUrl: dlq.QueueUrl!, outputs };
 }
 
+/** Sets output `name` of the outputs file's stack to `value`, or removes it (undefined). */
+function setOutput(outputs: string, name: string, value: string | undefined): void {
+  const file = JSON.parse(fs.readFileSync(outputs, "utf8"));
+  if (value === undefined) delete file["orders-dev"][name];
+  else file["orders-dev"][name] = value;
+  fs.writeFileSync(outputs, JSON.stringify(file));
+}
+
 describe("npm run status on a deployed stack", () => {
   test("exits 0 and shows the queues, the oldest age, the last minutes' outcomes and no alarm when healthy", async () => {
     const { outputs } = await stackOutputs();
@@ -207,19 +215,6 @@ describe("npm run status on a deployed stack", () => {
     ]);
   });
 
-  test("names DescribeAlarms when CloudWatch refuses it", async () => {
-    cloudWatch.answers.DescribeAlarms = () => ({
-      status: 403,
-      body: { __type: "com.amazon.coral.service#AccessDeniedException", message: "not allowed" },
-    });
-    const { outputs } = await stackOutputs();
-    const io = recordingIo();
-    expect(await statusMain(["--outputs", outputs], io)).toBe(1);
-    expect(io.err()).toBe(
-      `CloudWatch refused DescribeAlarms: AccessDeniedException: not allowed (HTTP 403 from ${cloudWatch.endpoint})\n`,
-    );
-  });
-
   test("counts the outcomes CloudWatch has data for, and the others as 0", async () => {
     cloudWatch.answers.GetMetricData = () => metricDataAnswer({ oldest: [5], stored: [4, 2], p50: [30], p99: [90] });
     const { outputs } = await stackOutputs();
@@ -284,9 +279,7 @@ describe("npm run status on a deployed stack", () => {
 
   test("exits 2 naming the output when the outputs file lacks a queue, which no flag replaces", async () => {
     const { outputs } = await stackOutputs();
-    const entry = JSON.parse(fs.readFileSync(outputs, "utf8"));
-    delete entry["orders-dev"].dlq_url;
-    fs.writeFileSync(outputs, JSON.stringify(entry));
+    setOutput(outputs, "dlq_url", undefined);
     const io = recordingIo();
     expect(await statusMain(["--outputs", outputs], io)).toBe(2);
     expect(io.err().split("\n")[0]).toBe(
@@ -314,9 +307,7 @@ describe("npm run status on a deployed stack", () => {
     const stall: FaultServer = await startFaultProxy(cloudWatch.endpoint, () => "stall");
     try {
       const { outputs } = await stackOutputs();
-      const file = JSON.parse(fs.readFileSync(outputs, "utf8"));
-      file["orders-dev"].aws_endpoint_url_cloudwatch = stall.endpoint;
-      fs.writeFileSync(outputs, JSON.stringify(file));
+      setOutput(outputs, "aws_endpoint_url_cloudwatch", stall.endpoint);
       const io = recordingIo();
       const started = Date.now();
       expect(await statusMain(["--outputs", outputs, "--timeout", "2"], io)).toBe(1);
@@ -329,19 +320,22 @@ describe("npm run status on a deployed stack", () => {
     }
   });
 
-  test("exits 1 with one line naming CloudWatch's endpoint when CloudWatch refuses", async () => {
-    cloudWatch.answers.GetMetricData = () => ({
-      status: 403,
-      body: { __type: "com.amazon.coral.service#AccessDeniedException", message: "not allowed" },
-    });
-    const { outputs } = await stackOutputs();
-    const io = recordingIo();
-    expect(await statusMain(["--outputs", outputs], io)).toBe(1);
-    expect(io.out()).toBe("");
-    expect(io.err()).toBe(
-      `CloudWatch refused GetMetricData: AccessDeniedException: not allowed (HTTP 403 from ${cloudWatch.endpoint})\n`,
-    );
-  });
+  test.each(["GetMetricData", "DescribeAlarms"])(
+    "exits 1 with one line naming CloudWatch's endpoint when CloudWatch refuses %s",
+    async (operation) => {
+      cloudWatch.answers[operation] = () => ({
+        status: 403,
+        body: { __type: "com.amazon.coral.service#AccessDeniedException", message: "not allowed" },
+      });
+      const { outputs } = await stackOutputs();
+      const io = recordingIo();
+      expect(await statusMain(["--outputs", outputs], io)).toBe(1);
+      expect(io.out()).toBe("");
+      expect(io.err()).toBe(
+        `CloudWatch refused ${operation}: AccessDeniedException: not allowed (HTTP 403 from ${cloudWatch.endpoint})\n`,
+      );
+    },
+  );
 
   test("exits 2 naming the output when a deployed stack's outputs lack the metrics namespace", async () => {
     const outputs = path.join(dir, "old-outputs.json");
@@ -492,9 +486,7 @@ describe("the metrics dimensions a deployed stack's outputs name", () => {
     ["an empty value", '{"service":"process-order","environment":""}'],
   ])("are refused when %s", async (_label, dimensions) => {
     const { outputs } = await stackOutputs();
-    const entry = JSON.parse(fs.readFileSync(outputs, "utf8"));
-    entry["orders-dev"].metrics_dimensions = dimensions;
-    fs.writeFileSync(outputs, JSON.stringify(entry));
+    setOutput(outputs, "metrics_dimensions", dimensions);
     const io = recordingIo();
     expect(await statusMain(["--outputs", outputs], io)).toBe(2);
     const first = io.err().split("\n")[0];
@@ -507,9 +499,7 @@ describe("the metrics dimensions a deployed stack's outputs name", () => {
 
   test("quote the value given when refused", async () => {
     const { outputs } = await stackOutputs();
-    const entry = JSON.parse(fs.readFileSync(outputs, "utf8"));
-    entry["orders-dev"].metrics_dimensions = "[]";
-    fs.writeFileSync(outputs, JSON.stringify(entry));
+    setOutput(outputs, "metrics_dimensions", "[]");
     const io = recordingIo();
     await statusMain(["--outputs", outputs], io);
     expect(io.err().split("\n")[0]).toMatch(/ \(given "\[\]"\)$/);
@@ -520,9 +510,7 @@ describe("the metrics dimensions a deployed stack's outputs name", () => {
     ["30", Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`d${i}`, "v"]))],
   ])("are taken with %s dimension(s)", async (_label, dimensions) => {
     const { outputs } = await stackOutputs();
-    const entry = JSON.parse(fs.readFileSync(outputs, "utf8"));
-    entry["orders-dev"].metrics_dimensions = JSON.stringify(dimensions);
-    fs.writeFileSync(outputs, JSON.stringify(entry));
+    setOutput(outputs, "metrics_dimensions", JSON.stringify(dimensions));
     expect(await statusMain(["--outputs", outputs], recordingIo())).toBe(0);
   });
 });
