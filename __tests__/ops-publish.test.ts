@@ -45,6 +45,10 @@ async function sns(answer: (request: number) => SnsAnswer): Promise<{ fake: Fake
   return { fake, outputs };
 }
 
+/** An SDK client of the stand-in `fake`, as the local batch run makes one. */
+const clientOf = (fake: FakeSns): SNSClient =>
+  new SNSClient({ endpoint: fake.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+
 /** Runs the command in-process; returns its exit code, the printed lines and standard error. */
 async function publish(argv: string[], stopSignal?: Promise<unknown>) {
   const io = recordingIo();
@@ -217,7 +221,7 @@ describe("SNS refusing some entries of a PublishBatch", () => {
 
   test("fails the local batch run's publishing too, naming each refused order", async () => {
     const { fake } = await sns(() => ({ refuse: [1, 2] }));
-    const client = new SNSClient({ endpoint: fake.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    const client = clientOf(fake);
     const orders = [sampleOrder(), sampleOrder({ orderId: "o-refused" }), sampleOrder({ orderId: "o-too" })];
     await expect(publishOrders(client, TOPIC, orders)).rejects.toThrow(
       "SNS refused 2 of 3: o-refused: InternalError: refused by the test; o-too: InternalError: refused by the test",
@@ -227,7 +231,7 @@ describe("SNS refusing some entries of a PublishBatch", () => {
 
   test("gives the local batch run each order's message id, in order, when SNS takes them all", async () => {
     const { fake } = await sns(() => "accept");
-    const client = new SNSClient({ endpoint: fake.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    const client = clientOf(fake);
     const ids = await publishOrders(client, TOPIC, [sampleOrder(), sampleOrder(), sampleOrder()]);
     expect(ids).toStrictEqual([expect.any(String), expect.any(String), expect.any(String)]);
     expect(new Set(ids).size).toBe(3);
@@ -236,7 +240,7 @@ describe("SNS refusing some entries of a PublishBatch", () => {
 
   test("gives no message id for no order, and sends nothing", async () => {
     const { fake } = await sns(() => "accept");
-    const client = new SNSClient({ endpoint: fake.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    const client = clientOf(fake);
     expect({ ids: await publishOrders(client, TOPIC, []), requests: fake.requests() }).toStrictEqual({
       ids: [],
       requests: 0,
@@ -246,7 +250,7 @@ describe("SNS refusing some entries of a PublishBatch", () => {
 
   test("fails the local batch run's publishing with the failure of a request SNS never answers", async () => {
     const { fake } = await sns(() => "drop");
-    const client = new SNSClient({ endpoint: fake.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    const client = clientOf(fake);
     await expect(publishOrders(client, TOPIC, [sampleOrder(), sampleOrder()])).rejects.toThrow();
     client.destroy();
   });
@@ -268,8 +272,7 @@ describe("an order of exactly the size SNS takes", () => {
 describe("publishEach", () => {
   /** A client of a stand-in answering as `answer` says. */
   async function client(answer: (request: number) => SnsAnswer): Promise<SNSClient> {
-    const { fake } = await sns(answer);
-    return new SNSClient({ endpoint: fake.endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    return clientOf((await sns(answer)).fake);
   }
 
   test("publishes one order with Publish and says so, with no callbacks given", async () => {
