@@ -3,7 +3,8 @@ import { displayPath, projectRoot } from "../config/project";
 import { DEFAULT_STACK_HELP } from "../cli/stacks";
 import { LocalRunSummary, Progress, runLocalPipeline } from "./batch-run";
 import { LocalEnvironment } from "./environment";
-import { functionBundle, loadFunction } from "./function";
+import { functionBundle } from "./function";
+import { FunctionWorker } from "./function-worker";
 import { pipelineOf } from "./stack-manifest";
 import { chosenManifest } from "./stack-option";
 
@@ -101,11 +102,26 @@ export async function localMain(argv: string[], io: CommandIo, root = projectRoo
       process.exit(130);
     };
     void firstStopSignal().then(interrupted);
+    let worker: FunctionWorker | undefined;
     try {
-      const handler = loadFunction(functionBundle(root, pipeline.function), env.functionEnv(), values.verbose === true);
+      // In a worker thread with its own environment, as the sandbox runs it: this process's is left alone.
+      const verbose = values.verbose === true;
+      worker = await FunctionWorker.start(
+        functionBundle(root, pipeline.function),
+        {
+          ...env.functionEnv(),
+          // Its log lines and EMF metric documents (log lines too) only with --verbose.
+          ...(verbose ? {} : { POWERTOOLS_LOG_LEVEL: "SILENT", POWERTOOLS_METRICS_DISABLED: "true" }),
+        },
+        {
+          onLine: (line) => {
+            if (verbose) io.stdout.write(`${line}\n`);
+          },
+        },
+      );
       const tty = (io.stdout as { isTTY?: boolean }).isTTY === true;
       let lastLine = 0;
-      const summary = await runLocalPipeline(env, handler, {
+      const summary = await runLocalPipeline(env, worker.handler, {
         orders,
         badShare,
         batchSize,
@@ -124,6 +140,7 @@ export async function localMain(argv: string[], io: CommandIo, root = projectRoo
       const ok = summary.nothingLost && summary.everyGoodOrderStored && summary.poisonRedrivenIntact;
       return ok ? EXIT.ok : EXIT.failed;
     } finally {
+      await worker?.stop();
       await env.stop();
     }
   });
