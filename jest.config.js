@@ -6,7 +6,19 @@ module.exports = {
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
   // Transpile only (no type check per file): `npm run typecheck` checks types once.
-  transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
+  transform: {
+    "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }],
+    // fauxqs (the sandbox's SNS and SQS) is an ES module only, which Jest's CommonJS loader cannot load:
+    // its files are compiled like ours, so the sandbox and `npm run local` can run in Jest's process.
+    "/node_modules/fauxqs/.+\\.js$": ["@swc/jest", { jsc: { target: "es2022" } }],
+  },
+  transformIgnorePatterns: ["/node_modules/(?!fauxqs/)"],
+  // Its package.json exports only an "import" entry, which Jest's resolver does not take.
+  // The sandbox imports fauxqs's persistence files by file URL, which Jest's require does not read.
+  moduleNameMapper: {
+    "^fauxqs$": "<rootDir>/node_modules/fauxqs/dist/app.js",
+    "^file://.*/node_modules/fauxqs/dist/(.+)$": "<rootDir>/node_modules/fauxqs/dist/$1",
+  },
   // Builds dist/ and synthesizes the project once, before any test file (support/global-setup.js).
   globalSetup: "<rootDir>/__tests__/support/global-setup.js",
   globalTeardown: "<rootDir>/__tests__/support/global-teardown.js",

@@ -104,7 +104,10 @@ const PARTS = [
   {
     name: "local",
     mutate: ["local/**/*.ts", "!local/cli.ts", "!local/sandbox.ts"],
+    // local-run runs `npm run local` and `npm run sandbox` in Jest's process; the other command tests run them as
+    // child processes, which per-test coverage cannot see.
     tests: [
+      "local-run",
       "local-event-source",
       "local-filter-policy",
       "sandbox-metrics",

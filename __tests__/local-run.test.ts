@@ -1,0 +1,256 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { localClientSettings } from "../cli/aws";
+import { sampleOrder } from "../contract/samples";
+import { localMain } from "../local/local-command";
+import { sandboxMain } from "../local/sandbox-command";
+import { localDynamoDbClient } from "../local/servers";
+import { lines, listening, synthesized } from "./support/commands";
+import { projectDefaultStack } from "./support/configuration";
+import { recordingIo } from "./support/io";
+
+// `npm run local` and `npm run sandbox` run in Jest's process, as their entry files run them (the
+// built commands are run as child processes in commands.test.ts and sandbox.e2e.test.ts): the code
+// of local/ is then seen by per-test coverage, so `npm run mutate` can tell its mutants apart.
+
+let out: string;
+beforeAll(async () => {
+  out = await synthesized();
+}, 120_000);
+afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+interface InProcessRun {
+  /** Resolves with the command's exit code and what it printed once it returns. */
+  readonly finished: Promise<{ status: number; out: string; err: string }>;
+  /** Calls the listeners the command added for `signal`, as the signal arriving would (Jest's own are left alone). */
+  signal(signal: "SIGINT" | "SIGTERM"): void;
+}
+
+/**
+ * Starts `main` with the first environment's stack named (right whatever ORDERS_* the shell sets).
+ * When it returns, the SIGINT/SIGTERM listeners it left are removed: a process exits after its
+ * command; Jest's does not, and a later signal would reach a finished command.
+ */
+function startInProcess(main: typeof localMain, argv: string[], io = recordingIo()): InProcessRun {
+  const before = { SIGINT: process.listeners("SIGINT"), SIGTERM: process.listeners("SIGTERM") };
+  const added = (signal: "SIGINT" | "SIGTERM") => process.listeners(signal).filter((l) => !before[signal].includes(l));
+  const finished = main([...argv, "--out", out, "--stack", projectDefaultStack()], io)
+    .then((status) => ({ status, out: io.out(), err: io.err() }))
+    .finally(() => {
+      for (const signal of ["SIGINT", "SIGTERM"] as const) for (const l of added(signal)) process.off(signal, l);
+    });
+  return { finished, signal: (signal) => added(signal).forEach((l) => l(signal)) };
+}
+
+/** Resolves once the command printed a line matching `pattern`; fails the test with its output after 30 s. */
+async function printed(io: ReturnType<typeof recordingIo>, pattern: RegExp): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!pattern.test(io.out())) {
+    if (Date.now() > deadline) throw new Error(`the command did not print ${pattern}:\n${io.out()}\n${io.err()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Publishes one sample order to the sandbox's topic (from its outputs); returns its orderId. */
+async function publishOne(outputs: Record<string, string>): Promise<string> {
+  const order = sampleOrder();
+  const sns = new SNSClient(localClientSettings(outputs.aws_endpoint_url_sns, outputs.aws_region));
+  try {
+    await sns.send(new PublishCommand({ TopicArn: outputs.topic_arn, Message: JSON.stringify(order) }));
+    return String(order.orderId);
+  } finally {
+    sns.destroy();
+  }
+}
+
+/** The item the sandbox's table holds under `orderId`, if any. */
+async function storedItem(outputs: Record<string, string>, orderId: string): Promise<unknown> {
+  const dynamodb = localDynamoDbClient(outputs.aws_endpoint_url_dynamodb, outputs.aws_region);
+  try {
+    const answer = await dynamodb.send(
+      new GetItemCommand({ TableName: outputs.table_name, Key: { orderId: { S: orderId } } }),
+    );
+    return answer.Item?.orderId;
+  } finally {
+    dynamodb.destroy();
+  }
+}
+
+/** Starts the sandbox in this process with `argv`; resolves once it is ready, with its outputs. */
+async function startSandbox(
+  argv: string[],
+  outputsFile: string,
+): Promise<{ run: InProcessRun; io: ReturnType<typeof recordingIo>; outputs: Record<string, string> }> {
+  const io = recordingIo();
+  const run = startInProcess(sandboxMain, [...argv, "--outputs-file", outputsFile], io);
+  await Promise.race([printed(io, /^ready$/m), run.finished]);
+  if (!/^ready$/m.test(io.out())) throw new Error(`the sandbox ended before ready:\n${io.out()}\n${io.err()}`);
+  return { run, io, outputs: JSON.parse(fs.readFileSync(outputsFile, "utf8"))[projectDefaultStack()] };
+}
+
+const summaryOf = (printed: string): string[] => {
+  const all = lines(printed);
+  return all.slice(all.indexOf("Summary")).filter((l) => !/duration|throughput|invocations/.test(l));
+};
+
+describe("npm run local in this process", () => {
+  let run: { status: number; out: string; err: string };
+  let envBefore: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    envBefore = { ...process.env };
+    run = await startInProcess(localMain, ["--orders", "20", "--bad-share", "0.1", "--visibility-timeout", "1"])
+      .finished;
+  }, 90_000);
+
+  test("stores every good order, moves every poison order to the DLQ after 3 receives, and exits 0", () => {
+    expect({ status: run.status, err: run.err, summary: summaryOf(run.out) }).toEqual({
+      status: 0,
+      err: "",
+      summary: [
+        "Summary",
+        "  published    20 (2 poison)",
+        "  stored       18",
+        "  in the DLQ   2",
+        "  published = stored + DLQ: yes",
+        "  every good order stored, no poison order stored: yes",
+        "  every poison order received 3 times, then in the DLQ unchanged: yes",
+      ],
+    });
+  });
+
+  test("prints the run's settings before it starts", () => {
+    expect(lines(run.out).slice(1, 6)).toEqual([
+      expect.stringMatching(/^ {2}topic \S+-OrderTopic -> queue \S+-OrderQueue \(raw message delivery (on|off)\)$/),
+      expect.stringMatching(/^ {2}queue: to \S+-OrderQueueDLQ after 3 receives$/),
+      expect.stringMatching(/^ {2}visibility timeout 1 s for this run \(the stack's: \d+ s\)$/),
+      expect.stringMatching(/^ {2}table \S+-Orders: key orderId$/),
+      expect.stringMatching(/^ {2}20 orders, 10% poison, batch size \d+, concurrency 4$/),
+    ]);
+  });
+
+  test("prints no log line of the function without --verbose", () => {
+    expect(lines(run.out).filter((l) => l.startsWith("{"))).toEqual([]);
+  });
+
+  test("leaves this process's environment as it was (the function runs with its own)", () => {
+    expect(process.env).toEqual(envBefore);
+  });
+
+  test("prints the function's log lines with --verbose", async () => {
+    const verbose = await startInProcess(localMain, ["--orders", "1", "--bad-share", "0", "--verbose"]).finished;
+    const logged = lines(verbose.out)
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect([verbose.status, logged.some((l) => l.level === "INFO")]).toEqual([0, true]);
+  }, 60_000);
+
+  test("exits 1 and says which check failed when the poison orders cannot reach the DLQ before --timeout", async () => {
+    // 3 receives need two visibility timeouts of 1 s to pass: not within a timeout of 1 s.
+    const failed = await startInProcess(localMain, [
+      "--orders",
+      "4",
+      "--bad-share",
+      "0.5",
+      "--visibility-timeout",
+      "1",
+      "--timeout",
+      "1",
+    ]).finished;
+    expect([failed.status, summaryOf(failed.out).at(-1)]).toEqual([
+      1,
+      "  every poison order received 3 times, then in the DLQ unchanged: NO",
+    ]);
+  }, 60_000);
+});
+
+describe("npm run sandbox in this process", () => {
+  let folder: string;
+  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+
+  beforeAll(async () => {
+    folder = fs.mkdtempSync(path.join(os.tmpdir(), "orders-sandbox-in-process-"));
+    const outputsFile = path.join(folder, "outputs.local.json");
+    sandbox = await startSandbox(["--visibility-timeout", "2", "--metrics-interval", "1"], outputsFile);
+  }, 90_000);
+  afterAll(async () => {
+    // Stopped by the last test; here when a test before it failed (a second SIGTERM changes nothing).
+    sandbox.run.signal("SIGTERM");
+    await sandbox.run.finished;
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+
+  test("writes the stack's outputs with endpoints on 127.0.0.1 and its metrics file", () => {
+    expect(sandbox.outputs).toEqual(
+      expect.objectContaining({
+        aws_endpoint_url_sns: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+        aws_endpoint_url_sqs: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+        aws_endpoint_url_dynamodb: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+        local_metrics_file: expect.stringMatching(/ProcessOrderLambda\.jsonl$/),
+      }),
+    );
+  });
+
+  test("stores an order published to its topic and prints the invocation and a metrics summary", async () => {
+    const orderId = await publishOne(sandbox.outputs);
+    await printed(sandbox.io, /ProcessOrderLambda: 1 record\(s\), 0 failed$/m);
+    expect(await storedItem(sandbox.outputs, orderId)).toEqual({ S: orderId });
+    await printed(sandbox.io, /ProcessOrderLambda metrics, last 1 s: 1 invocation\(s\), 1 stored/m);
+  }, 60_000);
+
+  test("stops on SIGTERM with exit 0, no server left listening and its metrics folder removed", async () => {
+    sandbox.run.signal("SIGTERM");
+    const result = await sandbox.run.finished;
+    expect([result.status, lines(result.out).slice(-2)]).toEqual([0, ["SIGTERM: stopping", "stopped"]]);
+    const endpoints = [sandbox.outputs.aws_endpoint_url_sns, sandbox.outputs.aws_endpoint_url_dynamodb];
+    expect(await Promise.all(endpoints.map(listening))).toEqual([false, false]);
+    expect(fs.existsSync(path.dirname(sandbox.outputs.local_metrics_file))).toBe(false);
+  }, 60_000);
+});
+
+describe("npm run sandbox --data in this process", () => {
+  let folder: string;
+  let data: string;
+  let first: Awaited<ReturnType<typeof startSandbox>>;
+  let orderId: string;
+
+  beforeAll(async () => {
+    folder = fs.mkdtempSync(path.join(os.tmpdir(), "orders-sandbox-data-"));
+    data = path.join(folder, "data");
+    first = await startSandbox(["--data", data], path.join(folder, "first.json"));
+    orderId = await publishOne(first.outputs);
+    await printed(first.io, /ProcessOrderLambda: 1 record\(s\), 0 failed$/m);
+  }, 90_000);
+  afterAll(async () => {
+    first.run.signal("SIGTERM");
+    await first.run.finished;
+    fs.rmSync(folder, { recursive: true, force: true });
+  });
+
+  test("keeps its metrics file in the data folder", () => {
+    expect(first.outputs.local_metrics_file).toBe(path.join(data, "metrics", `${first.outputs.function_name}.jsonl`));
+  });
+
+  test("refuses a second sandbox on the same folder with exit 2, naming the holder's pid", async () => {
+    const second = await startInProcess(sandboxMain, ["--data", data, "--outputs-file", path.join(folder, "2.json")])
+      .finished;
+    expect([second.status, second.out]).toEqual([2, ""]);
+    expect(second.err.split("\n")[0].replace(/since [^)]+/, "since <time>")).toBe(
+      `--data ${data} is in use by another sandbox (pid ${process.pid}, since <time>): stop it first, or give another folder`,
+    );
+  });
+
+  test("keeps the table across a stop and a start on the same folder", async () => {
+    first.run.signal("SIGTERM");
+    expect((await first.run.finished).status).toBe(0);
+    const again = await startSandbox(["--data", data], path.join(folder, "again.json"));
+    try {
+      expect(await storedItem(again.outputs, orderId)).toEqual({ S: orderId });
+    } finally {
+      again.run.signal("SIGTERM");
+      await again.run.finished;
+    }
+  }, 90_000);
+});
