@@ -8,7 +8,8 @@
 //   MUTATE_ONLY=cli/lock.ts npm run mutate    only the files (globs, comma-separated) of the parts chosen
 //
 // Parts: the order contract (contract/), the handler (functions/*/index.ts), constructs/,
-// configuration (config/), the operator commands (ops/ and their cli/ support) and local/.
+// configuration (config/), the operator commands (ops/ and their cli/ support), the commands' options and AWS
+// clients (cli/aws.ts, cli/cli.ts) and local/.
 // Only tests that run the code in jest's own process count: per-test coverage cannot see a built
 // command or the built function run as a child process (bad-input, cli-input, ops-http-failures,
 // ops-silent-endpoint), so a mutant only they reach is reported "not covered";
@@ -22,6 +23,24 @@ import { Stryker } from "@stryker-mutator/core";
 const require = createRequire(import.meta.url);
 const jest = require("../jest.config.js");
 const force = process.env.MUTATE_FORCE === "1";
+
+/**
+ * The operator commands' tests whose AWS answers at once (in memory, or stand-ins on 127.0.0.1): the ops part's
+ * with two more, the cli part's alone.
+ */
+const COMMAND_TESTS = [
+  "common",
+  "cli-options",
+  "cli-aws-errors",
+  "ops-publish",
+  "ops-smoke",
+  "ops-status",
+  "ops-dlq-options",
+  "ops-dlq-answers",
+  "lock",
+  "publish-input",
+  "target",
+];
 
 /** Each part: the files mutated, and the test files (names under __tests__/) that judge them. */
 const PARTS = [
@@ -84,22 +103,25 @@ const PARTS = [
   },
   {
     name: "ops",
-    mutate: ["ops/**/*.ts", "cli/**/*.ts", "!ops/publish.ts", "!ops/smoke.ts", "!ops/dlq.ts"],
-    tests: [
-      "common",
-      "cli-options",
-      "cli-aws-errors",
-      "ops-publish",
-      "ops-smoke",
-      "ops-status",
-      "ops-dlq",
-      "ops-dlq-options",
-      "ops-dlq-answers",
-      "ops-shared-files",
-      "lock",
-      "publish-input",
-      "target",
+    mutate: [
+      "ops/**/*.ts",
+      "cli/**/*.ts",
+      "!ops/publish.ts",
+      "!ops/smoke.ts",
+      "!ops/dlq.ts",
+      "!cli/aws.ts",
+      "!cli/cli.ts",
     ],
+    tests: [...COMMAND_TESTS, "ops-dlq", "ops-shared-files"],
+  },
+  {
+    // Every command's options, errors and AWS clients: every test of the ops part covers them, so they are a
+    // part of their own, judged by the tests that stand in for AWS in memory or with stand-ins that answer at
+    // once (not ops-dlq's local-aws-sqs queues with their 1.1 s redrive waits, nor ops-shared-files' sandboxes:
+    // each would cost every one of these mutants seconds, hours a run).
+    name: "cli",
+    mutate: ["cli/aws.ts", "cli/cli.ts"],
+    tests: COMMAND_TESTS,
   },
   {
     name: "local",
