@@ -197,6 +197,22 @@ describe("stack outputs files", () => {
     );
   });
 
+  test("refuses a file that holds null, not stacks", () => {
+    const file = write("null.json", null);
+    expect(() => readStackOutputs(file, undefined, {})).toThrow(
+      new UsageError(`--outputs ${file} must hold a JSON object of stack outputs (given null)`),
+    );
+  });
+
+  test("refuses a stack whose entry is null, not outputs", () => {
+    const file = write("null-stack.json", { "orders-dev": null });
+    expect(() => readStackOutputs(file, "orders-dev", {})).toThrow(
+      new UsageError(
+        `--outputs ${file}: stack orders-dev must be an object of outputs such as {"topic_arn": "arn:aws:sns:..."} (given null)`,
+      ),
+    );
+  });
+
   test.each([
     ["missing", {}],
     ["empty", { topic_arn: "" }],

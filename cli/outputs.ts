@@ -143,7 +143,7 @@ export function checkOutputsWritable(file: string, option: string): void {
   const probe = `${file}.${process.pid}.probe`;
   try {
     fs.closeSync(fs.openSync(probe, "wx"));
-    fs.rmSync(probe, { force: true });
+    fs.rmSync(probe);
   } catch (error) {
     throw new UsageError(
       `${option} cannot be written (given ${shown}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
