@@ -98,8 +98,11 @@ describe("redrive", () => {
     ]);
   });
 
-  test("fails when SQS lists no move task for the DLQ", async () => {
-    const result = await dlq(["redrive"], { ...started, ListMessageMoveTasks: () => ({ Results: [] }) });
+  test.each([
+    ["an empty list", { Results: [] }],
+    ["no list", {}],
+  ])("fails when SQS lists no move task for the DLQ (%s)", async (_, answer) => {
+    const result = await dlq(["redrive"], { ...started, ListMessageMoveTasks: () => answer });
     expect({ exit: result.exit, stderr: result.stderr }).toEqual({
       exit: 1,
       stderr: `no message-move task found for ${DLQ_ARN}\n`,
@@ -191,17 +194,21 @@ describe("list", () => {
     expect(result.stdout.split("\n")[1]).toMatch(/^m-1 {2}receives 0 {2}first seen unknown {2}MalformedMessageError: /);
   });
 
-  test("fails naming the listed messages SQS did not make visible again", async () => {
+  test("fails naming why SQS did not make each of the listed messages visible again", async () => {
     const result = await dlq(["list"], {
-      ReceiveMessage: receivedOnce(message("m-1", "{}")),
+      ReceiveMessage: receivedOnce(message("m-1", "{}"), message("m-2", "{}")),
       ChangeMessageVisibilityBatch: () => ({
-        Failed: [{ Id: "v0", SenderFault: true, Code: "ReceiptHandleIsInvalid" }],
+        Failed: [
+          { Id: "v0", SenderFault: true, Code: "ReceiptHandleIsInvalid" },
+          { Id: "v1", SenderFault: true, Code: "MessageNotInflight" },
+        ],
       }),
     });
     expect({ exit: result.exit, stderr: result.stderr }).toEqual({
       exit: 1,
       stderr:
-        "SQS did not make 1 listed message(s) visible again (ReceiptHandleIsInvalid): they reappear on their own after 30 s\n",
+        "SQS did not make 2 listed message(s) visible again (ReceiptHandleIsInvalid; MessageNotInflight): " +
+        "they reappear on their own after 30 s\n",
     });
   });
 

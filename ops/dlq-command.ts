@@ -205,7 +205,6 @@ async function redrive(run: Run): Promise<number> {
   );
   io.stdout.write(`started moving messages from ${sourceArn} back to their source queue (task ${TaskHandle})\n`);
   if (rate !== undefined) io.stdout.write(`at most ${rate} message(s) per second\n`);
-  let last = "";
   for (;;) {
     const { Results } = await caller.call("ListMessageMoveTasks", (options) =>
       client.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 }), options),
@@ -213,7 +212,7 @@ async function redrive(run: Run): Promise<number> {
     const task = Results?.find((t) => t.TaskHandle === TaskHandle) ?? Results?.[0];
     if (!task) throw new Error(`no message-move task found for ${sourceArn}`);
     const total = task.ApproximateNumberOfMessagesToMove;
-    last = `moved ${task.ApproximateNumberOfMessagesMoved ?? 0}${total !== undefined ? ` of ${total}` : ""}`;
+    const last = `moved ${task.ApproximateNumberOfMessagesMoved ?? 0}${total !== undefined ? ` of ${total}` : ""}`;
     io.stdout.write(`${task.Status}: ${last}\n`);
     if (task.Status === "COMPLETED") return EXIT.ok;
     if (task.Status === "FAILED" || task.Status === "CANCELLED" || task.Status === "CANCELLING") {
