@@ -65,6 +65,15 @@ describe("redrive", () => {
     });
   });
 
+  test.each(["XInvalidAction", "InvalidActionX"])(
+    "reports an SQS error named %s as the error it is, not as a server without the move task",
+    async (name) => {
+      const refused = { status: 400, body: { __type: `com.amazonaws.sqs#${name}`, message: "refused" } };
+      const result = await dlq(["redrive"], { StartMessageMoveTask: () => refused });
+      expect(result.stderr).not.toMatch(/^redrive needs/);
+    },
+  );
+
   test.each(["FAILED", "CANCELLED", "CANCELLING"])(
     "reports a move that ends %s before moving anything, without a reason, and fails",
     async (status) => {
@@ -145,21 +154,31 @@ const receivedOnce = (...messages: Message[]): (() => ServiceAnswer) => received
 const visibleAgain = { ChangeMessageVisibilityBatch: () => ({ Successful: [{ Id: "v0" }] }) };
 
 describe("purge --max", () => {
-  const received = () => receivedOnce(message("m-1", "{}"), message("m-2", "{}"));
+  const received = () => receivedOnce(message("m-1", "{}"), message("m-2", "{}"), message("m-3", "{}"));
 
   test("fails naming why SQS did not delete some messages, and says how many it deleted", async () => {
     const result = await dlq(["purge", "--max", "5", "--yes"], {
       ReceiveMessage: received(),
       DeleteMessageBatch: () => ({
         Successful: [{ Id: "d0" }],
-        Failed: [{ Id: "d1", SenderFault: true, Code: "ReceiptHandleIsInvalid" }],
+        Failed: [
+          { Id: "d1", SenderFault: true, Code: "ReceiptHandleIsInvalid" },
+          { Id: "d2", SenderFault: true, Code: "InvalidIdFormat" },
+        ],
       }),
     });
     expect(result).toEqual({
       exit: 1,
       stdout: `deleted 1 message(s) from ${dlqUrl}\n`,
-      stderr: "SQS did not delete 1 message(s): ReceiptHandleIsInvalid\n",
+      stderr: "SQS did not delete 2 message(s): ReceiptHandleIsInvalid; InvalidIdFormat\n",
     });
+  });
+
+  test("reports an action SQS does not implement as SQS's refusal (the advice about the move task is redrive's)", async () => {
+    const result = await dlq(["purge", "--max", "5", "--yes"], {});
+    expect(result.stderr).toBe(
+      `SQS refused ReceiveMessage: UnknownOperationException: no ReceiveMessage here (HTTP 400 from ${sqs.endpoint})\n`,
+    );
   });
 
   test("names a failed delete by its message when SQS gives no code", async () => {
