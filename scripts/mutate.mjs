@@ -130,6 +130,7 @@ const PARTS = [
     // child processes, which per-test coverage cannot see.
     tests: [
       "local-run",
+      "local-environment",
       "local-event-source",
       "local-filter-policy",
       "sandbox-metrics",
