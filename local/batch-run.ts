@@ -61,14 +61,12 @@ export function orderOfBody(body: string): Record<string, unknown> | undefined {
   }
 }
 
+/** Messages on the run's own DLQ (nothing else knows its servers, so none is in flight there). */
 async function approximateCount(env: LocalEnvironment, queueUrl: string): Promise<number> {
   const { Attributes } = await env.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    }),
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }),
   );
-  return Number(Attributes!.ApproximateNumberOfMessages) + Number(Attributes!.ApproximateNumberOfMessagesNotVisible);
+  return Number(Attributes!.ApproximateNumberOfMessages);
 }
 
 /** Receives every message on the DLQ (hiding each for the rest of the run) and returns the orders they carry. */
@@ -129,8 +127,9 @@ export async function runLocalPipeline(
   });
   mapping.start();
 
-  const badEvery = options.badShare > 0 ? Math.max(1, Math.round(1 / options.badShare)) : 0;
-  const isPoison = (i: number): boolean => badEvery > 0 && i % badEvery === badEvery - 1;
+  // Every badEvery-th order is poison; with a share of 0 it is Infinity, and no position is Infinity - 1.
+  const badEvery = Math.max(1, Math.round(1 / options.badShare));
+  const isPoison = (i: number): boolean => i % badEvery === badEvery - 1;
   const orders = Array.from({ length: options.orders }, (_, i) => (isPoison(i) ? poisonOrder() : sampleOrder()));
   const poison = new Map(orders.filter((_, i) => isPoison(i)).map((o) => [o.orderId as string, JSON.stringify(o)]));
   const goodOrderIds = orders.filter((_, i) => !isPoison(i)).map((o) => o.orderId as string);

@@ -131,6 +131,7 @@ const PARTS = [
     tests: [
       "local-run",
       "local-environment",
+      "local-batch-run",
       "local-event-source",
       "local-filter-policy",
       "sandbox-metrics",
