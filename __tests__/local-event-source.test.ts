@@ -1,7 +1,10 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { sampleOrder } from "../contract/samples";
 import { setTimeout as sleep } from "timers/promises";
-import { EventSourceMapping } from "../local/event-source";
+import { EventSourceMapping, EventSourceOptions, Invocation } from "../local/event-source";
+import { localClientSettings } from "../cli/aws";
+import { FakeService, startFakeSqs } from "./support/fake-json-service";
+import { createHash } from "crypto";
 import { LocalSqs, startLocalSqs } from "./support/local-sqs";
 
 /**
@@ -86,3 +89,141 @@ test("does not hand a message out again while an invocation that outlasts the vi
     inDeadLetterQueue: await messagesIn(dlqUrl),
   }).toEqual({ invocations: 1, receives: [1], completed: 1, inQueue: 0, inDeadLetterQueue: 0 });
 }, 30_000);
+
+describe("against an SQS stand-in (answers local-aws-sqs never gives)", () => {
+  let fake: FakeService;
+  let client: SQSClient;
+  const QUEUE_URL = "http://127.0.0.1/000000000000/orders-dev-OrderQueue";
+  beforeAll(async () => {
+    fake = await startFakeSqs();
+    client = new SQSClient(localClientSettings(fake.endpoint, "us-east-1"));
+  });
+  afterAll(async () => {
+    client.destroy();
+    await fake.stop();
+  });
+  beforeEach(() => fake.requests.splice(0));
+
+  /** A message as SQS gives it (the SDK checks the body's MD5). */
+  const message = (id: string, body = "{}") => ({
+    MessageId: id,
+    ReceiptHandle: `h-${id}`,
+    Body: body,
+    MD5OfBody: createHash("md5").update(body).digest("hex"),
+    Attributes: { ApproximateReceiveCount: "1" },
+  });
+
+  /** ReceiveMessage answering `messages` once, then none. */
+  const onceThenNone = (...messages: Record<string, unknown>[]) => {
+    let given = false;
+    return () => {
+      if (given) return {};
+      given = true;
+      return { Messages: messages };
+    };
+  };
+
+  function mapping(options: Partial<EventSourceOptions>): EventSourceMapping {
+    return new EventSourceMapping({
+      sqs: client,
+      queueUrl: QUEUE_URL,
+      queueArn: "arn:aws:sqs:us-east-1:000000000000:orders-dev-OrderQueue",
+      region: "us-east-1",
+      handler: async () => undefined,
+      batchSize: 10,
+      concurrency: 1,
+      waitTimeSeconds: 0,
+      timeoutSeconds: 30,
+      visibilityTimeoutSeconds: 30,
+      ...options,
+    });
+  }
+
+  /** Runs the mapping until `done` holds (at most 10 s), then stops it. */
+  async function runUntil(m: EventSourceMapping, done: () => boolean): Promise<void> {
+    m.start();
+    try {
+      for (let waited = 0; !done() && waited < 10_000; waited += 20) await sleep(20);
+    } finally {
+      await m.stop();
+    }
+  }
+
+  const requested = (operation: string): number => fake.requests.filter((r) => r.operation === operation).length;
+
+  test("fails the whole batch when the function throws, and says why", async () => {
+    fake.answers = { ReceiveMessage: onceThenNone(message("m-1"), message("m-2")) };
+    const invocations: Invocation[] = [];
+    const m = mapping({
+      handler: async () => {
+        throw new Error("boom");
+      },
+      onInvocation: (i) => invocations.push(i),
+    });
+    await runUntil(m, () => invocations.length > 0);
+    expect([invocations[0].failed, invocations[0].error, requested("DeleteMessageBatch")]).toEqual([2, "boom", 0]);
+  });
+
+  test("fails the whole batch when the function outlasts its timeout", async () => {
+    fake.answers = { ReceiveMessage: onceThenNone(message("m-1")) };
+    const invocations: Invocation[] = [];
+    const m = mapping({
+      timeoutSeconds: 1,
+      handler: () => new Promise(() => undefined),
+      onInvocation: (i) => invocations.push(i),
+    });
+    await runUntil(m, () => invocations.length > 0);
+    expect([invocations[0].failed, invocations[0].error]).toEqual([1, "timed out after 1 s"]);
+  });
+
+  test("reports a failed poll and polls again a second later", async () => {
+    fake.answers = {};
+    const errors: string[] = [];
+    const m = mapping({ onError: (e) => errors.push(e.name) });
+    await runUntil(m, () => errors.length >= 2);
+    expect(errors.slice(0, 2)).toEqual(["UnknownOperationException", "UnknownOperationException"]);
+  });
+
+  test("reports the messages SQS did not keep invisible while the function holds them", async () => {
+    fake.answers = {
+      ReceiveMessage: onceThenNone(message("m-1")),
+      ChangeMessageVisibilityBatch: () => ({ Failed: [{ Id: "v0", SenderFault: true, Code: "MessageNotInflight" }] }),
+      DeleteMessageBatch: () => ({ Successful: [{ Id: "d0" }] }),
+    };
+    const errors: string[] = [];
+    let finished = false;
+    // A visibility timeout of 1 s is renewed every third of it: the function runs past the first renewal.
+    const m = mapping({
+      visibilityTimeoutSeconds: 1,
+      handler: async () => {
+        await sleep(600);
+        finished = true;
+      },
+      onError: (e) => errors.push(e.message),
+    });
+    await runUntil(m, () => finished && m.completed.size > 0);
+    expect(errors[0]).toBe("SQS did not renew the visibility of 1 message(s) the function holds: MessageNotInflight");
+  });
+
+  test("reports nothing when stopped during a long poll, and polls no more once stopped", async () => {
+    fake.answers = { ReceiveMessage: () => "silent" };
+    const errors: Error[] = [];
+    const m = mapping({ waitTimeSeconds: 20, onError: (e) => errors.push(e) });
+    m.start();
+    while (requested("ReceiveMessage") === 0) await sleep(20);
+    await m.stop();
+    const polls = requested("ReceiveMessage");
+    await sleep(300);
+    expect([errors, requested("ReceiveMessage")]).toEqual([[], polls]);
+  });
+
+  test("does not poll an empty queue in a busy loop when it short-polls", async () => {
+    fake.answers = { ReceiveMessage: () => ({}) };
+    const m = mapping({ waitTimeSeconds: 0 });
+    m.start();
+    await sleep(500);
+    await m.stop();
+    // One poll each 50 ms at most: about 10 in the half second (a busy loop makes hundreds).
+    expect(requested("ReceiveMessage")).toBeLessThanOrEqual(12);
+  });
+});

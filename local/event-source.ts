@@ -41,7 +41,10 @@ export interface EventSourceOptions {
   readonly visibilityTimeoutSeconds: number;
   /** Called after each invocation. */
   readonly onInvocation?: (invocation: Invocation) => void;
-  /** Called when a poll fails for a reason other than stopping; polling resumes after a second. */
+  /**
+   * Called when a poll or a renewal of an invocation's messages fails for a reason other than stopping;
+   * polling resumes after a second.
+   */
   readonly onError?: (error: Error) => void;
 }
 
@@ -176,7 +179,7 @@ export class EventSourceMapping {
     const { sqs, queueUrl, visibilityTimeoutSeconds } = this.options;
     try {
       for (const ten of inTens(messages)) {
-        await sqs.send(
+        const { Failed } = await sqs.send(
           new ChangeMessageVisibilityBatchCommand({
             QueueUrl: queueUrl,
             Entries: ten.map((m, j) => ({
@@ -186,6 +189,13 @@ export class EventSourceMapping {
             })),
           }),
         );
+        // SQS answers a batch it took with the entries it did not renew: those may be handed out again.
+        if (Failed?.length) {
+          throw new Error(
+            `SQS did not renew the visibility of ${Failed.length} message(s) the function holds: ` +
+              Failed.map((f) => f.Code ?? f.Message).join("; "),
+          );
+        }
       }
     } catch (error) {
       if (!this.stopping) this.options.onError?.(error as Error);

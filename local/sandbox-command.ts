@@ -168,7 +168,7 @@ export async function sandboxMain(argv: string[], io: CommandIo, root = projectR
           timeoutSeconds: fn.timeoutSeconds,
           visibilityTimeoutSeconds: visibilityTimeout,
           onInvocation: (invocation) => io.stdout.write(invocationLines(fn.name, queue.maxReceiveCount, invocation)),
-          onError: (error) => io.stderr.write(`polling ${queue.name} failed: ${error.message}\n`),
+          onError: (error) => io.stderr.write(`queue ${queue.name}: ${error.message}\n`),
         });
         mappings.push(mapping);
         consumers.push({ fn, bundle, concurrency });
