@@ -94,7 +94,9 @@ export class FunctionWorker {
         this.pending.clear();
       });
       this.worker.on("exit", (code) => {
-        const error = this.failure ?? new Error(`the function's worker exited (code ${code})`);
+        // Kept, so that a call after an exit of its own fails at once instead of waiting on a thread that is gone.
+        if (!this.stopped) this.failure ??= new Error(`the function's worker exited (code ${code})`);
+        const error = this.failure ?? new Error("the function was stopped");
         if (!this.stopped) reject(error);
         for (const call of this.pending.values()) call.reject(error);
         this.pending.clear();

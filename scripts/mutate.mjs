@@ -132,6 +132,7 @@ const PARTS = [
       "local-run",
       "local-environment",
       "local-batch-run",
+      "local-function-worker",
       "local-event-source",
       "local-filter-policy",
       "sandbox-metrics",
