@@ -43,6 +43,12 @@ describe("filter policies the local SNS server does not apply as SNS does", () =
     ).toEqual(['"equals-ignore-case" inside "anything-but" (on currency)', '"between" (on total)']);
   });
 
+  test("names an operator it does not know given as an object, not in a list, with its nested key", () => {
+    expect(features({ order: { total: { numeric: ["!=", 5] } } }, "MessageBody")).toEqual([
+      'numeric "!=" (on order.total)',
+    ]);
+  });
+
   test("names a numeric comparison it does not know, inside $or and nested keys", () => {
     expect(features({ $or: [{ order: { total: [{ numeric: ["!=", 5] }] } }] }, "MessageBody")).toEqual([
       'numeric "!=" (on order.total)',

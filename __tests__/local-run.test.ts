@@ -4,10 +4,12 @@ import * as path from "path";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { localClientSettings } from "../cli/aws";
-import { sampleOrder } from "../contract/samples";
+import { poisonOrder, sampleOrder } from "../contract/samples";
 import { localMain } from "../local/local-command";
 import { sandboxMain } from "../local/sandbox-command";
 import { localDynamoDbClient } from "../local/servers";
+import { STACK_MANIFEST_FILE, StackManifest, readStackManifest } from "../local/stack-manifest";
+import { DATA_LOCK_FILE } from "../cli/lock";
 import { lines, listening, synthesized } from "./support/commands";
 import { projectDefaultStack } from "./support/configuration";
 import { recordingIo } from "./support/io";
@@ -34,10 +36,10 @@ interface InProcessRun {
  * When it returns, the SIGINT/SIGTERM listeners it left are removed: a process exits after its
  * command; Jest's does not, and a later signal would reach a finished command.
  */
-function startInProcess(main: typeof localMain, argv: string[], io = recordingIo()): InProcessRun {
+function startInProcess(main: typeof localMain, argv: string[], io = recordingIo(), outDir = out): InProcessRun {
   const before = { SIGINT: process.listeners("SIGINT"), SIGTERM: process.listeners("SIGTERM") };
   const added = (signal: "SIGINT" | "SIGTERM") => process.listeners(signal).filter((l) => !before[signal].includes(l));
-  const finished = main([...argv, "--out", out, "--stack", projectDefaultStack()], io)
+  const finished = main([...argv, "--out", outDir, "--stack", projectDefaultStack()], io)
     .then((status) => ({ status, out: io.out(), err: io.err() }))
     .finally(() => {
       for (const signal of ["SIGINT", "SIGTERM"] as const) for (const l of added(signal)) process.off(signal, l);
@@ -54,13 +56,14 @@ async function printed(io: ReturnType<typeof recordingIo>, pattern: RegExp): Pro
   }
 }
 
-/** Publishes one sample order to the sandbox's topic (from its outputs); returns its orderId. */
-async function publishOne(outputs: Record<string, string>): Promise<string> {
-  const order = sampleOrder();
+/** Publishes `order` (default: a good one) to the sandbox's topic (from its outputs); returns the SNS message id. */
+async function publishOne(outputs: Record<string, string>, order = sampleOrder()): Promise<string> {
   const sns = new SNSClient(localClientSettings(outputs.aws_endpoint_url_sns, outputs.aws_region));
   try {
-    await sns.send(new PublishCommand({ TopicArn: outputs.topic_arn, Message: JSON.stringify(order) }));
-    return String(order.orderId);
+    const { MessageId } = await sns.send(
+      new PublishCommand({ TopicArn: outputs.topic_arn, Message: JSON.stringify(order) }),
+    );
+    return MessageId!;
   } finally {
     sns.destroy();
   }
@@ -83,9 +86,10 @@ async function storedItem(outputs: Record<string, string>, orderId: string): Pro
 async function startSandbox(
   argv: string[],
   outputsFile: string,
+  outDir = out,
 ): Promise<{ run: InProcessRun; io: ReturnType<typeof recordingIo>; outputs: Record<string, string> }> {
   const io = recordingIo();
-  const run = startInProcess(sandboxMain, [...argv, "--outputs-file", outputsFile], io);
+  const run = startInProcess(sandboxMain, [...argv, "--outputs-file", outputsFile], io, outDir);
   await Promise.race([printed(io, /^ready$/m), run.finished]);
   if (!/^ready$/m.test(io.out())) throw new Error(`the sandbox ended before ready:\n${io.out()}\n${io.err()}`);
   return { run, io, outputs: JSON.parse(fs.readFileSync(outputsFile, "utf8"))[projectDefaultStack()] };
@@ -147,6 +151,16 @@ describe("npm run local in this process", () => {
     expect([verbose.status, logged.some((l) => l.level === "INFO")]).toEqual([0, true]);
   }, 60_000);
 
+  test("draws its progress on one line when standard output is a terminal", async () => {
+    const io = recordingIo();
+    Object.assign(io.stdout, { isTTY: true });
+    const run = await startInProcess(localMain, ["--orders", "1", "--bad-share", "0"], io).finished;
+    expect([
+      run.status,
+      /\rpublished 1 \| stored \d \| in DLQ 0 \| invocations \d \| \d+\.\d s {3}/.test(run.out),
+    ]).toEqual([0, true]);
+  }, 60_000);
+
   test("exits 1 and says which check failed when the poison orders cannot reach the DLQ before --timeout", async () => {
     // 3 receives need two visibility timeouts of 1 s to pass: not within a timeout of 1 s.
     const failed = await startInProcess(localMain, [
@@ -194,16 +208,34 @@ describe("npm run sandbox in this process", () => {
   });
 
   test("stores an order published to its topic and prints the invocation and a metrics summary", async () => {
-    const orderId = await publishOne(sandbox.outputs);
+    const order = sampleOrder();
+    const orderId = String(order.orderId);
+    await publishOne(sandbox.outputs, order);
     await printed(sandbox.io, /ProcessOrderLambda: 1 record\(s\), 0 failed$/m);
     expect(await storedItem(sandbox.outputs, orderId)).toEqual({ S: orderId });
     await printed(sandbox.io, /ProcessOrderLambda metrics, last 1 s: 1 invocation\(s\), 1 stored/m);
   }, 60_000);
 
+  test("prints each failed receive of a poison order, the last as next to the DLQ", async () => {
+    await publishOne(sandbox.outputs, poisonOrder());
+    await printed(sandbox.io, /: next to the DLQ\)$/m);
+    const failed = lines(sandbox.io.out()).filter((l) => l.startsWith("  failed "));
+    const id = failed[0].split(" ")[3];
+    expect(failed).toEqual([
+      `  failed ${id} (receive 1 of 3)`,
+      `  failed ${id} (receive 2 of 3)`,
+      `  failed ${id} (receive 3 of 3: next to the DLQ)`,
+    ]);
+  }, 60_000);
+
   test("stops on SIGTERM with exit 0, no server left listening and its metrics folder removed", async () => {
     sandbox.run.signal("SIGTERM");
     const result = await sandbox.run.finished;
-    expect([result.status, lines(result.out).slice(-2)]).toEqual([0, ["SIGTERM: stopping", "stopped"]]);
+    // The last metrics summary may come between the two (the function's last interval, printed on stop).
+    const printedLines = lines(result.out);
+    const stopping = printedLines.indexOf("SIGTERM: stopping");
+    expect([result.status, stopping > 0, printedLines.at(-1)]).toEqual([0, true, "stopped"]);
+    expect(printedLines.slice(stopping + 1, -1).every((l) => / metrics, last \d+ s: /.test(l))).toBe(true);
     const endpoints = [sandbox.outputs.aws_endpoint_url_sns, sandbox.outputs.aws_endpoint_url_dynamodb];
     expect(await Promise.all(endpoints.map(listening))).toEqual([false, false]);
     expect(fs.existsSync(path.dirname(sandbox.outputs.local_metrics_file))).toBe(false);
@@ -220,7 +252,9 @@ describe("npm run sandbox --data in this process", () => {
     folder = fs.mkdtempSync(path.join(os.tmpdir(), "orders-sandbox-data-"));
     data = path.join(folder, "data");
     first = await startSandbox(["--data", data], path.join(folder, "first.json"));
-    orderId = await publishOne(first.outputs);
+    const order = sampleOrder();
+    orderId = String(order.orderId);
+    await publishOne(first.outputs, order);
     await printed(first.io, /ProcessOrderLambda: 1 record\(s\), 0 failed$/m);
   }, 90_000);
   afterAll(async () => {
@@ -254,3 +288,128 @@ describe("npm run sandbox --data in this process", () => {
     }
   }, 90_000);
 });
+
+describe("npm run sandbox and npm run local with a manifest changed as an adopter's stack may have it", () => {
+  let folder: string;
+  beforeEach(() => {
+    folder = fs.mkdtempSync(path.join(os.tmpdir(), "orders-changed-manifest-"));
+  });
+  afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
+
+  /** A copy of the synth output whose stack manifest `change` rewrote; returns the copy's folder. */
+  function changedOut(change: (m: StackManifest) => StackManifest): string {
+    const copy = path.join(folder, "out");
+    fs.cpSync(out, copy, { recursive: true });
+    const file = path.join(copy, "stacks", projectDefaultStack(), STACK_MANIFEST_FILE);
+    fs.writeFileSync(file, JSON.stringify(change(JSON.parse(fs.readFileSync(file, "utf8")) as StackManifest)));
+    return copy;
+  }
+
+  /** The stack with a second queue, without a DLQ, subscribed raw with a body filter, and a consumer of it. */
+  const withAuditQueue = (m: StackManifest): StackManifest => {
+    const [queue] = m.queues;
+    const [fn] = m.functions;
+    const audit = `${m.stack}-Audit`;
+    return {
+      ...m,
+      queues: [...m.queues, { ...queue, name: audit, deadLetterQueue: undefined, maxReceiveCount: undefined }],
+      subscriptions: [
+        ...m.subscriptions,
+        {
+          topic: m.topics[0].name,
+          queue: audit,
+          rawMessageDelivery: true,
+          filterPolicy: JSON.stringify({ currency: ["eur"] }),
+          filterPolicyScope: "MessageBody",
+        },
+      ],
+      functions: [...m.functions, { ...fn, name: audit, queue: audit }],
+    };
+  };
+
+  test("runs a queue without a DLQ: its subscription, its queue and each failed receive without a count to the DLQ", async () => {
+    const outDir = changedOut(withAuditQueue);
+    const sandbox = await startSandbox(["--visibility-timeout", "1"], path.join(folder, "o.json"), outDir);
+    try {
+      const audit = `${projectDefaultStack()}-Audit`;
+      const printedLines = lines(sandbox.io.out());
+      expect(printedLines).toEqual(
+        expect.arrayContaining([
+          `  topic ${projectDefaultStack()}-OrderTopic -> queue ${audit} (raw message delivery on, filter policy ` +
+            `{"currency":["eur"]} on the message body)`,
+          `  queue ${audit}: no DLQ; visibility timeout 1 s here (the stack's: ${withAuditQueue(manifestOf(outDir)).queues[1].visibilityTimeoutSeconds} s)`,
+        ]),
+      );
+      // A poison order (currency "eur") passes the filter; the function fails it on each receive.
+      await publishOne(sandbox.outputs, poisonOrder());
+      await printed(sandbox.io, /^ {2}failed \S+ \(receive 2\)$/m);
+      const withoutDlq = lines(sandbox.io.out()).filter((l) => /^ {2}failed \S+ \(receive \d+\)$/.test(l));
+      expect(withoutDlq.slice(0, 2).map((l) => l.replace(/failed \S+/, "failed <id>"))).toEqual([
+        "  failed <id> (receive 1)",
+        "  failed <id> (receive 2)",
+      ]);
+    } finally {
+      sandbox.run.signal("SIGTERM");
+      await sandbox.run.finished;
+    }
+  }, 60_000);
+
+  test("prints the function's log lines with --verbose", async () => {
+    const sandbox = await startSandbox(["--verbose"], path.join(folder, "o.json"));
+    try {
+      await publishOne(sandbox.outputs);
+      await printed(sandbox.io, /^\{.*"level":"INFO"/m);
+    } finally {
+      sandbox.run.signal("SIGTERM");
+      await sandbox.run.finished;
+    }
+  }, 60_000);
+
+  test("refuses a --data that is a file, with exit 2, starting nothing", async () => {
+    const file = path.join(folder, "data");
+    fs.writeFileSync(file, "");
+    const result = await startInProcess(sandboxMain, ["--data", file, "--outputs-file", path.join(folder, "o.json")])
+      .finished;
+    expect([result.status, result.err.split("\n")[0], fs.existsSync(path.join(folder, "o.json"))]).toEqual([
+      2,
+      `--data must be a folder (given "${file}", a file)`,
+      false,
+    ]);
+  });
+
+  test("releases its --data folder when the stack cannot start there", async () => {
+    const outDir = changedOut((m) => ({
+      ...m,
+      subscriptions: m.subscriptions.map((s) => ({
+        ...s,
+        filterPolicy: JSON.stringify({ total: [{ between: [1, 2] }] }),
+      })),
+    }));
+    const data = path.join(folder, "data");
+    const result = await startInProcess(
+      sandboxMain,
+      ["--data", data, "--outputs-file", path.join(folder, "o.json")],
+      recordingIo(),
+      outDir,
+    ).finished;
+    expect([result.status, result.err.split("\n")[0], fs.existsSync(path.join(data, DATA_LOCK_FILE))]).toEqual([
+      1,
+      "the local SNS server (fauxqs) does not apply these filter policies as SNS does, so a local run would deliver other messages than AWS:",
+      false,
+    ]);
+  });
+
+  test("npm run local runs a stack whose subscription delivers raw messages", async () => {
+    const outDir = changedOut((m) => ({
+      ...m,
+      subscriptions: m.subscriptions.map((s, i) => (i === 0 ? { ...s, rawMessageDelivery: true } : s)),
+    }));
+    const run = await startInProcess(localMain, ["--orders", "4", "--bad-share", "0"], recordingIo(), outDir).finished;
+    expect([run.status, lines(run.out)[1]]).toEqual([0, expect.stringMatching(/\(raw message delivery on\)$/)]);
+  }, 60_000);
+});
+
+/** The stack manifest of the default stack in the synth output `outDir`. */
+function manifestOf(outDir: string): StackManifest {
+  return readStackManifest(outDir, projectDefaultStack()).manifest;
+}

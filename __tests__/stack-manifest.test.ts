@@ -231,6 +231,17 @@ describe("reading a stack manifest", () => {
     expect(manifestProblems(changed)).toEqual(['functions[0].queue names no queue of the manifest ("t-dev-Other")']);
   });
 
+  test("names a subscription whose topic and queue the manifest does not hold", () => {
+    const changed = {
+      ...manifest,
+      subscriptions: [{ ...manifest.subscriptions[0], topic: "t-dev-OtherTopic", queue: "t-dev-Other" }],
+    };
+    expect(manifestProblems(changed)).toEqual([
+      'subscriptions[0].topic names no topic of the manifest ("t-dev-OtherTopic")',
+      'subscriptions[0].queue names no queue of the manifest ("t-dev-Other")',
+    ]);
+  });
+
   test("refuses a manifest of another version", () => {
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), "orders-manifest-"));
     fs.cpSync(outdir, copy, { recursive: true });

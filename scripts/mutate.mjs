@@ -133,6 +133,7 @@ const PARTS = [
       "local-environment",
       "local-batch-run",
       "local-function-worker",
+      "local-servers",
       "local-event-source",
       "local-filter-policy",
       "sandbox-metrics",
