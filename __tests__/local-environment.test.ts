@@ -74,10 +74,14 @@ test("refuses a filter policy the local SNS server would not apply as SNS does, 
   );
 });
 
-test("subscribes the queue with the manifest's filter policy and its scope", async () => {
-  const m = withSubscription({ filterPolicy: USD_ONLY, filterPolicyScope: "MessageBody" });
+test("subscribes the queue with the manifest's raw delivery, filter policy and its scope", async () => {
+  const m = withSubscription({ rawMessageDelivery: true, filterPolicy: USD_ONLY, filterPolicyScope: "MessageBody" });
   const attributes = await withEnvironment(m, { visibilityTimeoutSeconds: 2 }, subscriptionAttributes);
-  expect([attributes.FilterPolicy, attributes.FilterPolicyScope]).toEqual([USD_ONLY, "MessageBody"]);
+  expect([attributes.RawMessageDelivery, attributes.FilterPolicy, attributes.FilterPolicyScope]).toEqual([
+    "true",
+    USD_ONLY,
+    "MessageBody",
+  ]);
 }, 60_000);
 
 test("replaces a subscription kept from an earlier run on the same data by the manifest's", async () => {
@@ -110,4 +114,22 @@ test("stops the servers it started when the server refuses a resource of the man
   const until = Date.now() + 5000;
   while (listeningServers() !== before && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
   expect(listeningServers()).toBe(before);
+}, 60_000);
+
+test("names its topic and queues in the manifest's region", async () => {
+  const arns = await withEnvironment(
+    { ...manifest, region: "eu-west-1" },
+    { visibilityTimeoutSeconds: 2 },
+    async (env) => [env.outputs.topic_arn, env.queueArn],
+  );
+  expect(arns).toEqual([
+    expect.stringMatching(/^arn:aws:sns:eu-west-1:/),
+    expect.stringMatching(/^arn:aws:sqs:eu-west-1:/),
+  ]);
+}, 60_000);
+
+test("keeps each server's data in a folder of its own under the data folder", async () => {
+  const dataDir = path.join(folder, "data");
+  await withEnvironment(manifest, { visibilityTimeoutSeconds: 2, dataDir }, async () => undefined);
+  expect(fs.readdirSync(dataDir).sort()).toEqual(["dynamodb", "sns-sqs"]);
 }, 60_000);

@@ -23,6 +23,18 @@ describe("filter policies the local SNS server applies as SNS does", () => {
       { currency: [{ "anything-but": ["EUR"] }, { "anything-but": { prefix: "X" } }] },
     ],
     ["$or groups", { $or: [{ currency: ["USD"] }, { customerId: [{ prefix: "vip-" }] }] }],
+    ["wildcard and cidr", { sku: [{ wildcard: "SKU-*" }], ip: [{ cidr: "10.0.0.0/24" }] }],
+    [
+      "anything-but over a suffix or a wildcard",
+      { sku: [{ "anything-but": { suffix: "-9" } }, { "anything-but": { wildcard: "X*" } }] },
+    ],
+    ["anything-but over one value", { currency: [{ "anything-but": "EUR" }], total: [{ "anything-but": 5 }] }],
+    ["every numeric comparison", { total: [{ numeric: ["=", 5] }, { numeric: [">", 0, "<=", 100] }] }],
+    [
+      "null values (what SNS itself refuses is for SNS to say)",
+      { currency: [null], customerId: null, $or: [null, { currency: ["USD"] }] },
+    ],
+    ["a value not in a list", { currency: "USD" }],
   ])("passes %s", (_, policy) => {
     expect(features(policy)).toEqual([]);
   });
@@ -41,6 +53,14 @@ describe("filter policies the local SNS server does not apply as SNS does", () =
     expect(
       features({ currency: [{ "anything-but": { "equals-ignore-case": "usd" } }], total: [{ between: [1, 2] }] }),
     ).toEqual(['"equals-ignore-case" inside "anything-but" (on currency)', '"between" (on total)']);
+  });
+
+  test("names a numeric comparison it does not know after the first", () => {
+    expect(features({ total: [{ numeric: ["<", 0, "!=", 5] }] })).toEqual(['numeric "!=" (on total)']);
+  });
+
+  test("names an operator it does not know beside one it knows in the same object", () => {
+    expect(features({ total: { numeric: [">", 1], between: [1, 2] } })).toEqual(['"between" (on total)']);
   });
 
   test("names an operator it does not know given as an object, not in a list, with its nested key", () => {
