@@ -36,8 +36,10 @@ test("answers each call with what the bundle's handler returns, with the variabl
   }
 });
 
-test("hands every line the function prints, to standard output or error, to onLine", async () => {
+test("hands every line the function prints, to standard output or error, to onLine, and none to this process's own", async () => {
   const lines: string[] = [];
+  const written = jest.spyOn(process.stdout, "write");
+  const writtenToErr = jest.spyOn(process.stderr, "write");
   const worker = await FunctionWorker.start(
     bundle('exports.handler = async () => { console.log("to stdout"); console.error("to stderr"); };'),
     {},
@@ -46,8 +48,13 @@ test("hands every line the function prints, to standard output or error, to onLi
   try {
     await worker.handler(EVENT);
     for (let waited = 0; lines.length < 2 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
-    expect(lines.sort()).toEqual(["to stderr", "to stdout"]);
+    const ours = [...written.mock.calls, ...writtenToErr.mock.calls].filter(([text]) =>
+      /to std(out|err)/.test(String(text)),
+    );
+    expect([lines.sort(), ours]).toEqual([["to stderr", "to stdout"], []]);
   } finally {
+    written.mockRestore();
+    writtenToErr.mockRestore();
     await worker.stop();
   }
 });
