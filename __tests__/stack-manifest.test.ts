@@ -231,6 +231,39 @@ describe("reading a stack manifest", () => {
     expect(manifestProblems(changed)).toEqual(['functions[0].queue names no queue of the manifest ("t-dev-Other")']);
   });
 
+  test("finds no problem in a queue without a dead-letter queue", () => {
+    const withoutDlq = { ...manifest.queues[0], deadLetterQueue: undefined, maxReceiveCount: undefined };
+    expect(manifestProblems({ ...manifest, queues: [withoutDlq] })).toEqual([]);
+  });
+
+  test.each([
+    ["no function", (m: StackManifest) => ({ ...m, functions: [] }), undefined, "no function"],
+    ["not the function named", (m: StackManifest) => m, "t-dev-Other", "no function t-dev-Other"],
+    [
+      "no dead-letter queue",
+      (m: StackManifest) => ({ ...m, queues: m.queues.map((q) => ({ ...q, deadLetterQueue: undefined })) }),
+      undefined,
+      "no dead-letter queue for t-dev-OrderQueue, the queue of t-dev-ProcessOrderLambda",
+    ],
+    [
+      "no receive count",
+      (m: StackManifest) => ({ ...m, queues: m.queues.map((q) => ({ ...q, maxReceiveCount: undefined })) }),
+      undefined,
+      "no dead-letter queue for t-dev-OrderQueue, the queue of t-dev-ProcessOrderLambda",
+    ],
+    [
+      "no subscription",
+      (m: StackManifest) => ({ ...m, subscriptions: [] }),
+      undefined,
+      "no subscription of t-dev-OrderQueue, the queue of t-dev-ProcessOrderLambda",
+    ],
+    ["no table", (m: StackManifest) => ({ ...m, tables: [] }), undefined, "no table"],
+  ])("says what a pipeline lacks: %s", (_, change, functionName, what) => {
+    expect(() => pipelineOf(change(manifest), functionName)).toThrow(
+      new Error(`t-dev: the stack manifest has ${what}`),
+    );
+  });
+
   test("names a subscription whose topic and queue the manifest does not hold", () => {
     const changed = {
       ...manifest,

@@ -134,6 +134,7 @@ const PARTS = [
       "local-batch-run",
       "local-function-worker",
       "local-servers",
+      "local-stack-option",
       "local-event-source",
       "local-filter-policy",
       "sandbox-metrics",
