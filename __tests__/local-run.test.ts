@@ -95,6 +95,17 @@ async function startSandbox(
   return { run, io, outputs: JSON.parse(fs.readFileSync(outputsFile, "utf8"))[projectDefaultStack()] };
 }
 
+/** How many servers this process has listening (the local servers, while a command runs). */
+const listeningServers = (): number => process.getActiveResourcesInfo().filter((r) => r === "TCPServerWrap").length;
+
+/** The count of listening servers once it is back to `count`, or after 5 s (a closed server's handle goes a moment later). */
+async function serversBackTo(count: number): Promise<number> {
+  for (const until = Date.now() + 5000; listeningServers() !== count && Date.now() < until;) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return listeningServers();
+}
+
 const summaryOf = (printed: string): string[] => {
   const all = lines(printed);
   return all.slice(all.indexOf("Summary")).filter((l) => !/duration|throughput|invocations/.test(l));
@@ -103,11 +114,36 @@ const summaryOf = (printed: string): string[] => {
 describe("npm run local in this process", () => {
   let run: { status: number; out: string; err: string };
   let envBefore: NodeJS.ProcessEnv;
+  let serversBefore: number;
+  let serversAfter: number;
   beforeAll(async () => {
     envBefore = { ...process.env };
+    serversBefore = listeningServers();
     run = await startInProcess(localMain, ["--orders", "20", "--bad-share", "0.1", "--visibility-timeout", "1"])
       .finished;
+    serversAfter = await serversBackTo(serversBefore);
   }, 90_000);
+
+  test("prints the run's invocations, duration and throughput in its summary", () => {
+    expect(lines(run.out).filter((l) => /^ {2}(invocations|duration|throughput) /.test(l))).toEqual([
+      expect.stringMatching(/^ {2}invocations {2}\d+$/),
+      expect.stringMatching(/^ {2}duration {5}\d+\.\d\d s$/),
+      expect.stringMatching(/^ {2}throughput {3}\d+\.\d orders\/s$/),
+    ]);
+  });
+
+  test("prints its progress at most once a second when standard output is not a terminal", () => {
+    const progress = lines(run.out).filter((l) => l.startsWith("published "));
+    const seconds = Number(/duration +([\d.]+) s/.exec(run.out)![1]);
+    expect(
+      progress.every((l) => /^published 20 \| stored \d+ \| in DLQ \d+ \| invocations \d+ \| \d+\.\d s$/.test(l)),
+    ).toBe(true);
+    expect(progress.length >= 1 && progress.length <= Math.ceil(seconds) + 1).toBe(true);
+  });
+
+  test("leaves no server listening when it ends", () => {
+    expect(serversAfter).toBe(serversBefore);
+  });
 
   test("stores every good order, moves every poison order to the DLQ after 3 receives, and exits 0", () => {
     expect({ status: run.status, err: run.err, summary: summaryOf(run.out) }).toEqual({
@@ -196,6 +232,30 @@ describe("npm run sandbox in this process", () => {
     fs.rmSync(folder, { recursive: true, force: true });
   });
 
+  test("prints the stack's settings, the servers on 127.0.0.1, then ready", () => {
+    const m = manifestOf(out);
+    const [q] = m.queues;
+    const [fn] = m.functions;
+    const o = sandbox.outputs;
+    const outputsFile = path.join(folder, "outputs.local.json");
+    const banner = lines(sandbox.io.out());
+    expect(banner.slice(0, banner.indexOf("ready") + 1)).toEqual([
+      `Sandbox of ${m.stack} (settings from ${path.join(out, "stacks", m.stack, STACK_MANIFEST_FILE)})`,
+      `  SNS+SQS   fauxqs    ${o.aws_endpoint_url_sns}`,
+      `  DynamoDB  dynalite  ${o.aws_endpoint_url_dynamodb}`,
+      `  topic ${m.topics[0].name} -> queue ${q.name} (raw message delivery off)`,
+      `  queue ${q.name}: to ${q.deadLetterQueue!.name} after ${q.maxReceiveCount} receives; visibility timeout 2 s here ` +
+        `(the stack's: ${q.visibilityTimeoutSeconds} s)`,
+      `  table ${m.tables[0].name} (key ${m.tables[0].partitionKey.name})`,
+      `  function ${fn.name} <- queue ${q.name}: ${fn.bundle}, batch size ${fn.batchSize}, ` +
+        `${Math.min(4, fn.maximumConcurrency ?? 4)} poller(s)`,
+      "  data: in memory (--data <dir> keeps it)",
+      `  metrics: ${path.dirname(o.local_metrics_file)}, one summary line per 1 s in which a function ran`,
+      `  outputs: ${outputsFile} (npm run publish -- --outputs ${outputsFile} --count 20)`,
+      "ready",
+    ]);
+  });
+
   test("writes the stack's outputs with endpoints on 127.0.0.1 and its metrics file", () => {
     expect(sandbox.outputs).toEqual(
       expect.objectContaining({
@@ -214,6 +274,8 @@ describe("npm run sandbox in this process", () => {
     await printed(sandbox.io, /ProcessOrderLambda: 1 record\(s\), 0 failed$/m);
     expect(await storedItem(sandbox.outputs, orderId)).toEqual({ S: orderId });
     await printed(sandbox.io, /ProcessOrderLambda metrics, last 1 s: 1 invocation\(s\), 1 stored/m);
+    // Without --verbose, none of the function's own lines (its log lines, its EMF documents).
+    expect(lines(sandbox.io.out()).filter((l) => l.startsWith("{"))).toEqual([]);
   }, 60_000);
 
   test("prints each failed receive of a poison order, the last as next to the DLQ", async () => {
@@ -239,6 +301,9 @@ describe("npm run sandbox in this process", () => {
     const endpoints = [sandbox.outputs.aws_endpoint_url_sns, sandbox.outputs.aws_endpoint_url_dynamodb];
     expect(await Promise.all(endpoints.map(listening))).toEqual([false, false]);
     expect(fs.existsSync(path.dirname(sandbox.outputs.local_metrics_file))).toBe(false);
+    // Its pollers stopped with it: none goes on polling the servers it stopped (each failed poll would be said).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(sandbox.io.err()).toBe("");
   }, 60_000);
 });
 
@@ -251,7 +316,7 @@ describe("npm run sandbox --data in this process", () => {
   beforeAll(async () => {
     folder = fs.mkdtempSync(path.join(os.tmpdir(), "orders-sandbox-data-"));
     data = path.join(folder, "data");
-    first = await startSandbox(["--data", data], path.join(folder, "first.json"));
+    first = await startSandbox(["--data", data, "--metrics-interval", "3600"], path.join(folder, "first.json"));
     const order = sampleOrder();
     orderId = String(order.orderId);
     await publishOne(first.outputs, order);
@@ -278,7 +343,11 @@ describe("npm run sandbox --data in this process", () => {
 
   test("keeps the table across a stop and a start on the same folder", async () => {
     first.run.signal("SIGTERM");
-    expect((await first.run.finished).status).toBe(0);
+    const stopped = await first.run.finished;
+    // The summary of the interval the stop cut short comes before "stopped".
+    const afterStop = lines(stopped.out).slice(lines(stopped.out).indexOf("SIGTERM: stopping"));
+    expect([stopped.status, afterStop.length, afterStop.at(-1)]).toEqual([0, 3, "stopped"]);
+    expect(afterStop[1]).toMatch(/ metrics, last 3600 s: 1 invocation\(s\), 1 stored, /);
     const again = await startSandbox(["--data", data], path.join(folder, "again.json"));
     try {
       expect(await storedItem(again.outputs, orderId)).toEqual({ S: orderId });
@@ -323,7 +392,7 @@ describe("npm run sandbox and npm run local with a manifest changed as an adopte
           filterPolicyScope: "MessageBody",
         },
       ],
-      functions: [...m.functions, { ...fn, name: audit, queue: audit }],
+      functions: [...m.functions, { ...fn, name: audit, queue: audit, maximumConcurrency: 2 }],
     };
   };
 
@@ -337,6 +406,7 @@ describe("npm run sandbox and npm run local with a manifest changed as an adopte
         expect.arrayContaining([
           `  topic ${projectDefaultStack()}-OrderTopic -> queue ${audit} (raw message delivery on, filter policy ` +
             `{"currency":["eur"]} on the message body)`,
+          expect.stringMatching(new RegExp(`^ {2}function ${audit} <- queue ${audit}: .*, 2 poller\\(s\\)$`)),
           `  queue ${audit}: no DLQ; visibility timeout 1 s here (the stack's: ${withAuditQueue(manifestOf(outDir)).queues[1].visibilityTimeoutSeconds} s)`,
         ]),
       );
@@ -354,11 +424,12 @@ describe("npm run sandbox and npm run local with a manifest changed as an adopte
     }
   }, 60_000);
 
-  test("prints the function's log lines with --verbose", async () => {
+  test("prints the function's log lines and EMF documents with --verbose", async () => {
     const sandbox = await startSandbox(["--verbose"], path.join(folder, "o.json"));
     try {
       await publishOne(sandbox.outputs);
       await printed(sandbox.io, /^\{.*"level":"INFO"/m);
+      await printed(sandbox.io, /^\{"_aws":/m);
     } finally {
       sandbox.run.signal("SIGTERM");
       await sandbox.run.finished;
@@ -398,6 +469,30 @@ describe("npm run sandbox and npm run local with a manifest changed as an adopte
       false,
     ]);
   });
+
+  test("refuses an --outputs-file in a folder that does not exist, with exit 2, starting nothing", async () => {
+    const file = path.join(folder, "missing", "o.json");
+    const result = await startInProcess(sandboxMain, ["--outputs-file", file]).finished;
+    expect([result.status, result.out, result.err.split("\n")[0]]).toEqual([
+      2,
+      "",
+      `--outputs-file must be in an existing folder (given "${file}")`,
+    ]);
+  });
+
+  test("npm run local says the function's bundle is missing, with exit 1, and stops its servers", async () => {
+    const outDir = changedOut((m) => ({
+      ...m,
+      functions: m.functions.map((f) => ({ ...f, bundle: "dist/functions/missing/index.js" })),
+    }));
+    const before = listeningServers();
+    const run = await startInProcess(localMain, ["--orders", "1"], recordingIo(), outDir).finished;
+    expect([run.status, run.err, await serversBackTo(before)]).toEqual([
+      1,
+      `${path.join("dist", "functions", "missing", "index.js")} does not exist: run "npm run build" first\n`,
+      before,
+    ]);
+  }, 60_000);
 
   test("npm run local runs a stack whose subscription delivers raw messages", async () => {
     const outDir = changedOut((m) => ({

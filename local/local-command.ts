@@ -106,19 +106,12 @@ export async function localMain(argv: string[], io: CommandIo, root = projectRoo
     try {
       // In a worker thread with its own environment, as the sandbox runs it: this process's is left alone.
       const verbose = values.verbose === true;
-      worker = await FunctionWorker.start(
-        functionBundle(root, pipeline.function),
-        {
-          ...env.functionEnv(),
-          // Its log lines and EMF metric documents (log lines too) only with --verbose.
-          ...(verbose ? {} : { POWERTOOLS_LOG_LEVEL: "SILENT", POWERTOOLS_METRICS_DISABLED: "true" }),
+      worker = await FunctionWorker.start(functionBundle(root, pipeline.function), env.functionEnv(), {
+        // Its log lines and EMF metric documents (log lines too) with --verbose only.
+        onLine: (line) => {
+          if (verbose) io.stdout.write(`${line}\n`);
         },
-        {
-          onLine: (line) => {
-            if (verbose) io.stdout.write(`${line}\n`);
-          },
-        },
-      );
+      });
       const tty = (io.stdout as { isTTY?: boolean }).isTTY === true;
       let lastLine = 0;
       const summary = await runLocalPipeline(env, worker.handler, {

@@ -141,15 +141,12 @@ export async function sandboxMain(argv: string[], io: CommandIo, root = projectR
         keepers.push(metrics);
         const worker = await FunctionWorker.start(
           bundle,
-          {
-            ...env.functionEnv(fn),
-            // Its metrics always (they are kept and summed here); its log lines with --verbose only.
-            POWERTOOLS_METRICS_DISABLED: "false",
-            ...(verbose ? {} : { POWERTOOLS_LOG_LEVEL: "SILENT" }),
-          },
+          // Its metrics always (the EMF documents are kept and summed here).
+          { ...env.functionEnv(fn), POWERTOOLS_METRICS_DISABLED: "false" },
           {
             onLine: (line) => {
-              if (metrics.take(line) && !verbose) return;
+              metrics.take(line);
+              // Every line it prints, EMF documents too, with --verbose only.
               if (verbose) io.stdout.write(`${line}\n`);
             },
           },
