@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand } from "@aws-sdk/client-sns";
-import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { LocalEnvironment } from "../local/environment";
 import { StackManifest, readStackManifest } from "../local/stack-manifest";
 import { synthesized } from "./support/commands";
@@ -132,4 +132,16 @@ test("keeps each server's data in a folder of its own under the data folder", as
   const dataDir = path.join(folder, "data");
   await withEnvironment(manifest, { visibilityTimeoutSeconds: 2, dataDir }, async () => undefined);
   expect(fs.readdirSync(dataDir).sort()).toEqual(["dynamodb", "sns-sqs"]);
+}, 60_000);
+
+test("keeps the queues' messages across a stop and a start on the same data", async () => {
+  const dataDir = path.join(folder, "data");
+  await withEnvironment(manifest, { visibilityTimeoutSeconds: 2, dataDir }, (env) =>
+    env.sqs.send(new SendMessageCommand({ QueueUrl: env.outputs.dlq_url, MessageBody: "kept" })),
+  );
+  const bodies = await withEnvironment(manifest, { visibilityTimeoutSeconds: 2, dataDir }, async (env) => {
+    const { Messages } = await env.sqs.send(new ReceiveMessageCommand({ QueueUrl: env.outputs.dlq_url }));
+    return (Messages ?? []).map((m) => m.Body);
+  });
+  expect(bodies).toEqual(["kept"]);
 }, 60_000);

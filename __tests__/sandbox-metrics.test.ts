@@ -71,6 +71,80 @@ describe("the sandbox's metrics", () => {
     expect(printed).toHaveLength(1);
   });
 
+  /** A file of `documents`, one a line, and the metrics keeping it with `limit` bytes (printing to `printed`). */
+  function keeper(name: string, documents: string[], limit: number, printed: string[] = [], intervalSeconds = 3600) {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, documents.map((d) => `${d}\n`).join(""));
+    const metrics = new SandboxMetrics({
+      functionName: "f",
+      file,
+      intervalSeconds,
+      print: (line) => printed.push(line),
+      maxKeptBytes: limit,
+    });
+    return { file, metrics };
+  }
+
+  test("drops the documents older than an hour when it cuts, and keeps those of the last hour", () => {
+    const old = emf(Date.now() - 61 * 60_000, { stored: 1 });
+    const recent = emf(Date.now() - 59 * 60_000, { stored: 2 });
+    const fresh = emf(Date.now(), { stored: 3 });
+    const olds = Array.from({ length: 10 }, () => old);
+    const { file, metrics } = keeper("hour.jsonl", [...olds, recent], 10 * (old.length + 1) + recent.length + 2);
+    try {
+      metrics.take(fresh);
+    } finally {
+      metrics.stop();
+    }
+    expect(fs.readFileSync(file, "utf8")).toBe(`${recent}\n${fresh}\n`);
+  });
+
+  test("keeps the newest documents, at most half its limit, when the last hour outgrows it", () => {
+    const documents = Array.from({ length: 11 }, (_, i) => emf(Date.now() + i, { stored: 1 }));
+    const size = documents[0].length + 1;
+    const { file, metrics } = keeper("half.jsonl", [], 10 * size + 1);
+    try {
+      for (const d of documents) metrics.take(d);
+    } finally {
+      metrics.stop();
+    }
+    expect(fs.readFileSync(file, "utf8")).toBe(
+      documents
+        .slice(6)
+        .map((d) => `${d}\n`)
+        .join(""),
+    );
+  });
+
+  test("does not cut a file exactly at its limit", () => {
+    const documents = Array.from({ length: 11 }, (_, i) => emf(Date.now() + i, { stored: 1 }));
+    const { file, metrics } = keeper("exact.jsonl", [], 11 * (documents[0].length + 1));
+    try {
+      for (const d of documents) metrics.take(d);
+    } finally {
+      metrics.stop();
+    }
+    expect(fs.readFileSync(file, "utf8").split("\n").length - 1).toBe(11);
+  });
+
+  test("prints one summary for all the documents of an interval, then only the next interval's", async () => {
+    const printed: string[] = [];
+    const { metrics } = keeper("interval.jsonl", [], 1024 * 1024, printed, 1);
+    try {
+      metrics.take(emf(Date.now(), { stored: 1 }));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      metrics.take(emf(Date.now(), { stored: 1 }));
+      while (printed.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      metrics.take(emf(Date.now(), { rejected: 1 }));
+    } finally {
+      metrics.stop();
+    }
+    expect(printed.map((l) => l.replace(/^\S+ /, "").replace(/;.*/, ""))).toEqual([
+      "f metrics, last 1 s: 2 invocation(s), 2 stored, 0 duplicate, 0 rejected, 0 failed",
+      "f metrics, last 1 s: 1 invocation(s), 0 stored, 0 duplicate, 1 rejected, 0 failed",
+    ]);
+  });
+
   test("cuts its file to the last hour, at most half its limit, once it outgrows the limit", () => {
     const file = path.join(dir, "cut.jsonl");
     const old = emf(Date.now() - KEPT_MS - 60_000, { stored: 1 });
