@@ -5,7 +5,7 @@ import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand } fro
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { LocalEnvironment } from "../local/environment";
 import { StackManifest, readStackManifest } from "../local/stack-manifest";
-import { synthesized } from "./support/commands";
+import { listeningServers, serversBackTo, synthesized } from "./support/commands";
 import { projectDefaultStack } from "./support/configuration";
 
 // The stack's AWS on this machine (what `npm run sandbox` and `npm run local` start), from the
@@ -57,9 +57,6 @@ async function subscriptionAttributes(env: LocalEnvironment): Promise<Record<str
   return Attributes!;
 }
 
-/** How many servers this process has listening (the environment's two, while it runs). */
-const listeningServers = (): number => process.getActiveResourcesInfo().filter((r) => r === "TCPServerWrap").length;
-
 const USD_ONLY = JSON.stringify({ currency: ["USD"] });
 
 test("refuses a filter policy the local SNS server would not apply as SNS does, naming the subscription and the operator", async () => {
@@ -110,10 +107,7 @@ test("stops the servers it started when the server refuses a resource of the man
   await expect(LocalEnvironment.start(m, { visibilityTimeoutSeconds: 2 })).rejects.toThrow(
     /Topic name must contain only alphanumeric characters/,
   );
-  // A closed server's handle goes a moment after its close: wait for it, up to 5 s (a server left open stays).
-  const until = Date.now() + 5000;
-  while (listeningServers() !== before && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-  expect(listeningServers()).toBe(before);
+  expect(await serversBackTo(before)).toBe(before);
 }, 60_000);
 
 test("names its topic and queues in the manifest's region", async () => {

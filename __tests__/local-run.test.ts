@@ -10,7 +10,7 @@ import { sandboxMain } from "../local/sandbox-command";
 import { localDynamoDbClient } from "../local/servers";
 import { STACK_MANIFEST_FILE, StackManifest, readStackManifest } from "../local/stack-manifest";
 import { DATA_LOCK_FILE } from "../cli/lock";
-import { lines, listening, synthesized } from "./support/commands";
+import { lines, listening, listeningServers, serversBackTo, synthesized } from "./support/commands";
 import { projectDefaultStack } from "./support/configuration";
 import { recordingIo } from "./support/io";
 
@@ -93,17 +93,6 @@ async function startSandbox(
   await Promise.race([printed(io, /^ready$/m), run.finished]);
   if (!/^ready$/m.test(io.out())) throw new Error(`the sandbox ended before ready:\n${io.out()}\n${io.err()}`);
   return { run, io, outputs: JSON.parse(fs.readFileSync(outputsFile, "utf8"))[projectDefaultStack()] };
-}
-
-/** How many servers this process has listening (the local servers, while a command runs). */
-const listeningServers = (): number => process.getActiveResourcesInfo().filter((r) => r === "TCPServerWrap").length;
-
-/** The count of listening servers once it is back to `count`, or after 5 s (a closed server's handle goes a moment later). */
-async function serversBackTo(count: number): Promise<number> {
-  for (const until = Date.now() + 5000; listeningServers() !== count && Date.now() < until;) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return listeningServers();
 }
 
 const summaryOf = (printed: string): string[] => {

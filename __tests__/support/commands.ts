@@ -205,3 +205,16 @@ export async function pooled<T>(tasks: readonly (() => Promise<T>)[], limit: num
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
   return results;
 }
+
+/** How many servers this process has listening (the local servers, while a command runs in Jest's process). */
+export function listeningServers(): number {
+  return process.getActiveResourcesInfo().filter((r) => r === "TCPServerWrap").length;
+}
+
+/** The count of listening servers once it is back to `count`, or after 5 s (a closed server's handle goes a moment later). */
+export async function serversBackTo(count: number): Promise<number> {
+  for (const until = Date.now() + 5000; listeningServers() !== count && Date.now() < until;) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return listeningServers();
+}
