@@ -46,6 +46,9 @@ async function startFakeJsonService(
 ): Promise<FakeService> {
   const requests: ServiceRequest[] = [];
   const fake = { requests, answers } as FakeService;
+  // The SDK retries a call under one invocation id (an attempt given up on a loaded machine's connection timeout,
+  // say): each retry gets the answer of the call's first attempt, so an answer given in turn is never lost.
+  const answered = new Map<string, ServiceAnswer>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -53,11 +56,16 @@ async function startFakeJsonService(
       const target = String(req.headers["x-amz-target"] ?? "");
       const operation = target.startsWith(`${targetPrefix}.`) ? target.slice(targetPrefix.length + 1) : target;
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
-      requests.push({ operation, body });
-      const answer = fake.answers[operation]?.(body) ?? {
-        status: 400,
-        body: { __type: `${errorNamespace}#UnknownOperationException`, message: `no ${operation} here` },
-      };
+      const invocation = String(req.headers["amz-sdk-invocation-id"] ?? "");
+      const retried = invocation !== "" && answered.has(invocation);
+      if (!retried) requests.push({ operation, body });
+      const answer = retried
+        ? answered.get(invocation)!
+        : (fake.answers[operation]?.(body) ?? {
+            status: 400,
+            body: { __type: `${errorNamespace}#UnknownOperationException`, message: `no ${operation} here` },
+          });
+      if (invocation !== "") answered.set(invocation, answer);
       if (answer === "silent") return;
       const isError = typeof answer.status === "number" && "body" in answer;
       res.writeHead(isError ? (answer.status as number) : 200, { "content-type": "application/x-amz-json-1.0" });
