@@ -222,22 +222,33 @@ describe("npm run sandbox in this process", () => {
   });
 
   test("prints the stack's settings, the servers on 127.0.0.1, then ready", () => {
+    // Every subscription, queue, table and function of the manifest (an adopter's subscriber too), in its order.
     const m = manifestOf(out);
-    const [q] = m.queues;
-    const [fn] = m.functions;
     const o = sandbox.outputs;
     const outputsFile = path.join(folder, "outputs.local.json");
+    const subscription = (s: StackManifest["subscriptions"][number]): string => {
+      const raw = `raw message delivery ${s.rawMessageDelivery ? "on" : "off"}`;
+      const scope = s.filterPolicyScope === "MessageBody" ? "the message body" : "message attributes";
+      return s.filterPolicy === undefined ? raw : `${raw}, filter policy ${s.filterPolicy} on ${scope}`;
+    };
     const banner = lines(sandbox.io.out());
     expect(banner.slice(0, banner.indexOf("ready") + 1)).toEqual([
       `Sandbox of ${m.stack} (settings from ${path.join(out, "stacks", m.stack, STACK_MANIFEST_FILE)})`,
       `  SNS+SQS   fauxqs    ${o.aws_endpoint_url_sns}`,
       `  DynamoDB  dynalite  ${o.aws_endpoint_url_dynamodb}`,
-      `  topic ${m.topics[0].name} -> queue ${q.name} (raw message delivery off)`,
-      `  queue ${q.name}: to ${q.deadLetterQueue!.name} after ${q.maxReceiveCount} receives; visibility timeout 2 s here ` +
-        `(the stack's: ${q.visibilityTimeoutSeconds} s)`,
-      `  table ${m.tables[0].name} (key ${m.tables[0].partitionKey.name})`,
-      `  function ${fn.name} <- queue ${q.name}: ${fn.bundle}, batch size ${fn.batchSize}, ` +
-        `${Math.min(4, fn.maximumConcurrency ?? 4)} poller(s)`,
+      ...m.subscriptions.map((s) => `  topic ${s.topic} -> queue ${s.queue} (${subscription(s)})`),
+      ...m.queues.map(
+        (q) =>
+          `  queue ${q.name}: ` +
+          (q.deadLetterQueue ? `to ${q.deadLetterQueue.name} after ${q.maxReceiveCount} receives; ` : "no DLQ; ") +
+          `visibility timeout 2 s here (the stack's: ${q.visibilityTimeoutSeconds} s)`,
+      ),
+      ...m.tables.map((t) => `  table ${t.name} (key ${t.partitionKey.name})`),
+      ...m.functions.map(
+        (f) =>
+          `  function ${f.name} <- queue ${f.queue}: ${f.bundle}, batch size ${f.batchSize}, ` +
+          `${Math.min(4, f.maximumConcurrency ?? 4)} poller(s)`,
+      ),
       "  data: in memory (--data <dir> keeps it)",
       `  metrics: ${path.dirname(o.local_metrics_file)}, one summary line per 1 s in which a function ran`,
       `  outputs: ${outputsFile} (npm run publish -- --outputs ${outputsFile} --count 20)`,

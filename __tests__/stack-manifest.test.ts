@@ -231,9 +231,9 @@ describe("reading a stack manifest", () => {
     expect(manifestProblems(changed)).toEqual(['functions[0].queue names no queue of the manifest ("t-dev-Other")']);
   });
 
-  test("finds no problem in a queue without a dead-letter queue", () => {
-    const withoutDlq = { ...manifest.queues[0], deadLetterQueue: undefined, maxReceiveCount: undefined };
-    expect(manifestProblems({ ...manifest, queues: [withoutDlq] })).toEqual([]);
+  test("finds no problem in queues without a dead-letter queue", () => {
+    const queues = manifest.queues.map((q) => ({ ...q, deadLetterQueue: undefined, maxReceiveCount: undefined }));
+    expect(manifestProblems({ ...manifest, queues })).toEqual([]);
   });
 
   test.each([
