@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { lines, runBuilt, synthesized } from "./support/commands";
+import { LOCAL_BATCH_ARGS, LOCAL_BATCH_SUMMARY, lines, localSummary, runBuilt, synthesized } from "./support/commands";
 import { copyProject, runIn } from "./support/project-copy";
 
 // The built commands, run as their npm scripts run them (after the build): a packaging mistake
@@ -88,35 +88,13 @@ describe("npm run smoke", () => {
 describe("npm run local as a process", () => {
   test("runs a batch through the pipeline on local servers and prints the checks it made", async () => {
     const out = await synthesized();
-    const result = await runBuilt("dist/local/cli.js", [
-      "--out",
-      out,
-      "--orders",
-      "20",
-      "--bad-share",
-      "0.1",
-      "--visibility-timeout",
-      "1",
-    ]);
+    const result = await runBuilt("dist/local/cli.js", ["--out", out, ...LOCAL_BATCH_ARGS]);
     const printed = lines(result.stdout);
-    const summary = printed.slice(printed.indexOf("Summary"));
     // One comparison, so that a failure shows which check failed beside the exit code.
-    expect({
-      status: result.status,
-      stderr: result.stderr,
-      summary: summary.filter((l) => !/duration|throughput|invocations/.test(l)),
-    }).toEqual({
+    expect({ status: result.status, stderr: result.stderr, summary: localSummary(result.stdout) }).toEqual({
       status: 0,
       stderr: "",
-      summary: [
-        "Summary",
-        "  published    20 (2 poison)",
-        "  stored       18",
-        "  in the DLQ   2",
-        "  published = stored + DLQ: yes",
-        "  every good order stored, no poison order stored: yes",
-        "  every poison order received 3 times, then in the DLQ unchanged: yes",
-      ],
+      summary: LOCAL_BATCH_SUMMARY,
     });
     expect(printed).toContain("  visibility timeout 1 s for this run (the stack's: 180 s)");
     expect(printed).toContain(

@@ -10,7 +10,16 @@ import { sandboxMain } from "../local/sandbox-command";
 import { localDynamoDbClient } from "../local/servers";
 import { STACK_MANIFEST_FILE, StackManifest, readStackManifest } from "../local/stack-manifest";
 import { DATA_LOCK_FILE } from "../cli/lock";
-import { lines, listening, listeningServers, serversBackTo, synthesized } from "./support/commands";
+import {
+  LOCAL_BATCH_ARGS,
+  LOCAL_BATCH_SUMMARY,
+  lines,
+  listening,
+  listeningServers,
+  localSummary,
+  serversBackTo,
+  synthesized,
+} from "./support/commands";
 import { projectDefaultStack } from "./support/configuration";
 import { recordingIo } from "./support/io";
 
@@ -95,11 +104,6 @@ async function startSandbox(
   return { run, io, outputs: JSON.parse(fs.readFileSync(outputsFile, "utf8"))[projectDefaultStack()] };
 }
 
-const summaryOf = (printed: string): string[] => {
-  const all = lines(printed);
-  return all.slice(all.indexOf("Summary")).filter((l) => !/duration|throughput|invocations/.test(l));
-};
-
 describe("npm run local in this process", () => {
   let run: { status: number; out: string; err: string };
   let envBefore: NodeJS.ProcessEnv;
@@ -108,8 +112,7 @@ describe("npm run local in this process", () => {
   beforeAll(async () => {
     envBefore = { ...process.env };
     serversBefore = listeningServers();
-    run = await startInProcess(localMain, ["--orders", "20", "--bad-share", "0.1", "--visibility-timeout", "1"])
-      .finished;
+    run = await startInProcess(localMain, [...LOCAL_BATCH_ARGS]).finished;
     serversAfter = await serversBackTo(serversBefore);
   }, 90_000);
 
@@ -135,18 +138,10 @@ describe("npm run local in this process", () => {
   });
 
   test("stores every good order, moves every poison order to the DLQ after 3 receives, and exits 0", () => {
-    expect({ status: run.status, err: run.err, summary: summaryOf(run.out) }).toEqual({
+    expect({ status: run.status, err: run.err, summary: localSummary(run.out) }).toEqual({
       status: 0,
       err: "",
-      summary: [
-        "Summary",
-        "  published    20 (2 poison)",
-        "  stored       18",
-        "  in the DLQ   2",
-        "  published = stored + DLQ: yes",
-        "  every good order stored, no poison order stored: yes",
-        "  every poison order received 3 times, then in the DLQ unchanged: yes",
-      ],
+      summary: LOCAL_BATCH_SUMMARY,
     });
   });
 
@@ -198,7 +193,7 @@ describe("npm run local in this process", () => {
       "--timeout",
       "1",
     ]).finished;
-    expect([failed.status, summaryOf(failed.out).at(-1)]).toEqual([
+    expect([failed.status, localSummary(failed.out).at(-1)]).toEqual([
       1,
       "  every poison order received 3 times, then in the DLQ unchanged: NO",
     ]);

@@ -218,3 +218,23 @@ export async function serversBackTo(count: number): Promise<number> {
   }
   return listeningServers();
 }
+
+/** A batch `npm run local` runs in the tests (in Jest's process and as the built command): 20 orders, 2 poison. */
+export const LOCAL_BATCH_ARGS = ["--orders", "20", "--bad-share", "0.1", "--visibility-timeout", "1"] as const;
+
+/** The summary `npm run local` prints for LOCAL_BATCH_ARGS when every check holds (timings left out). */
+export const LOCAL_BATCH_SUMMARY = [
+  "Summary",
+  "  published    20 (2 poison)",
+  "  stored       18",
+  "  in the DLQ   2",
+  "  published = stored + DLQ: yes",
+  "  every good order stored, no poison order stored: yes",
+  "  every poison order received 3 times, then in the DLQ unchanged: yes",
+];
+
+/** The summary lines `npm run local` printed, without those that vary from run to run (invocations, timings). */
+export function localSummary(printed: string): string[] {
+  const all = lines(printed);
+  return all.slice(all.indexOf("Summary")).filter((l) => !/duration|throughput|invocations/.test(l));
+}
